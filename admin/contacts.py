@@ -1,0 +1,98 @@
+"""A customer's contacts: create, edit, activate/deactivate, make primary, delete."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from core.extensions import db
+from core.models import Contact, Customer
+from core.services import ServiceError
+from core.services.contacts import (
+    ContactData,
+    create_contact,
+    delete_contact,
+    make_primary,
+    set_active,
+    update_contact,
+)
+from core.services.settings import default_contact_permissions
+
+from . import bp
+from .forms import ContactForm
+
+
+def _data(form: ContactForm) -> ContactData:
+    return ContactData(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        email=form.email.data,
+        phone=form.phone.data or "",
+        position=form.position.data or "",
+        password=form.password.data or None,
+        is_primary=form.is_primary.data,
+        active=form.active.data,
+        permissions=form.permissions(),
+        notifications=form.notifications(),
+    )
+
+
+def _back(contact_or_customer_id: int):
+    return redirect(url_for("admin.customer_contacts", customer_id=contact_or_customer_id))
+
+
+@bp.route("/customers/<int:customer_id>/contacts/new", methods=["GET", "POST"])
+def contact_new(customer_id: int):
+    customer = db.get_or_404(Customer, customer_id)
+    form = ContactForm()
+    if request.method == "GET":
+        form.fill_catalog_fields(default_contact_permissions(), set())
+        form.is_primary.data = not customer.contacts
+    if form.validate_on_submit():
+        try:
+            contact = create_contact(customer, _data(form))
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"Contact {contact.full_name} created.", "success")
+            return _back(customer.id)
+    return render_template("admin/contacts/form.html", form=form, customer=customer, contact=None)
+
+
+@bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+def contact_edit(contact_id: int):
+    contact = db.get_or_404(Contact, contact_id)
+    form = ContactForm(obj=contact)
+    if request.method == "GET":
+        form.password.data = ""
+        form.fill_catalog_fields(contact.permissions, contact.notifications)
+    if form.validate_on_submit():
+        try:
+            update_contact(contact, _data(form), expected_version=form.version.data)
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"Contact {contact.full_name} saved.", "success")
+            return _back(contact.customer_id)
+    return render_template("admin/contacts/form.html", form=form, customer=contact.customer, contact=contact)
+
+
+@bp.route("/contacts/<int:contact_id>/<any(activate,deactivate,'make-primary',delete):action>", methods=["POST"])
+def contact_action(contact_id: int, action: str):
+    contact = db.get_or_404(Contact, contact_id)
+    customer_id, name = contact.customer_id, contact.full_name
+    try:
+        if action == "activate":
+            set_active(contact, True)
+            flash(f"{name} can log in again.", "success")
+        elif action == "deactivate":
+            set_active(contact, False)
+            flash(f"{name} is deactivated and logged out.", "success")
+        elif action == "make-primary":
+            make_primary(contact)
+            flash(f"{name} is now the primary contact.", "success")
+        else:
+            delete_contact(contact)
+            flash(f"Contact {name} deleted. The customer's documents are kept.", "success")
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+    return _back(customer_id)

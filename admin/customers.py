@@ -1,0 +1,89 @@
+"""Customers: list, create, edit, and the profile page with its tabs."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import Contract, CreditNote, Customer, Estimate, Invoice, Project, Proposal, Ticket, contacts_of
+from core.services import ServiceError
+from core.services.customers import customer_search, save_customer
+
+from . import bp
+from .forms import CustomerForm
+
+# The profile's document tabs: tab name -> (model, ordering).
+DOCUMENT_TABS = {
+    "invoices": (Invoice, Invoice.date.desc()),
+    "credit_notes": (CreditNote, CreditNote.date.desc()),
+    "estimates": (Estimate, Estimate.date.desc()),
+    "proposals": (Proposal, Proposal.date.desc()),
+    "contracts": (Contract, Contract.start_date.desc()),
+    "tickets": (Ticket, Ticket.last_reply_at.desc()),
+    "projects": (Project, Project.start_date.desc()),
+}
+
+
+def _page(stmt):
+    return db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+@bp.route("/")
+@bp.route("/customers")
+def customers():
+    query = request.args.get("q", "")[:100]
+    return render_template("admin/customers/index.html", page=_page(customer_search(query)), q=query)
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+def customer_new():
+    form = CustomerForm()
+    if form.validate_on_submit():
+        customer = save_customer(None, form.values())
+        flash(f"Customer {customer.company} created. Now add its contacts.", "success")
+        return redirect(url_for("admin.customer_contacts", customer_id=customer.id))
+    return render_template("admin/customers/form.html", form=form, customer=None)
+
+
+@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+def customer_edit(customer_id: int):
+    customer = db.get_or_404(Customer, customer_id)
+    form = CustomerForm(obj=customer)
+    if form.validate_on_submit():
+        try:
+            save_customer(customer, form.values(), expected_version=_int_or_none(form.version.data))
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("Customer saved.", "success")
+            return redirect(url_for("admin.customer_profile", customer_id=customer.id))
+    return render_template("admin/customers/form.html", form=form, customer=customer)
+
+
+@bp.route("/customers/<int:customer_id>")
+def customer_profile(customer_id: int):
+    customer = db.get_or_404(Customer, customer_id)
+    return render_template("admin/customers/profile.html", customer=customer, tab="profile")
+
+
+@bp.route("/customers/<int:customer_id>/contacts")
+def customer_contacts(customer_id: int):
+    customer = db.get_or_404(Customer, customer_id)
+    contacts = db.session.scalars(contacts_of(customer.id)).all()
+    return render_template("admin/customers/contacts.html", customer=customer, contacts=contacts, tab="contacts")
+
+
+@bp.route("/customers/<int:customer_id>/<any(" + ",".join(DOCUMENT_TABS) + "):tab>")
+def customer_documents(customer_id: int, tab: str):
+    customer = db.get_or_404(Customer, customer_id)
+    model, order = DOCUMENT_TABS.get(tab) or abort(404)
+    stmt = select(model).where(model.customer_id == customer.id).order_by(order, model.id.desc())
+    return render_template("admin/customers/documents.html", customer=customer, tab=tab, page=_page(stmt))
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

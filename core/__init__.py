@@ -1,0 +1,1 @@
+"""Shared code of the portal: app factory, config, models, catalogs, services, CLI."""

@@ -1,0 +1,123 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+
+from core import auth  # noqa: F401  (registers the user loader)
+from core.catalogs import NOTIFICATIONS, PERMISSIONS
+from core.config import INSTANCE, Config
+from core.extensions import bootstrap, csrf, db, login_manager, mail, migrate
+
+ERROR_MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Please check what you entered."),
+    403: ("Access denied", "You do not have permission to see this page."),
+    404: ("Not found", "This page does not exist, or it is not available to you."),
+    405: ("Not allowed", "This action is not available here."),
+    413: ("Too large", "What you sent is larger than allowed."),
+    500: ("Something went wrong", "An unexpected error happened. Please try again later."),
+}
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the app: config (class or mapping, then ``PORTAL_*`` env), extensions, blueprints."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    app.config.from_prefixed_env("PORTAL")
+    INSTANCE.mkdir(exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    bootstrap.init_app(app)
+
+    from admin import bp as admin_bp
+    from portal import bp as portal_bp
+
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    _register_template_helpers(app)
+    _register_error_pages(app)
+    _register_security_headers(app)
+
+    from core.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def catalogs():
+        return {
+            "PERMISSIONS": PERMISSIONS,
+            "NOTIFICATIONS": NOTIFICATIONS,
+            "company_name": app.config["COMPANY_NAME"],
+            "today": date.today(),
+        }
+
+    @app.template_filter("money")
+    def money_filter(value, currency: str = "EUR") -> str:
+        amount = Decimal(value or 0)
+        return f"{amount:,.2f} {currency}"
+
+    @app.template_filter("date")
+    def date_filter(value) -> str:
+        return value.strftime("%d %b %Y") if value else "—"
+
+    @app.template_filter("datetime")
+    def datetime_filter(value) -> str:
+        return value.strftime("%d %b %Y %H:%M") if value else "—"
+
+    @app.template_filter("label")
+    def label_filter(value: str) -> str:
+        return (value or "").replace("_", " ").capitalize()
+
+
+def _register_error_pages(app: Flask) -> None:
+    def render_error(code: int):
+        title, message = ERROR_MESSAGES[code]
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    for code in ERROR_MESSAGES:
+        app.register_error_handler(code, lambda exc, code=code: render_error(code))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        message = "Your form expired or was not sent from this site. Please reload the page and try again."
+        return render_template("errors/error.html", code=400, title="Form expired", message=message), 400
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        if current_user.is_authenticated and request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Cookie")
+        return response

@@ -1,0 +1,47 @@
+"""Who is logged in: one Flask-Login manager for staff and contacts.
+
+The session stores ``<kind>:<id>:<session_token>`` (Flask-Login alternative ids), so rotating
+a user's token ends every session made before, and loading the user fresh on each request
+makes permission changes and deactivation take effect on the next request.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from core.extensions import db, login_manager
+from core.models import Contact, Customer, StaffUser
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    try:
+        kind, raw_id, token = user_id.split(":", 2)
+        pk = int(raw_id)
+    except ValueError:
+        return None
+    if kind == "contact":
+        contact = db.session.scalar(select(Contact).options(joinedload(Contact.customer)).where(Contact.id == pk))
+        if contact is None or contact.session_token != token:
+            return None
+        if not contact.active or not contact.customer.active:
+            return None
+        return contact
+    if kind == "staff":
+        staff = db.session.get(StaffUser, pk)
+        if staff is None or staff.session_token != token or not staff.active:
+            return None
+        return staff
+    return None
+
+
+def is_contact(user) -> bool:
+    return isinstance(user, Contact)
+
+
+def is_staff(user) -> bool:
+    return isinstance(user, StaffUser)
+
+
+__all__ = ["Customer", "is_contact", "is_staff", "load_user"]

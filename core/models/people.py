@@ -1,0 +1,150 @@
+"""Staff users, customers and their contacts, with the contacts' permissions and toggles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+
+from .base import TimestampMixin
+
+
+class StaffUser(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Rotated on logout and password change so a copied session cookie stops working.
+    session_token: Mapped[str] = mapped_column(String(64))
+    last_login: Mapped[datetime | None]
+
+    kind = "staff"
+
+    def get_id(self) -> str:
+        return f"staff:{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class Customer(TimestampMixin, db.Model):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company: Mapped[str] = mapped_column(String(160), index=True)
+    vat_number: Mapped[str] = mapped_column(String(40), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    zip_code: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(80), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="customer", order_by="Contact.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.id} {self.company!r}>"
+
+
+class Contact(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    # Stored lower-cased; the unique constraint then makes addresses unique case-insensitively.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    position: Mapped[str] = mapped_column(String(80), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(String(64))
+    last_login: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+    permission_rows: Mapped[list[ContactPermission]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    notification_rows: Mapped[list[ContactNotification]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    kind = "contact"
+
+    def get_id(self) -> str:
+        return f"contact:{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return frozenset(row.permission for row in self.permission_rows)
+
+    @property
+    def notifications(self) -> frozenset[str]:
+        return frozenset(row.notification for row in self.notification_rows)
+
+    def can(self, permission: str) -> bool:
+        """The one permission predicate: used by route guards, menus and templates."""
+        return permission in self.permissions
+
+    def wants(self, notification: str) -> bool:
+        return notification in self.notifications
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.id} {self.email}>"
+
+
+class ContactPermission(db.Model):
+    __tablename__ = "contact_permissions"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    permission: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ContactNotification(db.Model):
+    __tablename__ = "contact_notifications"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    notification: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Setting(db.Model):
+    """Key/value application settings edited by administrators."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+def contacts_of(customer_id: int):
+    """A select() of a customer's contacts, primary first: callers paginate or narrow it."""
+    return (
+        select(Contact)
+        .where(Contact.customer_id == customer_id)
+        .order_by(Contact.is_primary.desc(), Contact.first_name, Contact.id)
+    )

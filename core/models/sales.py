@@ -1,0 +1,177 @@
+"""Sales documents a customer sees: invoices (with payments), credit notes, estimates,
+proposals and contracts. Every one belongs to exactly one customer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from core.extensions import db
+
+from .base import Money, TimestampMixin, money
+
+INVOICE_STATUSES = ("draft", "unpaid", "partially_paid", "paid", "cancelled")
+ESTIMATE_STATUSES = ("draft", "sent", "accepted", "declined", "expired")
+PROPOSAL_STATUSES = ("draft", "open", "accepted", "declined")
+CREDIT_NOTE_STATUSES = ("open", "closed", "void")
+
+
+class CustomerOwned:
+    """Columns of every document that belongs to a customer (and optionally a project)."""
+
+    @declared_attr
+    def customer_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+
+    @declared_attr
+    def project_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+
+
+class LineItemMixin:
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    description: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[Decimal] = mapped_column(Money, default=Decimal("1"))
+    unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    tax_rate: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+    @property
+    def amount(self) -> Decimal:
+        return money(self.quantity * self.unit_price)
+
+
+class TotalsMixin:
+    """Totals are stored (recomputed by services on every change) so lists need no joins."""
+
+    subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    tax_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+
+    def recalculate(self) -> None:
+        """Recompute subtotal, tax and total from the line items and the discount."""
+        subtotal = sum((item.amount for item in self.items), Decimal("0"))
+        tax = sum((money(item.amount * item.tax_rate / 100) for item in self.items), Decimal("0"))
+        self.subtotal = money(subtotal)
+        self.tax_total = money(tax)
+        self.total = money(subtotal + tax - (self.discount or 0))
+
+
+class Invoice(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    date: Mapped[date]
+    due_date: Mapped[date | None] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None]
+
+    items: Mapped[list[InvoiceItem]] = relationship(order_by="InvoiceItem.position", cascade="all, delete-orphan")
+    payments: Mapped[list[Payment]] = relationship(order_by="Payment.date", cascade="all, delete-orphan")
+
+    @property
+    def balance(self) -> Decimal:
+        return money(self.total - self.amount_paid)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status in ("unpaid", "partially_paid") and self.due_date is not None and self.due_date < today
+
+    def display_status(self, today: date) -> str:
+        """Status as the customer sees it: an unpaid invoice past its due date is overdue."""
+        return "overdue" if self.is_overdue(today) else self.status
+
+
+class InvoiceItem(LineItemMixin, db.Model):
+    __tablename__ = "invoice_items"
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+
+
+class Payment(TimestampMixin, db.Model):
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    date: Mapped[date]
+    method: Mapped[str] = mapped_column(String(40), default="Bank transfer")
+    reference: Mapped[str] = mapped_column(String(80), default="")
+
+
+class CreditNote(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
+    __tablename__ = "credit_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    items: Mapped[list[CreditNoteItem]] = relationship(order_by="CreditNoteItem.position", cascade="all, delete-orphan")
+    invoice: Mapped[Invoice | None] = relationship()
+
+
+class CreditNoteItem(LineItemMixin, db.Model):
+    __tablename__ = "credit_note_items"
+    credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_notes.id", ondelete="CASCADE"), index=True)
+
+
+class Estimate(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
+    __tablename__ = "estimates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    date: Mapped[date]
+    expiry_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    signer_name: Mapped[str | None] = mapped_column(String(160))
+    decided_at: Mapped[datetime | None]
+    decided_ip: Mapped[str | None] = mapped_column(String(64))
+
+    items: Mapped[list[EstimateItem]] = relationship(order_by="EstimateItem.position", cascade="all, delete-orphan")
+
+
+class EstimateItem(LineItemMixin, db.Model):
+    __tablename__ = "estimate_items"
+    estimate_id: Mapped[int] = mapped_column(ForeignKey("estimates.id", ondelete="CASCADE"), index=True)
+
+
+class Proposal(CustomerOwned, TimestampMixin, db.Model):
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text, default="")
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    date: Mapped[date]
+    open_till: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+
+
+class Contract(CustomerOwned, TimestampMixin, db.Model):
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text, default="")
+    value: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    signer_name: Mapped[str | None] = mapped_column(String(160))
+    signed_at: Mapped[datetime | None]
+    signer_ip: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None

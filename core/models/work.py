@@ -1,0 +1,86 @@
+"""Support tickets and projects with their tasks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+
+from .base import TimestampMixin, utcnow
+
+TICKET_STATUSES = ("open", "in_progress", "answered", "on_hold", "closed")
+TICKET_PRIORITIES = ("low", "medium", "high", "urgent")
+PROJECT_STATUSES = ("not_started", "in_progress", "on_hold", "finished", "cancelled")
+TASK_STATUSES = ("not_started", "in_progress", "testing", "awaiting_feedback", "complete")
+
+
+class Ticket(TimestampMixin, db.Model):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    # The contact who opened it; kept as NULL if that contact is later deleted.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(80), default="General")
+    priority: Mapped[str] = mapped_column(String(20), default="medium")
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    last_reply_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contact = relationship("Contact")
+    replies: Mapped[list[TicketReply]] = relationship(order_by="TicketReply.created_at", cascade="all, delete-orphan")
+
+
+class TicketReply(TimestampMixin, db.Model):
+    __tablename__ = "ticket_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+
+    contact = relationship("Contact")
+    staff = relationship("StaffUser")
+
+    @property
+    def author_name(self) -> str:
+        if self.staff is not None:
+            return self.staff.name
+        if self.contact is not None:
+            return self.contact.full_name
+        return "Former contact"
+
+
+class Project(TimestampMixin, db.Model):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="in_progress", index=True)
+    start_date: Mapped[date]
+    deadline: Mapped[date | None]
+    progress: Mapped[int] = mapped_column(default=0)
+
+    tasks: Mapped[list[Task]] = relationship(order_by="Task.id", cascade="all, delete-orphan", back_populates="project")
+
+
+class Task(TimestampMixin, db.Model):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(24), default="not_started")
+    due_date: Mapped[date | None]
+    # Internal tasks stay invisible in the customer area and never trigger customer emails.
+    visible_to_customer: Mapped[bool] = mapped_column(default=False)
+
+    project: Mapped[Project] = relationship(back_populates="tasks")

@@ -1,0 +1,25 @@
+"""Small security helpers shared by both blueprints."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a local path on this site, else None.
+
+    Refuses the open-redirect family: ``//evil``, ``///evil``, ``\\\\evil``, ``/\\evil``,
+    absolute URLs, ``javascript:``, whitespace or control characters, and the same hidden
+    behind percent-encoding.
+    """
+    if not target:
+        return None
+    for candidate in {target, unquote(target), unquote(unquote(target))}:
+        if not candidate.startswith("/") or candidate.startswith("//"):
+            return None
+        if "\\" in candidate or any(ord(ch) < 33 or ord(ch) == 127 for ch in candidate):
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return None
+    return target

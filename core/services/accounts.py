@@ -1,0 +1,81 @@
+"""Logging in and managing staff accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.models import Contact, StaffUser, utcnow
+from core.passwords import hash_password, new_session_token, verify_password
+
+from . import ServiceError
+from .contacts import normalize_email
+
+
+def authenticate_contact(email: str, password: str) -> Contact | None:
+    """The active contact with these credentials, or None; last_login is recorded.
+
+    Unknown address, wrong password and inactive contact all give None, after the same work.
+    """
+    contact = db.session.scalar(select(Contact).where(Contact.email == normalize_email(email)))
+    ok = verify_password(contact.password_hash if contact else None, password)
+    if not ok or contact is None or not contact.active or not contact.customer.active:
+        return None
+    contact.last_login = utcnow()
+    db.session.commit()
+    return contact
+
+
+def authenticate_staff(email: str, password: str) -> StaffUser | None:
+    """The active staff user with these credentials, or None (same work either way)."""
+    staff = db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == normalize_email(email)))
+    ok = verify_password(staff.password_hash if staff else None, password)
+    if not ok or staff is None or not staff.active:
+        return None
+    staff.last_login = utcnow()
+    db.session.commit()
+    return staff
+
+
+def end_sessions(user: Contact | StaffUser) -> None:
+    """Rotate the user's session token (ends every session, this one included) and commit."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def change_contact_password(contact: Contact, current: str, new: str) -> None:
+    """Set a new password when ``current`` is right, end other sessions, and commit."""
+    if not verify_password(contact.password_hash, current):
+        raise ServiceError("Your current password is not correct.")
+    contact.password_hash = hash_password(new)
+    contact.session_token = new_session_token()
+    db.session.commit()
+
+
+def update_own_profile(contact: Contact, first_name: str, last_name: str, phone: str) -> None:
+    """Save the fields a contact may edit itself, and commit.
+
+    Only these three are touched, so nothing else posted (customer, permissions, primary,
+    active, toggles) can reach the contact row through the profile form.
+    """
+    contact.first_name = first_name.strip()
+    contact.last_name = last_name.strip()
+    contact.phone = phone.strip()
+    db.session.commit()
+
+
+def create_staff(email: str, name: str, password: str, *, is_admin: bool = True) -> StaffUser:
+    """Create a staff user and commit; refuses an address already in use."""
+    email = normalize_email(email)
+    if db.session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email)):
+        raise ServiceError(f"A staff user with the email address {email} already exists.")
+    staff = StaffUser(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        is_admin=is_admin,
+        session_token=new_session_token(),
+    )
+    db.session.add(staff)
+    db.session.commit()
+    return staff

@@ -1,0 +1,172 @@
+"""Creating, editing, (de)activating and deleting a customer's contacts.
+
+Rules kept here, nowhere else:
+- email addresses are unique across all contacts, compared case-insensitively;
+- a customer with contacts has exactly one primary contact (the first one becomes primary,
+  making another primary demotes the current one, and the primary cannot just be unset);
+- a notification toggle can only be on when the contact holds the permission it needs;
+- deleting a contact never deletes the customer's documents (tickets keep a NULL contact).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.catalogs import NOTIFICATIONS, NOTIFICATIONS_BY_KEY, PERMISSION_KEYS, PERMISSIONS_BY_KEY
+from core.extensions import db
+from core.models import Contact, ContactNotification, ContactPermission, Customer
+from core.passwords import hash_password, new_session_token
+
+from . import ServiceError
+
+STALE_MESSAGE = "Someone else changed this contact meanwhile. Reload the page and apply your change again."
+
+
+@dataclass
+class ContactData:
+    first_name: str
+    last_name: str
+    email: str
+    phone: str = ""
+    position: str = ""
+    password: str | None = None
+    is_primary: bool = False
+    active: bool = True
+    permissions: set[str] = field(default_factory=set)
+    notifications: set[str] = field(default_factory=set)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_taken(email: str, *, exclude_contact_id: int | None = None) -> bool:
+    """True when another contact already uses ``email`` (case-insensitive)."""
+    stmt = select(Contact.id).where(func.lower(Contact.email) == normalize_email(email))
+    if exclude_contact_id is not None:
+        stmt = stmt.where(Contact.id != exclude_contact_id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _check(data: ContactData, *, exclude_contact_id: int | None) -> None:
+    unknown = (data.permissions - PERMISSION_KEYS) | (data.notifications - set(NOTIFICATIONS_BY_KEY))
+    if unknown:
+        raise ServiceError("Unknown permission or notification: " + ", ".join(sorted(unknown)))
+    missing = [n for n in NOTIFICATIONS if n.key in data.notifications and n.permission not in data.permissions]
+    if missing:
+        raise ServiceError(
+            "; ".join(f"{n.label} emails need the {PERMISSIONS_BY_KEY[n.permission].label} permission" for n in missing)
+            + "."
+        )
+    if email_taken(data.email, exclude_contact_id=exclude_contact_id):
+        raise ServiceError(f"A contact with the email address {normalize_email(data.email)} already exists.")
+
+
+def _apply(contact: Contact, data: ContactData) -> None:
+    contact.first_name = data.first_name.strip()
+    contact.last_name = data.last_name.strip()
+    contact.email = normalize_email(data.email)
+    contact.phone = data.phone.strip()
+    contact.position = data.position.strip()
+    contact.active = data.active
+    if data.password:
+        contact.password_hash = hash_password(data.password)
+        contact.session_token = new_session_token()
+    if contact.permissions != data.permissions:
+        contact.permission_rows = [ContactPermission(permission=key) for key in sorted(data.permissions)]
+    if contact.notifications != data.notifications:
+        contact.notification_rows = [ContactNotification(notification=key) for key in sorted(data.notifications)]
+
+
+def _demote_others(contact: Contact) -> None:
+    db.session.execute(
+        update(Contact)
+        .where(Contact.customer_id == contact.customer_id, Contact.id != contact.id, Contact.is_primary)
+        .values(is_primary=False, version=Contact.version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _has_other_contacts(contact: Contact) -> bool:
+    stmt = select(Contact.id).where(Contact.customer_id == contact.customer_id, Contact.id != contact.id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise ServiceError("A contact with this email address already exists.") from exc
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise ServiceError(STALE_MESSAGE) from exc
+
+
+def create_contact(customer: Customer, data: ContactData) -> Contact:
+    """Create a contact of ``customer`` and commit; the customer's first contact is primary."""
+    _check(data, exclude_contact_id=None)
+    contact = Contact(customer_id=customer.id, session_token=new_session_token())
+    first = db.session.scalar(select(Contact.id).where(Contact.customer_id == customer.id).limit(1)) is None
+    _apply(contact, data)
+    contact.is_primary = first or data.is_primary
+    db.session.add(contact)
+    db.session.flush()
+    if contact.is_primary and not first:
+        _demote_others(contact)
+    _commit()
+    return contact
+
+
+def update_contact(contact: Contact, data: ContactData, *, expected_version: int | None = None) -> Contact:
+    """Apply ``data`` to ``contact`` and commit, enforcing the primary-contact rule.
+
+    ``expected_version`` (from the form) refuses a save based on a stale page.
+    """
+    if expected_version is not None and expected_version != contact.version:
+        raise ServiceError(STALE_MESSAGE)
+    _check(data, exclude_contact_id=contact.id)
+    if contact.is_primary and not data.is_primary:
+        raise ServiceError("A customer always has one primary contact: make another contact primary instead.")
+    if data.active is False and contact.active:
+        contact.session_token = new_session_token()
+    _apply(contact, data)
+    if data.is_primary and not contact.is_primary:
+        contact.is_primary = True
+        _demote_others(contact)
+    _commit()
+    return contact
+
+
+def set_active(contact: Contact, active: bool) -> None:
+    """Activate or deactivate ``contact`` and commit; deactivation ends its sessions."""
+    if contact.active == active:
+        return
+    contact.active = active
+    if not active:
+        contact.session_token = new_session_token()
+    _commit()
+
+
+def make_primary(contact: Contact) -> None:
+    """Make ``contact`` the customer's primary contact, demoting the previous one, and commit."""
+    if contact.is_primary:
+        return
+    contact.is_primary = True
+    _demote_others(contact)
+    _commit()
+
+
+def delete_contact(contact: Contact) -> None:
+    """Delete ``contact`` and commit. The customer's documents stay; tickets keep no contact.
+
+    A primary contact can only be deleted when it is the customer's last contact.
+    """
+    if contact.is_primary and _has_other_contacts(contact):
+        raise ServiceError("This is the primary contact: make another contact primary before deleting it.")
+    db.session.delete(contact)
+    _commit()

@@ -1,0 +1,59 @@
+"""Customers: create, edit, list."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.extensions import db
+from core.models import Contact, Customer
+
+from . import ServiceError
+
+CUSTOMER_FIELDS = (
+    "company",
+    "vat_number",
+    "phone",
+    "address",
+    "city",
+    "zip_code",
+    "country",
+    "website",
+    "currency",
+    "active",
+)
+
+
+def customer_search(query: str = "") -> Select:
+    """A select() of customers matching ``query`` in company, VAT number or a contact's email."""
+    stmt = select(Customer).order_by(Customer.company, Customer.id)
+    query = query.strip()
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Customer.company).like(like),
+                func.lower(Customer.vat_number).like(like),
+                Customer.id.in_(select(Contact.customer_id).where(Contact.email.like(like))),
+            )
+        )
+    return stmt
+
+
+def save_customer(customer: Customer | None, values: dict, *, expected_version: int | None = None) -> Customer:
+    """Create (``customer`` None) or update a customer from ``values`` and commit."""
+    if customer is None:
+        customer = Customer()
+        db.session.add(customer)
+    elif expected_version is not None and expected_version != customer.version:
+        raise ServiceError("Someone else changed this customer meanwhile. Reload the page and try again.")
+    for name in CUSTOMER_FIELDS:
+        if name in values:
+            value = values[name]
+            setattr(customer, name, value.strip() if isinstance(value, str) else value)
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise ServiceError("Someone else changed this customer meanwhile. Reload the page and try again.") from exc
+    return customer

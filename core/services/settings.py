@@ -1,0 +1,31 @@
+"""Application settings stored in the ``settings`` table."""
+
+from __future__ import annotations
+
+from core.catalogs import PERMISSION_KEYS, PERMISSIONS
+from core.extensions import db
+from core.models import Setting
+
+DEFAULT_PERMISSIONS_KEY = "default_contact_permissions"
+
+
+def get_setting(key: str, default: str = "") -> str:
+    row = db.session.get(Setting, key)
+    return row.value if row is not None else default
+
+
+def default_contact_permissions() -> set[str]:
+    """Permissions pre-checked for a new contact; every feature until an admin says otherwise."""
+    raw = get_setting(DEFAULT_PERMISSIONS_KEY, ",".join(p.key for p in PERMISSIONS))
+    return {key for key in raw.split(",") if key in PERMISSION_KEYS}
+
+
+def set_default_contact_permissions(keys: set[str]) -> None:
+    """Store the default permission set (unknown keys are dropped) and commit."""
+    value = ",".join(p.key for p in PERMISSIONS if p.key in keys)
+    row = db.session.get(Setting, DEFAULT_PERMISSIONS_KEY)
+    if row is None:
+        db.session.add(Setting(key=DEFAULT_PERMISSIONS_KEY, value=value))
+    else:
+        row.value = value
+    db.session.commit()

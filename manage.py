@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Set up and run the portal with nothing but Python 3.11+ installed.
+
+    python3 manage.py run     # venv, install, migrate, demo data, start on http://127.0.0.1:5000
+    python3 manage.py test    # venv, install test tools, lint, run the whole test suite
+    python3 manage.py lint    # ruff check + format check only
+
+Only the standard library is used here: this file has to work before anything is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def sh(*args: str | Path, env: dict | None = None) -> None:
+    print("$", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, env=env)  # noqa: S603 - our own fixed commands
+
+
+def ensure_venv(requirements: str) -> None:
+    if not PYTHON.exists():
+        print(f"Creating virtualenv in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".installed-{requirements}"
+    wanted = (ROOT / requirements).read_text() + (ROOT / "requirements.txt").read_text()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    sh(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements)
+    stamp.write_text(wanted)
+
+
+def flask_env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("FLASK_APP", "wsgi.py")
+    return env
+
+
+def run() -> None:
+    ensure_venv("requirements.txt")
+    env = flask_env()
+    sh(PYTHON, "-m", "flask", "db", "upgrade", env=env)
+    sh(PYTHON, "-m", "flask", "seed-demo", env=env)
+    port = os.environ.get("PORT", "5000")
+    print(
+        "\nThe portal is starting:\n"
+        f"  Customer area  http://127.0.0.1:{port}/\n"
+        f"  Admin area     http://127.0.0.1:{port}/admin/\n"
+        "Log in with one of the demo logins above. Stop with Ctrl+C.\n",
+        flush=True,
+    )
+    sh(PYTHON, "-m", "flask", "run", "--port", port, env=env)
+
+
+def lint() -> None:
+    ensure_venv("requirements-dev.txt")
+    sh(PYTHON, "-m", "ruff", "check", ".")
+    sh(PYTHON, "-m", "ruff", "format", "--check", ".")
+
+
+def test(extra: list[str]) -> None:
+    ensure_venv("requirements-dev.txt")
+    sh(PYTHON, "-m", "pytest", *extra, env=flask_env())
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "run"
+    try:
+        if command == "run":
+            run()
+        elif command == "test":
+            test(argv[2:])
+        elif command == "lint":
+            lint()
+        else:
+            print(__doc__)
+            return 2
+    except subprocess.CalledProcessError as exc:
+        return exc.returncode or 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,27 @@
+"""The customer area: every route needs a logged-in active contact; features need permissions."""
+
+from flask import Blueprint
+from flask_login import current_user
+
+from core.auth import is_contact
+
+from .guards import require_contact
+from .menu import menu_for
+
+bp = Blueprint("portal", __name__)
+bp.before_request(require_contact)
+
+
+@bp.context_processor
+def portal_menu():
+    """The menu lists only the features the logged-in contact may use."""
+    return {"portal_menu": menu_for(current_user) if is_contact(current_user) else []}
+
+
+from . import account, dashboard  # noqa: E402
+from .features import contracts, estimates, invoices, projects, proposals, tickets  # noqa: E402
+
+for feature in (invoices, estimates, contracts, proposals, tickets, projects):
+    bp.register_blueprint(feature.bp)
+
+__all__ = ["account", "bp", "dashboard"]

@@ -1,0 +1,1 @@
+"""One module per customer-area feature; each is a blueprint gated by one permission."""

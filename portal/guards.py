@@ -1,0 +1,62 @@
+"""Access control for the customer area, in one place.
+
+- ``bp`` (the portal blueprint) requires a logged-in, active contact for every route except
+  the public ones (login).
+- ``feature_blueprint(permission)`` makes a child blueprint whose every route requires that
+  permission: a route cannot be added to a feature and forget the check.
+- ``scoped(Model)`` / ``owned_or_404(Model, id)`` load documents only through the contact's
+  customer, so another customer's object simply does not exist (404).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.auth import is_contact
+from core.catalogs import PERMISSION_KEYS
+from core.extensions import db
+
+PUBLIC_ENDPOINTS = {"portal.login", "portal.logout", "portal.index"}
+
+
+def require_contact():
+    """Before every portal request: send anyone but a logged-in active contact to login."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if not is_contact(current_user):
+        return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def feature_blueprint(name: str, import_name: str, permission: str) -> Blueprint:
+    """A child blueprint of the portal whose routes all require ``permission``."""
+    assert permission in PERMISSION_KEYS, permission
+    feature = Blueprint(name, import_name)
+
+    @feature.before_request
+    def check_permission():
+        if not current_user.can(permission):
+            abort(403)
+
+    feature.permission = permission
+    return feature
+
+
+def scoped(model):
+    """A select() of ``model`` rows that belong to the logged-in contact's customer."""
+    return select(model).where(model.customer_id == current_user.customer_id)
+
+
+def owned_or_404(model, object_id: int, *options, condition=None):
+    """The logged-in contact's customer's ``model`` row with this id, or a 404.
+
+    ``condition`` narrows further (e.g. drafts are not visible to customers).
+    """
+    stmt = scoped(model).where(model.id == object_id)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if options:
+        stmt = stmt.options(*options)
+    return db.first_or_404(stmt)

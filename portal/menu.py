@@ -1,0 +1,21 @@
+"""The customer-area menu, derived from the permission catalog."""
+
+from __future__ import annotations
+
+from core.catalogs import PERMISSIONS
+
+# Where each permission's feature lives; a permission without an entry here fails at import.
+FEATURE_ENDPOINTS = {
+    "invoices": "portal.invoices.index",
+    "estimates": "portal.estimates.index",
+    "contracts": "portal.contracts.index",
+    "proposals": "portal.proposals.index",
+    "support": "portal.tickets.index",
+    "projects": "portal.projects.index",
+}
+assert set(FEATURE_ENDPOINTS) == {p.key for p in PERMISSIONS}
+
+
+def menu_for(contact) -> list[tuple[str, str, str]]:
+    """(permission key, label, endpoint) for each feature ``contact`` may use, catalog order."""
+    return [(p.key, p.label, FEATURE_ENDPOINTS[p.key]) for p in PERMISSIONS if contact.can(p.key)]

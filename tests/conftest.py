@@ -1,0 +1,110 @@
+"""Shared fixtures.
+
+The schema is built once per run by the real migrations (never ``create_all``), on SQLite in a
+temporary file or on the database named by ``DATABASE_URL``. Every test then starts from empty
+tables: rows are removed after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, text
+
+from core.app import create_app
+from core.config import TestConfig
+from core.extensions import db
+from tests import factories
+
+_TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        from core.config import database_url
+
+        return database_url()
+    return f"sqlite:///{_TMP / 'test.sqlite3'}"
+
+
+def make_app(**overrides):
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config["SQLALCHEMY_DATABASE_URI"] = _database_url()
+    config.update(overrides)
+    return create_app(config)
+
+
+def reset_schema(app) -> None:
+    """Drop everything in the test database, then build the schema with the migrations."""
+    with app.app_context():
+        meta = MetaData()
+        meta.reflect(bind=db.engine)
+        meta.drop_all(bind=db.engine)
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def _schema():
+    app = make_app()
+    reset_schema(app)
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        db.engine.dispose()
+    return tables
+
+
+def _empty_tables(tables: list[str]) -> None:
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - names from our metadata
+
+
+@pytest.fixture
+def app(request, _schema):
+    overrides = {}
+    if request.node.get_closest_marker("csrf"):
+        overrides["WTF_CSRF_ENABLED"] = True
+    app = make_app(**overrides)
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    db.session.remove()
+    _empty_tables(_schema)
+    db.engine.dispose()
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def admin_client(app):
+    """A test client logged in as a staff administrator."""
+    factories.make_staff(email="boss@example.com")
+    client = app.test_client()
+    response = client.post("/admin/login", data={"email": "boss@example.com", "password": factories.PASSWORD})
+    assert response.status_code == 302, response.data
+    return client
+
+
+@pytest.fixture
+def f():
+    """The factory functions, as ``f.make_contact(...)``."""
+    return factories
+
+
+def login(client, contact_or_email, password: str = factories.PASSWORD):
+    email = getattr(contact_or_email, "email", contact_or_email)
+    return client.post("/login", data={"email": email, "password": password})

@@ -1,0 +1,132 @@
+"""Small factory functions that build records through the real services."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import count
+
+from core.catalogs import NOTIFICATION_KEYS, PERMISSION_KEYS
+from core.extensions import db
+from core.models import (
+    Contract,
+    CreditNote,
+    CreditNoteItem,
+    Customer,
+    Estimate,
+    EstimateItem,
+    Invoice,
+    InvoiceItem,
+    Project,
+    Proposal,
+    Task,
+    Ticket,
+    TicketReply,
+)
+from core.services.accounts import create_staff
+from core.services.contacts import ContactData, create_contact
+from core.services.customers import save_customer
+
+PASSWORD = "correct horse battery"
+ALL_PERMISSIONS = set(PERMISSION_KEYS)
+ALL_NOTIFICATIONS = set(NOTIFICATION_KEYS)
+_seq = count(1)
+
+
+def make_staff(email: str | None = None, name: str = "Staff Member"):
+    return create_staff(email or f"staff{next(_seq)}@example.com", name, PASSWORD)
+
+
+def make_customer(company: str | None = None, **values) -> Customer:
+    return save_customer(None, {"company": company or f"Customer {next(_seq)}", **values})
+
+
+def make_contact(customer: Customer | None = None, *, permissions=None, notifications=None, **fields):
+    customer = customer or make_customer()
+    n = next(_seq)
+    data = ContactData(
+        first_name=fields.pop("first_name", "Contact"),
+        last_name=fields.pop("last_name", str(n)),
+        email=fields.pop("email", f"contact{n}@example.com"),
+        password=fields.pop("password", PASSWORD),
+        permissions=set(ALL_PERMISSIONS if permissions is None else permissions),
+        notifications=set(notifications or ()),
+        **fields,
+    )
+    return create_contact(customer, data)
+
+
+def _items(model):
+    return [
+        model(position=1, description="Work", quantity=Decimal("2"), unit_price=Decimal("50"), tax_rate=Decimal("19"))
+    ]
+
+
+def make_invoice(customer, *, status="unpaid", due_in_days=14, number=None):
+    today = date.today()
+    invoice = Invoice(
+        customer_id=customer.id,
+        number=number or f"INV-T{next(_seq):05d}",
+        status=status,
+        date=today - timedelta(days=1),
+        due_date=today + timedelta(days=due_in_days),
+        items=_items(InvoiceItem),
+    )
+    invoice.recalculate()
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice
+
+
+def make_credit_note(customer):
+    note = CreditNote(
+        customer_id=customer.id, number=f"CN-T{next(_seq):05d}", date=date.today(), items=_items(CreditNoteItem)
+    )
+    note.recalculate()
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def make_estimate(customer, status="sent"):
+    estimate = Estimate(
+        customer_id=customer.id,
+        number=f"EST-T{next(_seq):05d}",
+        status=status,
+        date=date.today(),
+        items=_items(EstimateItem),
+    )
+    estimate.recalculate()
+    db.session.add(estimate)
+    db.session.commit()
+    return estimate
+
+
+def make_contract(customer, subject="Service contract"):
+    contract = Contract(customer_id=customer.id, subject=subject, content="Terms", start_date=date.today())
+    db.session.add(contract)
+    db.session.commit()
+    return contract
+
+
+def make_proposal(customer, status="open", subject="Proposal"):
+    proposal = Proposal(customer_id=customer.id, subject=subject, content="Offer", date=date.today(), status=status)
+    db.session.add(proposal)
+    db.session.commit()
+    return proposal
+
+
+def make_ticket(customer, contact=None, subject="Help needed"):
+    ticket = Ticket(customer_id=customer.id, contact_id=contact.id if contact else None, subject=subject)
+    ticket.replies = [TicketReply(contact_id=contact.id if contact else None, body="Please help")]
+    db.session.add(ticket)
+    db.session.commit()
+    return ticket
+
+
+def make_project(customer, name="Project", tasks=()):
+    project = Project(customer_id=customer.id, name=name, start_date=date.today())
+    project.tasks = [Task(name=t, visible_to_customer=visible) for t, visible in tasks]
+    db.session.add(project)
+    db.session.commit()
+    return project
