@@ -7,11 +7,21 @@ from decimal import Decimal
 
 from flask import Flask, render_template, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from core import auth  # noqa: F401  (registers the user loader)
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.config import INSTANCE, Config
 from core.extensions import bootstrap, csrf, db, login_manager, mail, migrate
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` limited to a positive 32-bit integer, the range of our primary keys."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
 
 ERROR_MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please check what you entered."),
@@ -38,6 +48,9 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config.from_object(config)
     app.config.from_prefixed_env("PORTAL")
     INSTANCE.mkdir(exist_ok=True)
+
+    # Ids beyond the database's integer range are a 404, not an overflow error deep in the driver.
+    app.url_map.converters["int"] = BoundedIntConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"), render_as_batch=True)

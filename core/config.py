@@ -51,5 +51,5 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"  # noqa: S105 - tests only
     WTF_CSRF_ENABLED = False
     ARGON2_TIME_COST = 1
-    ARGON2_MEMORY_COST = 8
+    ARGON2_MEMORY_COST = 64
     SERVER_NAME = None

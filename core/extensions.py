@@ -1,12 +1,15 @@
 """Flask extension instances, created unbound and initialised by the app factory."""
 
+import sqlite3
+
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # A naming convention makes constraint names identical on SQLite and PostgreSQL, so
@@ -30,3 +33,12 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
 bootstrap = Bootstrap5()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    # SQLite ignores ON DELETE rules unless asked per connection; PostgreSQL always applies them.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, text
 
@@ -32,11 +34,29 @@ def _database_url() -> str:
     return f"sqlite:///{_TMP / 'test.sqlite3'}"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Tests keep an app context pushed (for factories and queries); without this, Flask would
+    reuse it for requests, sharing ``g`` (Flask-Login's cached user, the CSRF token) and the
+    database session between requests and clients, and hide real bugs.
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 def make_app(**overrides):
     config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     config["SQLALCHEMY_DATABASE_URI"] = _database_url()
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 def reset_schema(app) -> None:
@@ -100,7 +120,7 @@ def admin_client(app):
 
 
 @pytest.fixture
-def f():
+def f(app):
     """The factory functions, as ``f.make_contact(...)``."""
     return factories
 
