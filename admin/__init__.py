@@ -20,6 +20,6 @@ def require_staff():
     return None
 
 
-from . import auth, contacts, customers, settings  # noqa: E402
+from . import auth, contacts, customers, documents, emails, settings, work  # noqa: E402
 
-__all__ = ["auth", "bp", "contacts", "customers", "settings"]
+__all__ = ["auth", "bp", "contacts", "customers", "documents", "emails", "settings", "work"]

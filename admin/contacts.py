@@ -15,6 +15,7 @@ from core.services.contacts import (
     set_active,
     update_contact,
 )
+from core.services.passwords import send_invitation
 from core.services.settings import default_contact_permissions
 
 from . import bp
@@ -49,11 +50,12 @@ def contact_new(customer_id: int):
         form.is_primary.data = not customer.contacts
     if form.validate_on_submit():
         try:
-            contact = create_contact(customer, _data(form))
+            contact = create_contact(customer, _data(form), invite=form.send_invitation.data)
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"Contact {contact.full_name} created.", "success")
+            invited = " and invited by email" if form.send_invitation.data else ""
+            flash(f"Contact {contact.full_name} created{invited}.", "success")
             return _back(customer.id)
     return render_template("admin/contacts/form.html", form=form, customer=customer, contact=None)
 
@@ -76,7 +78,7 @@ def contact_edit(contact_id: int):
     return render_template("admin/contacts/form.html", form=form, customer=contact.customer, contact=contact)
 
 
-@bp.route("/contacts/<int:contact_id>/<any(activate,deactivate,'make-primary',delete):action>", methods=["POST"])
+@bp.route("/contacts/<int:contact_id>/<any(activate,deactivate,'make-primary',delete,invite):action>", methods=["POST"])
 def contact_action(contact_id: int, action: str):
     contact = db.get_or_404(Contact, contact_id)
     customer_id, name = contact.customer_id, contact.full_name
@@ -87,6 +89,9 @@ def contact_action(contact_id: int, action: str):
         elif action == "deactivate":
             set_active(contact, False)
             flash(f"{name} is deactivated and logged out.", "success")
+        elif action == "invite":
+            send_invitation(contact)
+            flash(f"Invitation sent to {contact.email}.", "success")
         elif action == "make-primary":
             make_primary(contact)
             flash(f"{name} is now the primary contact.", "success")

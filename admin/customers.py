@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from core.catalogs import NOTIFICATIONS
 from core.extensions import db
 from core.models import Contract, CreditNote, Customer, Estimate, Invoice, Project, Proposal, Ticket, contacts_of
+from core.notifications.recipients import qualifies
+from core.pagination import paginate
 from core.services import ServiceError
 from core.services.customers import customer_search, save_customer
 
@@ -25,8 +28,29 @@ DOCUMENT_TABS = {
 }
 
 
+def notification_matrix(contacts) -> dict[int, dict[str, str]]:
+    """Per contact and notification: "on" (receives it), "off", "no_permission" or "inactive".
+
+    "on" is exactly the recipient rule (``qualifies``), so the matrix shows who will be emailed.
+    """
+    matrix = {}
+    for contact in contacts:
+        row = {}
+        for n in NOTIFICATIONS:
+            if qualifies(contact, n.key):
+                row[n.key] = "on"
+            elif not contact.can(n.permission):
+                row[n.key] = "no_permission"
+            elif not contact.active:
+                row[n.key] = "inactive"
+            else:
+                row[n.key] = "off"
+        matrix[contact.id] = row
+    return matrix
+
+
 def _page(stmt):
-    return db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return paginate(stmt)
 
 
 @bp.route("/")
@@ -71,7 +95,15 @@ def customer_profile(customer_id: int):
 def customer_contacts(customer_id: int):
     customer = db.get_or_404(Customer, customer_id)
     contacts = db.session.scalars(contacts_of(customer.id)).all()
-    return render_template("admin/customers/contacts.html", customer=customer, contacts=contacts, tab="contacts")
+    matrix = notification_matrix(contacts)
+    return render_template(
+        "admin/customers/contacts.html",
+        customer=customer,
+        contacts=contacts,
+        tab="contacts",
+        matrix=matrix,
+        unreached=[n for n in NOTIFICATIONS if not any(row[n.key] == "on" for row in matrix.values())],
+    )
 
 
 @bp.route("/customers/<int:customer_id>/<any(" + ",".join(DOCUMENT_TABS) + "):tab>")
@@ -79,7 +111,18 @@ def customer_documents(customer_id: int, tab: str):
     customer = db.get_or_404(Customer, customer_id)
     model, order = DOCUMENT_TABS.get(tab) or abort(404)
     stmt = select(model).where(model.customer_id == customer.id).order_by(order, model.id.desc())
-    return render_template("admin/customers/documents.html", customer=customer, tab=tab, page=_page(stmt))
+    return render_template(
+        "admin/customers/documents.html",
+        customer=customer,
+        tab=tab,
+        page=_page(stmt),
+        detail_slugs={
+            "invoices": "invoices",
+            "credit_notes": "credit-notes",
+            "estimates": "estimates",
+            "contracts": "contracts",
+        },
+    )
 
 
 def _int_or_none(value) -> int | None:

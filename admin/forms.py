@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
-from wtforms.validators import URL, Length, Optional, Regexp
+from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, Regexp
 
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.forms import email_field, name_field
 from core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from core.services.reminders import REMINDER_SETTINGS
 
 
 class CustomerForm(FlaskForm):
@@ -64,6 +65,7 @@ class ContactForm(FlaskForm):
             ),
         ],
     )
+    send_invitation = BooleanField("Send an invitation email to choose a password")
     is_primary = BooleanField("Primary Contact")
     active = BooleanField("Active", default=True)
     version = IntegerField(validators=[Optional()])
@@ -94,3 +96,9 @@ class DefaultPermissionsForm(FlaskForm):
 
 for _p in PERMISSIONS:
     setattr(DefaultPermissionsForm, f"perm_{_p.key}", BooleanField(_p.label))
+for _key, (_default, _label) in REMINDER_SETTINGS.items():
+    setattr(
+        DefaultPermissionsForm,
+        _key,
+        IntegerField(_label, default=_default, validators=[InputRequired(), NumberRange(min=0, max=365)]),
+    )

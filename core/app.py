@@ -65,6 +65,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
+    from core.mail.flush import init_flush
+
+    init_flush(app)
     _register_template_helpers(app)
     _register_error_pages(app)
     _register_security_headers(app)

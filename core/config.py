@@ -43,7 +43,21 @@ class Config:
     # argon2id cost; tests lower it so the suite stays fast.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 64 * 1024
+    # Email: with MAIL_SERVER unset (the embedded default) every email is only stored and
+    # readable in the admin email log; with it set, the dispatcher delivers over SMTP.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "portal@localhost")
+    MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "portal.localhost")
+    MAIL_TIMEOUT = 10
+    MAIL_BATCH_SIZE = 100
+    MAIL_MAX_ATTEMPTS = 8
+    # Deliver right after a request that queued email (handy without a separate worker);
+    # production runs `flask mail-dispatch --loop` and switches this off.
+    MAIL_FLUSH_AFTER_REQUEST = os.environ.get("MAIL_FLUSH_AFTER_REQUEST", "1") == "1"
 
 
 class TestConfig(Config):

@@ -36,9 +36,14 @@ bootstrap = Bootstrap5()
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
-    # SQLite ignores ON DELETE rules unless asked per connection; PostgreSQL always applies them.
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
+        # SQLite ignores ON DELETE rules unless asked per connection; PostgreSQL always applies them.
         cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL lets the web process read while a dispatcher writes; NORMAL sync is safe with WAL
+        # and avoids an fsync per commit.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()

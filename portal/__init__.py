@@ -18,10 +18,10 @@ def portal_menu():
     return {"portal_menu": menu_for(current_user) if is_contact(current_user) else []}
 
 
-from . import account, dashboard  # noqa: E402
+from . import account, dashboard, passwords  # noqa: E402
 from .features import contracts, estimates, invoices, projects, proposals, tickets  # noqa: E402
 
 for feature in (invoices, estimates, contracts, proposals, tickets, projects):
     bp.register_blueprint(feature.bp)
 
-__all__ = ["account", "bp", "dashboard"]
+__all__ = ["account", "bp", "dashboard", "passwords"]

@@ -5,18 +5,28 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
 from core.auth import is_contact
+from core.catalogs import NOTIFICATIONS
 from core.forms import LoginForm, PasswordChangeForm, name_field
 from core.security import safe_next
 from core.services import ServiceError
 from core.services.accounts import authenticate_contact, change_contact_password, end_sessions, update_own_profile
+from core.services.contacts import set_own_notifications
 
 from . import bp
 
 LOGIN_FAILED = "Email or password is not correct."
+
+
+class NotificationPrefsForm(FlaskForm):
+    """One checkbox per notification type; only those of permitted features are shown."""
+
+
+for _n in NOTIFICATIONS:
+    setattr(NotificationPrefsForm, _n.key, BooleanField(_n.label, description=_n.description))
 
 
 class ProfileForm(FlaskForm):
@@ -55,22 +65,53 @@ def logout():
     return redirect(url_for("portal.login"))
 
 
+def _profile_page(form=None, password_form=None, notifications_form=None):
+    contact = current_user
+    if notifications_form is None:
+        notifications_form = NotificationPrefsForm(prefix="notify")
+        for n in NOTIFICATIONS:
+            notifications_form[n.key].data = contact.wants(n.key)
+    return render_template(
+        "portal/profile.html",
+        form=form or ProfileForm(obj=contact, prefix="profile"),
+        password_form=password_form or PasswordChangeForm(prefix="password"),
+        notifications_form=notifications_form,
+        own_notifications=[n for n in NOTIFICATIONS if contact.can(n.permission)],
+    )
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
-    contact = current_user
-    form = ProfileForm(obj=contact, prefix="profile")
-    password_form = PasswordChangeForm(prefix="password")
-    if request.method == "POST" and "profile-first_name" in request.form and form.validate():
-        update_own_profile(contact, form.first_name.data, form.last_name.data, form.phone.data)
+    form = ProfileForm(obj=current_user, prefix="profile")
+    if form.validate_on_submit():
+        update_own_profile(current_user, form.first_name.data, form.last_name.data, form.phone.data)
         flash("Your details are saved.", "success")
         return redirect(url_for("portal.profile"))
-    if request.method == "POST" and "password-new_password" in request.form and password_form.validate():
+    return _profile_page(form=form)
+
+
+@bp.route("/profile/password", methods=["POST"])
+def change_password():
+    form = PasswordChangeForm(prefix="password")
+    if form.validate_on_submit():
         try:
-            change_contact_password(contact, password_form.current_password.data, password_form.new_password.data)
+            change_contact_password(current_user, form.current_password.data, form.new_password.data)
         except ServiceError as exc:
-            password_form.current_password.errors.append(str(exc))
+            form.current_password.errors.append(str(exc))
         else:
-            login_user(contact)  # the token rotated: keep this session, end the others
+            # The token rotated: log this session in again (with the real object, not the proxy),
+            # so it stays valid while every other session ends.
+            login_user(current_user._get_current_object())
             flash("Your password is changed.", "success")
             return redirect(url_for("portal.profile"))
-    return render_template("portal/profile.html", form=form, password_form=password_form)
+    return _profile_page(password_form=form)
+
+
+@bp.route("/profile/notifications", methods=["POST"])
+def notification_preferences():
+    form = NotificationPrefsForm(prefix="notify")
+    if form.validate_on_submit():
+        set_own_notifications(current_user, {n.key for n in NOTIFICATIONS if form[n.key].data})
+        flash("Your email preferences are saved.", "success")
+        return redirect(url_for("portal.profile"))
+    return _profile_page(notifications_form=form)

@@ -18,7 +18,15 @@ from core.auth import is_contact
 from core.catalogs import PERMISSION_KEYS
 from core.extensions import db
 
-PUBLIC_ENDPOINTS = {"portal.login", "portal.logout", "portal.index"}
+PUBLIC_ENDPOINTS = {
+    "portal.login",
+    "portal.logout",
+    "portal.index",
+    "portal.forgot_password",
+    "portal.set_password",
+    "portal.reset_password",
+    "portal.unsubscribe",
+}
 
 
 def require_contact():

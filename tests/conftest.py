@@ -21,6 +21,7 @@ from core.app import create_app
 from core.config import TestConfig
 from core.extensions import db
 from tests import factories
+from tests.smtp import SmtpServer
 
 _TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
 
@@ -117,6 +118,15 @@ def admin_client(app):
     response = client.post("/admin/login", data={"email": "boss@example.com", "password": factories.PASSWORD})
     assert response.status_code == 302, response.data
     return client
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on loopback, with the app configured to deliver to it."""
+    server = SmtpServer().start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5)
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic autogenerate sees them through here)."""
 
 from .base import money, utcnow
+from .mail import EMAIL_STATUSES, EmailAttachment, OutboxEmail
 from .people import (
     Contact,
     ContactNotification,
@@ -37,6 +38,9 @@ from .work import (
 )
 
 __all__ = [
+    "EMAIL_STATUSES",
+    "EmailAttachment",
+    "OutboxEmail",
     "CREDIT_NOTE_STATUSES",
     "ESTIMATE_STATUSES",
     "INVOICE_STATUSES",

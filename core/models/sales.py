@@ -73,6 +73,9 @@ class Invoice(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     notes: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None]
+    # Reminder bookkeeping: the reminders command never sends the same notice twice a day.
+    overdue_reminded_on: Mapped[date | None]
+    due_soon_reminded_on: Mapped[date | None]
 
     items: Mapped[list[InvoiceItem]] = relationship(order_by="InvoiceItem.position", cascade="all, delete-orphan")
     payments: Mapped[list[Payment]] = relationship(order_by="Payment.date", cascade="all, delete-orphan")
@@ -114,6 +117,7 @@ class CreditNote(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(20), default="open")
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
     notes: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None]
 
     items: Mapped[list[CreditNoteItem]] = relationship(order_by="CreditNoteItem.position", cascade="all, delete-orphan")
     invoice: Mapped[Invoice | None] = relationship()
@@ -136,6 +140,8 @@ class Estimate(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     signer_name: Mapped[str | None] = mapped_column(String(160))
     decided_at: Mapped[datetime | None]
     decided_ip: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    expiry_reminded_on: Mapped[date | None]
 
     items: Mapped[list[EstimateItem]] = relationship(order_by="EstimateItem.position", cascade="all, delete-orphan")
 
@@ -171,6 +177,8 @@ class Contract(CustomerOwned, TimestampMixin, db.Model):
     signer_name: Mapped[str | None] = mapped_column(String(160))
     signed_at: Mapped[datetime | None]
     signer_ip: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    expiry_reminded_on: Mapped[date | None]
 
     @property
     def is_signed(self) -> bool:

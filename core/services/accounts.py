@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.extensions import db
+from core.mail.outbox import queue_email
 from core.models import Contact, StaffUser, utcnow
 from core.passwords import hash_password, new_session_token, verify_password
 
@@ -49,6 +50,7 @@ def change_contact_password(contact: Contact, current: str, new: str) -> None:
         raise ServiceError("Your current password is not correct.")
     contact.password_hash = hash_password(new)
     contact.session_token = new_session_token()
+    queue_email("password_changed", contact)
     db.session.commit()
 
 

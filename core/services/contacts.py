@@ -107,8 +107,11 @@ def _commit() -> None:
         raise ServiceError(STALE_MESSAGE) from exc
 
 
-def create_contact(customer: Customer, data: ContactData) -> Contact:
-    """Create a contact of ``customer`` and commit; the customer's first contact is primary."""
+def create_contact(customer: Customer, data: ContactData, *, invite: bool = False) -> Contact:
+    """Create a contact of ``customer`` and commit; the customer's first contact is primary.
+
+    ``invite`` queues the set-password email in the same transaction.
+    """
     _check(data, exclude_contact_id=None)
     contact = Contact(customer_id=customer.id, session_token=new_session_token())
     first = db.session.scalar(select(Contact.id).where(Contact.customer_id == customer.id).limit(1)) is None
@@ -118,6 +121,10 @@ def create_contact(customer: Customer, data: ContactData) -> Contact:
     db.session.flush()
     if contact.is_primary and not first:
         _demote_others(contact)
+    if invite:
+        from .passwords import queue_invitation
+
+        queue_invitation(contact)
     _commit()
     return contact
 
@@ -170,3 +177,23 @@ def delete_contact(contact: Contact) -> None:
         raise ServiceError("This is the primary contact: make another contact primary before deleting it.")
     db.session.delete(contact)
     _commit()
+
+
+def set_own_notifications(contact: Contact, keys: set[str]) -> None:
+    """The contact's own choice of notification emails, limited to its permissions; commits.
+
+    Keys for features the contact may not use are ignored: preferences never widen access.
+    """
+    allowed = {n.key for n in NOTIFICATIONS if n.key in keys and n.permission in contact.permissions}
+    if contact.notifications != allowed:
+        contact.notification_rows = [ContactNotification(notification=key) for key in sorted(allowed)]
+    _commit()
+
+
+def unsubscribe(contact: Contact, notification: str) -> bool:
+    """Switch one notification type off for ``contact`` and commit; False if it was already off."""
+    if notification not in contact.notifications:
+        return False
+    contact.notification_rows = [row for row in contact.notification_rows if row.notification != notification]
+    _commit()
+    return True

@@ -29,3 +29,20 @@ def set_default_contact_permissions(keys: set[str]) -> None:
     else:
         row.value = value
     db.session.commit()
+
+
+def get_int_setting(key: str, default: int) -> int:
+    """An integer setting, or ``default`` when unset or not a number."""
+    raw = get_setting(key, "")
+    return int(raw) if raw.strip().lstrip("-").isdigit() else default
+
+
+def set_settings(values: dict[str, object]) -> None:
+    """Store several settings at once and commit."""
+    for key, value in values.items():
+        row = db.session.get(Setting, key)
+        if row is None:
+            db.session.add(Setting(key=key, value=str(value)))
+        else:
+            row.value = str(value)
+    db.session.commit()

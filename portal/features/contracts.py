@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 
-from core.extensions import db
 from core.models import Contract
+from core.pagination import paginate
 
 from ..guards import feature_blueprint, owned_or_404, scoped
 
@@ -15,7 +15,7 @@ bp = feature_blueprint("contracts", __name__, "contracts")
 @bp.route("/contracts")
 def index():
     stmt = scoped(Contract).order_by(Contract.start_date.desc(), Contract.id.desc())
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     return render_template("portal/contracts/index.html", page=page)
 
 

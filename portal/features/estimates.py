@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy.orm import selectinload
 
-from core.extensions import db
 from core.models import Estimate
+from core.pagination import paginate
 
 from ..guards import feature_blueprint, owned_or_404, scoped
 
@@ -16,7 +16,7 @@ bp = feature_blueprint("estimates", __name__, "estimates")
 @bp.route("/estimates")
 def index():
     stmt = scoped(Estimate).where(Estimate.status != "draft").order_by(Estimate.date.desc(), Estimate.id.desc())
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     return render_template("portal/estimates/index.html", page=page)
 
 

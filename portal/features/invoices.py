@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from sqlalchemy import and_, or_
 from sqlalchemy.orm import selectinload
 
-from core.extensions import db
 from core.models import CreditNote, Invoice
+from core.pagination import paginate
 
 from ..guards import feature_blueprint, owned_or_404, scoped
 
@@ -34,7 +34,7 @@ def index():
     stmt = scoped(Invoice).where(Invoice.status != "draft").order_by(Invoice.date.desc(), Invoice.id.desc())
     if status in STATUS_FILTERS:
         stmt = stmt.where(_status_condition(status, today))
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     return render_template("portal/invoices/index.html", page=page, status=status, statuses=STATUS_FILTERS, today=today)
 
 
@@ -53,7 +53,7 @@ def detail(invoice_id: int):
 @bp.route("/credit-notes")
 def credit_notes():
     stmt = scoped(CreditNote).order_by(CreditNote.date.desc(), CreditNote.id.desc())
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     return render_template("portal/invoices/credit_notes.html", page=page)
 
 

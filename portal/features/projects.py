@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Project, Task
+from core.pagination import paginate
 
 from ..guards import feature_blueprint, owned_or_404, scoped
 
@@ -16,7 +17,7 @@ bp = feature_blueprint("projects", __name__, "projects")
 @bp.route("/projects")
 def index():
     stmt = scoped(Project).order_by(Project.start_date.desc(), Project.id.desc())
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     return render_template("portal/projects/index.html", page=page)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 
-from core.extensions import db
 from core.models import Proposal
+from core.pagination import paginate
 
 from ..guards import feature_blueprint, owned_or_404, scoped
 
@@ -15,7 +15,7 @@ bp = feature_blueprint("proposals", __name__, "proposals")
 @bp.route("/proposals")
 def index():
     stmt = scoped(Proposal).where(Proposal.status != "draft").order_by(Proposal.date.desc(), Proposal.id.desc())
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     return render_template("portal/proposals/index.html", page=page)
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy.orm import joinedload, selectinload
 
-from core.extensions import db
 from core.models import Ticket, TicketReply
+from core.pagination import paginate
 
 from ..guards import feature_blueprint, owned_or_404, scoped
 
@@ -16,7 +16,7 @@ bp = feature_blueprint("tickets", __name__, "support")
 @bp.route("/tickets")
 def index():
     stmt = scoped(Ticket).options(joinedload(Ticket.contact)).order_by(Ticket.last_reply_at.desc(), Ticket.id.desc())
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt)
     return render_template("portal/tickets/index.html", page=page)
 
 

@@ -41,11 +41,8 @@ def admin_endpoints(app):
 
 
 def concrete(rule) -> str:
-    values = {arg: 1 for arg in rule.arguments}
-    if "tab" in rule.arguments:
-        values["tab"] = "invoices"
-    if "action" in rule.arguments:
-        values["action"] = "activate"
+    words = {"tab": "invoices", "action": "activate", "slug": "invoices", "token": "x"}
+    values = {arg: words.get(arg, 1) for arg in rule.arguments}
     return rule.build(values)[1]
 
 
@@ -238,7 +235,17 @@ def test_actions_are_post_only_and_unknown_ids_are_404(admin_client, f):
 
 
 def test_default_permissions_setting(admin_client):
-    admin_client.post("/admin/settings", data={"perm_invoices": "y", "perm_support": "y"})
+    reminders = {
+        "overdue_first_after_days": 2,
+        "overdue_repeat_every_days": 4,
+        "due_soon_days_before": 3,
+        "estimate_expiry_days_before": 3,
+        "contract_expiry_days_before": 7,
+    }
+    admin_client.post("/admin/settings", data={"perm_invoices": "y", "perm_support": "y", **reminders})
     page = admin_client.get("/admin/settings").get_data(as_text=True)
     assert is_checked(page, "perm_invoices") and is_checked(page, "perm_support")
     assert not is_checked(page, "perm_projects")
+    assert re.search(r'<input[^>]*id="overdue_repeat_every_days"[^>]*value="4"', page)
+    bad = admin_client.post("/admin/settings", data={**reminders, "overdue_first_after_days": "-3"})
+    assert "Number must be between 0 and 365." in bad.get_data(as_text=True)

@@ -1,0 +1,1 @@
+"""Email: rendering and queueing into the outbox, links, and the SMTP dispatcher."""

@@ -1,0 +1,117 @@
+"""Queueing emails: render them from templates and add outbox rows to the current transaction.
+
+Nothing here commits or talks to SMTP. The row is written with the change that caused it, so
+a rolled-back change sends nothing; the dispatcher delivers committed rows afterwards.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from markupsafe import Markup
+
+from core.extensions import db
+from core.models import Contact, EmailAttachment, OutboxEmail
+from core.notifications.events import EVENTS
+from core.tokens import make_unsubscribe_token
+
+from .flush import mark_queued
+from .links import public_url
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def one_line(value: str) -> str:
+    """Collapse all whitespace, CR and LF included: header values can never carry a new header."""
+    return " ".join(str(value).split())
+
+
+def render_email(event_key: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text body, HTML body) of ``event_key`` rendered with ``context``.
+
+    The event's template (``templates/email/<event>.html``) holds the subject, the message
+    lines and the action label; user data in it is autoescaped for the HTML part and
+    unescaped again for the text part.
+    """
+    env = current_app.jinja_env
+    template = env.get_template(f"email/{event_key}.html")
+    ctx = template.new_context({"company_name": current_app.config["COMPANY_NAME"], **context})
+
+    def block(name: str) -> Markup:
+        # The template is autoescaped, so the rendered block is safe HTML already.
+        return Markup("".join(template.blocks[name](ctx)).strip())  # noqa: S704
+
+    subject = one_line(block("subject").striptags())
+    paragraphs = [p.strip() for p in block("lines").split("\n\n") if p.strip()]
+    layout = {
+        "subject": subject,
+        "action": one_line(block("action").striptags()),
+        "link": context.get("link", ""),
+        "unsubscribe_url": context.get("unsubscribe_url", ""),
+        "company_name": current_app.config["COMPANY_NAME"],
+    }
+    html_body = render_template("email/layout.html", paragraphs=paragraphs, **layout)
+    text_body = render_template("email/layout.txt", paragraphs=[html.unescape(str(p)) for p in paragraphs], **layout)
+    return subject, text_body, html_body
+
+
+def queue_email(
+    event_key: str,
+    contact: Contact,
+    *,
+    link_values: dict | None = None,
+    link: str | None = None,
+    context: dict | None = None,
+    cc: Iterable[str] = (),
+    attachments: Iterable[Attachment] = (),
+) -> OutboxEmail:
+    """Add one outbox row for ``contact`` to the session (the caller commits).
+
+    The email links to the event's portal page (``link_values`` fill its URL) unless ``link``
+    is given; a toggle-governed email also gets a one-click unsubscribe link for its type.
+    """
+    event = EVENTS[event_key]
+    if link is None:
+        link = public_url(event.endpoint, **(link_values or {}))
+    unsubscribe_url = ""
+    if event.notification:
+        unsubscribe_url = public_url("portal.unsubscribe", token=make_unsubscribe_token(contact, event.notification))
+    full_context = {
+        **(context or {}),
+        "contact": contact,
+        "link": link,
+        "unsubscribe_url": unsubscribe_url,
+        "event": event,
+    }
+    subject, text_body, html_body = render_email(event_key, full_context)
+    domain = current_app.config["MAIL_MESSAGE_ID_DOMAIN"]
+    email = OutboxEmail(
+        event=event_key,
+        notification=event.notification,
+        customer_id=contact.customer_id,
+        contact_id=contact.id,
+        to_address=contact.email,
+        to_name=one_line(contact.full_name),
+        cc=",".join(one_line(address) for address in cc),
+        subject=subject[:255],
+        text_body=text_body,
+        html_body=html_body,
+        link=link,
+        unsubscribe_url=unsubscribe_url,
+        message_id=f"<{uuid.uuid4().hex}@{domain}>",
+        attachments=[
+            EmailAttachment(filename=a.filename, content_type=a.content_type, data=a.data) for a in attachments
+        ],
+    )
+    db.session.add(email)
+    mark_queued()
+    return email

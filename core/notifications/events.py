@@ -1,0 +1,51 @@
+"""Every automatic email the portal sends, with the notification toggle that governs it.
+
+The ``notification`` of an event is a key of ``core.catalogs.NOTIFICATIONS``; ``None`` marks a
+personal email (invitation, password reset, security notice) that is sent regardless of toggles.
+``endpoint`` is the customer-area page the email links to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.catalogs import NOTIFICATION_KEYS
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    notification: str | None
+    endpoint: str
+    description: str
+
+
+EVENTS: dict[str, Event] = {
+    e.key: e
+    for e in (
+        Event("invoice_sent", "invoice", "portal.invoices.detail", "Invoice sent"),
+        Event("invoice_overdue", "invoice", "portal.invoices.detail", "Overdue notice"),
+        Event("invoice_due_soon", "invoice", "portal.invoices.detail", "Due-soon notice"),
+        Event("payment_recorded", "invoice", "portal.invoices.detail", "Payment recorded"),
+        Event("credit_note_sent", "credit_note", "portal.invoices.credit_note", "Credit note sent"),
+        Event("estimate_sent", "estimate", "portal.estimates.detail", "Estimate sent"),
+        Event("estimate_expiry_reminder", "estimate", "portal.estimates.detail", "Estimate expiry reminder"),
+        Event("estimate_decided", "estimate", "portal.estimates.detail", "Estimate accepted or declined"),
+        Event("contract_sent", "contract", "portal.contracts.detail", "Contract sent"),
+        Event("contract_expiry_reminder", "contract", "portal.contracts.detail", "Contract expiry reminder"),
+        Event("ticket_autoreply", "ticket", "portal.tickets.detail", "Ticket opened (auto-reply)"),
+        Event("ticket_staff_reply", "ticket", "portal.tickets.detail", "Staff replied to a ticket"),
+        Event("project_created", "project", "portal.projects.detail", "Project created"),
+        Event("project_finished", "project", "portal.projects.detail", "Project finished"),
+        Event("project_file_added", "project", "portal.projects.detail", "File added to a project"),
+        Event("project_discussion", "project", "portal.projects.detail", "Project discussion comment"),
+        Event("task_created", "task", "portal.projects.detail", "Task created"),
+        Event("task_commented", "task", "portal.projects.detail", "Task commented"),
+        Event("task_status_changed", "task", "portal.projects.detail", "Task status changed"),
+        Event("invitation", None, "portal.set_password", "Invitation to set a password"),
+        Event("password_reset", None, "portal.reset_password", "Password reset"),
+        Event("password_changed", None, "portal.login", "Security notice: password changed"),
+    )
+}
+
+assert {e.notification for e in EVENTS.values() if e.notification} == NOTIFICATION_KEYS

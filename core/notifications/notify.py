@@ -1,0 +1,92 @@
+"""``notify_<thing>()`` functions: queue an event's email to exactly the contacts who get it.
+
+They only add outbox rows to the current transaction; the calling service commits, so the
+emails exist if and only if the change that caused them does.
+"""
+
+from __future__ import annotations
+
+from core.mail.outbox import Attachment, queue_email
+from core.models import Contract, CreditNote, Estimate, Invoice, OutboxEmail, Project, Task, Ticket
+
+from .events import EVENTS
+from .recipients import recipients_for
+
+
+def notify(
+    event_key: str,
+    customer_id: int,
+    *,
+    link_values: dict,
+    context: dict,
+    only_contact_id: int | None = None,
+    attachments: tuple[Attachment, ...] = (),
+) -> list[OutboxEmail]:
+    """Queue ``event_key`` for every contact ``recipients_for`` names; returns the rows."""
+    event = EVENTS[event_key]
+    assert event.notification, f"{event_key} is a personal email, not a notification"
+    contacts = recipients_for(customer_id, event.notification, only_contact_id=only_contact_id)
+    return [
+        queue_email(event_key, contact, link_values=link_values, context=context, attachments=attachments)
+        for contact in contacts
+    ]
+
+
+def notify_invoice(event_key: str, invoice: Invoice, **context) -> list[OutboxEmail]:
+    """invoice_sent, invoice_overdue, invoice_due_soon or payment_recorded."""
+    return notify(
+        event_key, invoice.customer_id, link_values={"invoice_id": invoice.id}, context={"invoice": invoice, **context}
+    )
+
+
+def notify_credit_note(event_key: str, note: CreditNote) -> list[OutboxEmail]:
+    return notify(event_key, note.customer_id, link_values={"credit_note_id": note.id}, context={"note": note})
+
+
+def notify_estimate(event_key: str, estimate: Estimate) -> list[OutboxEmail]:
+    """estimate_sent, estimate_expiry_reminder or estimate_decided."""
+    return notify(
+        event_key, estimate.customer_id, link_values={"estimate_id": estimate.id}, context={"estimate": estimate}
+    )
+
+
+def notify_contract(event_key: str, contract: Contract) -> list[OutboxEmail]:
+    return notify(
+        event_key, contract.customer_id, link_values={"contract_id": contract.id}, context={"contract": contract}
+    )
+
+
+def notify_ticket(event_key: str, ticket: Ticket, message: str = "") -> list[OutboxEmail]:
+    """Ticket emails go to the ticket's own contact only, and only if its toggle allows."""
+    if ticket.contact_id is None:
+        return []
+    return notify(
+        event_key,
+        ticket.customer_id,
+        link_values={"ticket_id": ticket.id},
+        context={"ticket": ticket, "message": message},
+        only_contact_id=ticket.contact_id,
+    )
+
+
+def notify_project(event_key: str, project: Project, detail: str = "") -> list[OutboxEmail]:
+    """project_created, project_finished, project_file_added or project_discussion."""
+    return notify(
+        event_key,
+        project.customer_id,
+        link_values={"project_id": project.id},
+        context={"project": project, "detail": detail},
+    )
+
+
+def notify_task(event_key: str, task: Task, detail: str = "") -> list[OutboxEmail]:
+    """task_created, task_commented or task_status_changed; internal tasks never email customers."""
+    if not task.visible_to_customer:
+        return []
+    project = task.project
+    return notify(
+        event_key,
+        project.customer_id,
+        link_values={"project_id": project.id},
+        context={"project": project, "task": task, "detail": detail},
+    )

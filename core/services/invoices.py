@@ -1,0 +1,36 @@
+"""Invoice actions staff take: recording a payment."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from core.extensions import db
+from core.models import Invoice, Payment, money
+from core.notifications.notify import notify_invoice
+
+from . import ServiceError
+
+
+def record_payment(invoice: Invoice, amount, paid_on: date, method: str = "Bank transfer") -> Payment:
+    """Add a payment, update the paid amount and status, notify the customer, and commit.
+
+    Refuses non-positive amounts, amounts above the open balance, and draft or cancelled invoices.
+    """
+    try:
+        amount = money(Decimal(str(amount)))
+    except (InvalidOperation, ValueError) as exc:
+        raise ServiceError("Enter the amount as a number, e.g. 120.50.") from exc
+    if invoice.status in ("draft", "cancelled"):
+        raise ServiceError(f"A {invoice.status} invoice cannot receive payments.")
+    if amount <= 0:
+        raise ServiceError("The amount must be greater than zero.")
+    if amount > invoice.balance:
+        raise ServiceError(f"The amount is larger than the open balance of {invoice.balance}.")
+    payment = Payment(amount=amount, date=paid_on, method=method.strip()[:40] or "Bank transfer")
+    invoice.payments.append(payment)
+    invoice.amount_paid = money(invoice.amount_paid + amount)
+    invoice.status = "paid" if invoice.amount_paid >= invoice.total else "partially_paid"
+    notify_invoice("payment_recorded", invoice, payment=payment)
+    db.session.commit()
+    return payment

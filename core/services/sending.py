@@ -1,0 +1,123 @@
+"""Sending a document (invoice, credit note, estimate, contract) by email from the admin area.
+
+The seed's rule: the dialog preselects the contacts whose toggle for the document is on (and
+who hold the permission); staff may add any other active contact of the same customer, and
+the email goes to every selected contact and only to them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import select
+
+from core.extensions import db
+from core.mail.outbox import Attachment, queue_email
+from core.models import Contact, Contract, CreditNote, Customer, Estimate, Invoice, OutboxEmail, utcnow
+from core.notifications.recipients import recipients_for
+
+from . import ServiceError
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    key: str
+    label: str
+    model: type
+    notification: str
+    link_arg: str
+
+
+DOCUMENT_KINDS: dict[str, DocumentKind] = {
+    k.key: k
+    for k in (
+        DocumentKind("invoice", "Invoice", Invoice, "invoice", "invoice_id"),
+        DocumentKind("credit_note", "Credit note", CreditNote, "credit_note", "credit_note_id"),
+        DocumentKind("estimate", "Estimate", Estimate, "estimate", "estimate_id"),
+        DocumentKind("contract", "Contract", Contract, "contract", "contract_id"),
+    )
+}
+
+
+def active_contacts(customer_id: int) -> list[Contact]:
+    """The customer's active contacts, the ones a document may be sent to."""
+    stmt = (
+        select(Contact)
+        .where(Contact.customer_id == customer_id, Contact.active)
+        .order_by(Contact.is_primary.desc(), Contact.first_name, Contact.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def preselected_ids(kind: DocumentKind, customer_id: int) -> set[int]:
+    """Ids of the contacts the dialog preselects: exactly ``recipients_for`` of the toggle."""
+    return {contact.id for contact in recipients_for(customer_id, kind.notification)}
+
+
+def parse_cc(raw: str) -> list[str]:
+    """The CC addresses in ``raw`` (comma, semicolon or space separated), normalised.
+
+    Refuses anything that is not a plain address, CR/LF included, with a message.
+    """
+    if "\r" in raw or "\n" in raw:
+        raise ServiceError("CC must be plain email addresses separated by commas.")
+    addresses = []
+    for part in filter(None, re.split(r"[,;\s]+", raw.strip())):
+        try:
+            addresses.append(validate_email(part, check_deliverability=False).normalized)
+        except EmailNotValidError as exc:
+            raise ServiceError(f"CC address {part!r} is not a valid email address.") from exc
+    if len(addresses) > 10:
+        raise ServiceError("At most 10 CC addresses.")
+    return addresses
+
+
+def document_attachment(kind: DocumentKind, document, customer: Customer) -> Attachment:
+    from core.pdf import document_pdf, pdf_filename
+
+    data = document_pdf(kind.key, document, customer, current_app.config["COMPANY_NAME"])
+    return Attachment(pdf_filename(kind.key, document), "application/pdf", data)
+
+
+def send_document(
+    kind: DocumentKind, document, contact_ids: set[int], *, cc: str = "", attach_pdf: bool = True
+) -> list[OutboxEmail]:
+    """Queue the document's email to the chosen contacts, mark it sent, and commit.
+
+    Every chosen id must be an active contact of the document's customer; otherwise nothing
+    is sent and a ServiceError explains why.
+    """
+    if not contact_ids:
+        raise ServiceError("Choose at least one recipient.")
+    allowed = {contact.id: contact for contact in active_contacts(document.customer_id)}
+    if not contact_ids <= allowed.keys():
+        raise ServiceError("Recipients must be active contacts of this customer.")
+    cc_addresses = parse_cc(cc)
+    customer = db.session.get(Customer, document.customer_id)
+    attachments = (document_attachment(kind, document, customer),) if attach_pdf else ()
+    emails = []
+    for index, contact_id in enumerate(sorted(contact_ids)):
+        emails.append(
+            queue_email(
+                f"{kind.key}_sent",
+                allowed[contact_id],
+                link_values={kind.link_arg: document.id},
+                context={_context_name(kind): document},
+                cc=cc_addresses if index == 0 else (),  # CC once, not once per recipient
+                attachments=attachments,
+            )
+        )
+    document.sent_at = utcnow()
+    if kind.key == "invoice" and document.status == "draft":
+        document.status = "unpaid"
+    if kind.key == "estimate" and document.status == "draft":
+        document.status = "sent"
+    db.session.commit()
+    return emails
+
+
+def _context_name(kind: DocumentKind) -> str:
+    return "note" if kind.key == "credit_note" else kind.key

@@ -1,0 +1,79 @@
+"""Signed, single-purpose tokens for emailed links.
+
+Each purpose has its own salt, so a token made for one purpose is refused by every other.
+Password tokens (invitation, reset) carry a fingerprint of the contact's password hash,
+session token and email: setting a password, logging out everywhere or changing the email
+changes the fingerprint, so a used link, and every older one, stops working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from core.extensions import db
+from core.models import Contact
+
+MAX_AGE = {
+    "invitation": 48 * 3600,
+    "password_reset": 3600,
+    "unsubscribe": 365 * 24 * 3600,
+}
+
+
+class TokenError(Exception):
+    """The link cannot be used; ``str(error)`` is a message for the user."""
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    if purpose not in MAX_AGE:
+        raise ValueError(purpose)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"portal-{purpose}")
+
+
+def _fingerprint(contact: Contact) -> str:
+    state = f"{contact.password_hash or ''}|{contact.session_token}|{contact.email}"
+    return hashlib.sha256(state.encode()).hexdigest()[:20]
+
+
+def make_password_token(purpose: str, contact: Contact) -> str:
+    """A token for ``purpose`` ("invitation" or "password_reset") bound to the contact's state."""
+    return _serializer(purpose).dumps({"c": contact.id, "f": _fingerprint(contact)})
+
+
+def load_password_token(purpose: str, token: str) -> Contact:
+    """The active contact the token was made for; raises TokenError if expired, used or forged."""
+    try:
+        data = _serializer(purpose).loads(token, max_age=MAX_AGE[purpose])
+    except SignatureExpired as exc:
+        raise TokenError("This link has expired. Please ask for a new one.") from exc
+    except BadSignature as exc:
+        raise TokenError("This link is not valid. Please check that you copied all of it.") from exc
+    contact = (
+        db.session.get(Contact, data.get("c")) if isinstance(data, dict) and isinstance(data.get("c"), int) else None
+    )
+    if contact is None or not contact.active or not hmac.compare_digest(str(data.get("f")), _fingerprint(contact)):
+        raise TokenError("This link has already been used or is no longer valid. Please ask for a new one.")
+    return contact
+
+
+def make_unsubscribe_token(contact: Contact, notification: str) -> str:
+    """A token that switches one notification type off for one contact, without a login."""
+    return _serializer("unsubscribe").dumps({"c": contact.id, "n": notification})
+
+
+def load_unsubscribe_token(token: str) -> tuple[Contact, str]:
+    """(contact, notification key) from an unsubscribe token; raises TokenError otherwise."""
+    try:
+        data = _serializer("unsubscribe").loads(token, max_age=MAX_AGE["unsubscribe"])
+    except BadSignature as exc:  # includes SignatureExpired
+        raise TokenError("This unsubscribe link is not valid.") from exc
+    contact = (
+        db.session.get(Contact, data.get("c")) if isinstance(data, dict) and isinstance(data.get("c"), int) else None
+    )
+    if contact is None or not isinstance(data.get("n"), str):
+        raise TokenError("This unsubscribe link is not valid.")
+    return contact, data["n"]
