@@ -20,6 +20,6 @@ def require_staff():
     return None
 
 
-from . import auth, contacts, customers, documents, emails, settings, work  # noqa: E402
+from . import auth, contacts, customers, documents, emails, projects, proposals, settings, tickets  # noqa: E402
 
-__all__ = ["auth", "bp", "contacts", "customers", "documents", "emails", "settings", "work"]
+__all__ = ["auth", "bp", "contacts", "customers", "documents", "emails", "projects", "proposals", "settings", "tickets"]

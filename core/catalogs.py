@@ -53,3 +53,28 @@ NOTIFICATIONS_BY_KEY: dict[str, Notification] = {n.key: n for n in NOTIFICATIONS
 def notification_allowed(notification_key: str, permissions: set[str] | frozenset[str]) -> bool:
     """True when a contact holding ``permissions`` may have ``notification_key`` switched on."""
     return NOTIFICATIONS_BY_KEY[notification_key].permission in permissions
+
+
+@dataclass(frozen=True)
+class ProjectSetting:
+    key: str
+    label: str
+
+
+# What the customer sees and may do on one project (set per project by staff). Tabs for
+# invoices, estimates, contracts, proposals and tickets additionally need the contact's
+# permission of the same name.
+PROJECT_SETTINGS: tuple[ProjectSetting, ...] = (
+    ProjectSetting("view_tasks", "Customer sees tasks shared with it"),
+    ProjectSetting("comment_tasks", "Customer may comment on tasks"),
+    ProjectSetting("view_milestones", "Customer sees milestones"),
+    ProjectSetting("view_files", "Customer sees and downloads files"),
+    ProjectSetting("upload_files", "Customer may upload files"),
+    ProjectSetting("view_discussions", "Customer sees and joins discussions"),
+    ProjectSetting("view_finance", "Customer sees the project's invoices, estimates, contracts and proposals"),
+    ProjectSetting("view_tickets", "Customer sees the project's tickets"),
+)
+PROJECT_SETTING_KEYS: frozenset[str] = frozenset(s.key for s in PROJECT_SETTINGS)
+DEFAULT_PROJECT_SETTINGS: frozenset[str] = frozenset(
+    {"view_tasks", "comment_tasks", "view_milestones", "view_files", "view_discussions", "view_finance", "view_tickets"}
+)

@@ -34,6 +34,12 @@ class Config:
     PAGE_SIZE = 20
     # 16 MB: bodies above this get a 413 instead of being read into memory.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Uploads live outside static/ and are served only through authorized routes.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+    UPLOAD_ALLOWED_EXTENSIONS = frozenset(
+        os.environ.get("UPLOAD_ALLOWED_EXTENSIONS", "pdf,png,jpg,jpeg,gif,txt,csv,doc,docx,xls,xlsx,zip").split(",")
+    )
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

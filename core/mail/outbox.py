@@ -15,7 +15,7 @@ from flask import current_app, render_template
 from markupsafe import Markup
 
 from core.extensions import db
-from core.models import Contact, EmailAttachment, OutboxEmail
+from core.models import Contact, EmailAttachment, OutboxEmail, StaffUser
 from core.notifications.events import EVENTS
 from core.tokens import make_unsubscribe_token
 
@@ -85,22 +85,62 @@ def queue_email(
     unsubscribe_url = ""
     if event.notification:
         unsubscribe_url = public_url("portal.unsubscribe", token=make_unsubscribe_token(contact, event.notification))
-    full_context = {
-        **(context or {}),
-        "contact": contact,
-        "link": link,
-        "unsubscribe_url": unsubscribe_url,
-        "event": event,
-    }
+    return _queue(
+        event_key,
+        to_address=contact.email,
+        to_name=contact.full_name,
+        customer_id=contact.customer_id,
+        contact_id=contact.id,
+        link=link,
+        unsubscribe_url=unsubscribe_url,
+        context={**(context or {}), "contact": contact},
+        cc=cc,
+        attachments=attachments,
+    )
+
+
+def queue_staff_email(
+    event_key: str, staff: StaffUser, *, link_values: dict, context: dict, customer_id: int | None = None
+) -> OutboxEmail:
+    """Add one outbox row for a staff member (links into the admin area); the caller commits."""
+    event = EVENTS[event_key]
+    return _queue(
+        event_key,
+        to_address=staff.email,
+        to_name=staff.name,
+        customer_id=customer_id,
+        contact_id=None,
+        link=public_url(event.endpoint, **link_values),
+        unsubscribe_url="",
+        context={**context, "staff": staff},
+    )
+
+
+def _queue(
+    event_key: str,
+    *,
+    to_address: str,
+    to_name: str,
+    customer_id: int | None,
+    contact_id: int | None,
+    link: str,
+    unsubscribe_url: str,
+    context: dict,
+    cc: Iterable[str] = (),
+    attachments: Iterable[Attachment] = (),
+) -> OutboxEmail:
+    if "\r" in to_address or "\n" in to_address:
+        raise ValueError("an email address cannot contain a line break")
+    full_context = {**context, "link": link, "unsubscribe_url": unsubscribe_url, "event": EVENTS[event_key]}
     subject, text_body, html_body = render_email(event_key, full_context)
     domain = current_app.config["MAIL_MESSAGE_ID_DOMAIN"]
     email = OutboxEmail(
         event=event_key,
-        notification=event.notification,
-        customer_id=contact.customer_id,
-        contact_id=contact.id,
-        to_address=contact.email,
-        to_name=one_line(contact.full_name),
+        notification=EVENTS[event_key].notification,
+        customer_id=customer_id,
+        contact_id=contact_id,
+        to_address=to_address,
+        to_name=one_line(to_name),
         cc=",".join(one_line(address) for address in cc),
         subject=subject[:255],
         text_body=text_body,

@@ -1,6 +1,17 @@
 """All models, importable from one place (Alembic autogenerate sees them through here)."""
 
+from .audit import AuditEntry
 from .base import money, utcnow
+from .collab import (
+    Department,
+    Discussion,
+    DiscussionComment,
+    Milestone,
+    ProjectSettingRow,
+    ProposalComment,
+    StoredFile,
+    TaskComment,
+)
 from .mail import EMAIL_STATUSES, EmailAttachment, OutboxEmail
 from .people import (
     Contact,
@@ -38,6 +49,15 @@ from .work import (
 )
 
 __all__ = [
+    "AuditEntry",
+    "Department",
+    "Discussion",
+    "DiscussionComment",
+    "Milestone",
+    "ProjectSettingRow",
+    "ProposalComment",
+    "StoredFile",
+    "TaskComment",
     "EMAIL_STATUSES",
     "EmailAttachment",
     "OutboxEmail",

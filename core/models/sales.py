@@ -142,6 +142,7 @@ class Estimate(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     decided_ip: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None]
     expiry_reminded_on: Mapped[date | None]
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
 
     items: Mapped[list[EstimateItem]] = relationship(order_by="EstimateItem.position", cascade="all, delete-orphan")
 
@@ -162,6 +163,9 @@ class Proposal(CustomerOwned, TimestampMixin, db.Model):
     date: Mapped[date]
     open_till: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    signer_name: Mapped[str | None] = mapped_column(String(160))
+    decided_at: Mapped[datetime | None]
+    decided_ip: Mapped[str | None] = mapped_column(String(64))
 
 
 class Contract(CustomerOwned, TimestampMixin, db.Model):

@@ -30,6 +30,8 @@ class Ticket(TimestampMixin, db.Model):
     priority: Mapped[str] = mapped_column(String(20), default="medium")
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     last_reply_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A random key from the "open ticket" form: submitting the same form twice opens one ticket.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     contact = relationship("Contact")
     replies: Mapped[list[TicketReply]] = relationship(order_by="TicketReply.created_at", cascade="all, delete-orphan")

@@ -45,6 +45,13 @@ EVENTS: dict[str, Event] = {
         Event("invitation", None, "portal.set_password", "Invitation to set a password"),
         Event("password_reset", None, "portal.reset_password", "Password reset"),
         Event("password_changed", None, "portal.login", "Security notice: password changed"),
+        # Emails to staff (administrators); they link into the admin area.
+        Event("staff_estimate_decided", None, "admin.document_detail", "A customer accepted or declined an estimate"),
+        Event("staff_proposal_decided", None, "admin.proposal_detail", "A customer accepted or declined a proposal"),
+        Event("staff_proposal_comment", None, "admin.proposal_detail", "A customer commented on a proposal"),
+        Event("staff_contract_signed", None, "admin.document_detail", "A customer signed a contract"),
+        Event("staff_ticket_opened", None, "admin.ticket_detail", "A customer opened a ticket"),
+        Event("staff_ticket_reply", None, "admin.ticket_detail", "A customer replied to a ticket"),
     )
 }
 

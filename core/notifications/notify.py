@@ -6,11 +6,11 @@ emails exist if and only if the change that caused them does.
 
 from __future__ import annotations
 
-from core.mail.outbox import Attachment, queue_email
+from core.mail.outbox import Attachment, queue_email, queue_staff_email
 from core.models import Contract, CreditNote, Estimate, Invoice, OutboxEmail, Project, Task, Ticket
 
 from .events import EVENTS
-from .recipients import recipients_for
+from .recipients import recipients_for, staff_recipients
 
 
 def notify(
@@ -90,3 +90,11 @@ def notify_task(event_key: str, task: Task, detail: str = "") -> list[OutboxEmai
         link_values={"project_id": project.id},
         context={"project": project, "task": task, "detail": detail},
     )
+
+
+def notify_staff(event_key: str, *, link_values: dict, context: dict, customer_id: int | None) -> list[OutboxEmail]:
+    """Queue a staff email (``staff_*`` events) to every active administrator."""
+    return [
+        queue_staff_email(event_key, staff, link_values=link_values, context=context, customer_id=customer_id)
+        for staff in staff_recipients()
+    ]

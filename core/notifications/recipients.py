@@ -6,7 +6,7 @@ from sqlalchemy import and_, select
 
 from core.catalogs import NOTIFICATIONS_BY_KEY
 from core.extensions import db
-from core.models import Contact, ContactNotification, ContactPermission, Customer
+from core.models import Contact, ContactNotification, ContactPermission, Customer, StaffUser
 
 
 def recipients_for(customer_id: int, notification: str, *, only_contact_id: int | None = None) -> list[Contact]:
@@ -40,3 +40,9 @@ def qualifies(contact: Contact, notification: str) -> bool:
     """The same rule as ``recipients_for`` for one loaded contact (used by matrices and dialogs)."""
     permission = NOTIFICATIONS_BY_KEY[notification].permission
     return contact.active and contact.wants(notification) and contact.can(permission)
+
+
+def staff_recipients() -> list[StaffUser]:
+    """Staff who are emailed about customer actions: the active administrators."""
+    stmt = select(StaffUser).where(StaffUser.active, StaffUser.is_admin).order_by(StaffUser.id)
+    return list(db.session.scalars(stmt))

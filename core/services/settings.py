@@ -46,3 +46,14 @@ def set_settings(values: dict[str, object]) -> None:
         else:
             row.value = str(value)
     db.session.commit()
+
+
+# Customer-area behaviour switches (administrators change them on the settings page).
+CONTACTS_SEE_ALL_TICKETS = "contacts_see_all_tickets"
+PRIMARY_MANAGES_CONTACTS = "primary_manages_contacts"
+
+
+def get_bool_setting(key: str, default: bool = False) -> bool:
+    """A yes/no setting stored as "1"/"0"."""
+    raw = get_setting(key, "")
+    return default if raw == "" else raw == "1"

@@ -177,3 +177,24 @@ def test_a_crashed_dispatchers_rows_are_reclaimed_after_the_lease(f, smtp):
     db.session.commit()
     assert dispatch_all().sent == 1
     assert len(smtp.to(contact.email)) == 1
+
+
+def test_dispatch_cli_sends_once_and_reports(app, f, smtp):
+    _, contacts, invoice = invoice_with_contacts(f, n=2)
+    notify_invoice("invoice_sent", invoice)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["mail-dispatch"])
+    assert result.exit_code == 0, result.output
+    assert "sent 2, failed 0" in result.output
+    assert len(smtp.messages) == 2
+
+
+def test_delivery_log_per_customer_and_contact(admin_client, f):
+    _, (first, second), invoice = invoice_with_contacts(f, n=2)
+    notify_invoice("invoice_sent", invoice)
+    db.session.commit()
+    page = admin_client.get(f"/admin/emails?contact_id={first.id}").get_data(as_text=True)
+    assert first.email in page and second.email not in page
+    page = admin_client.get(f"/admin/emails?customer_id={invoice.customer_id}").get_data(as_text=True)
+    assert first.email in page and second.email in page
+    assert admin_client.get("/admin/emails?customer_id=abc&status=bogus&page=-4").status_code == 200

@@ -1,24 +1,18 @@
-"""Tickets and projects in the admin area: reply, statuses, projects and tasks."""
+"""Projects in the admin area: create, status, tasks (customer-visible or internal)."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.extensions import db
-from core.models import PROJECT_STATUSES, TASK_STATUSES, Customer, Project, Task, Ticket, TicketReply
-from core.services import ServiceError
-from core.services.work import add_staff_reply, add_task, create_project, set_project_status, set_task_status
+from core.models import PROJECT_STATUSES, TASK_STATUSES, Customer, Project, Task
+from core.services.work import add_task, create_project, set_project_status, set_task_status
 
 from . import bp
-
-
-class ReplyForm(FlaskForm):
-    body = TextAreaField("Reply", validators=[DataRequired(), Length(max=20000)])
 
 
 class ProjectForm(FlaskForm):
@@ -40,24 +34,6 @@ class StatusForm(FlaskForm):
 def _flash_errors(form) -> None:
     for errors in form.errors.values():
         flash(errors[0], "danger")
-
-
-@bp.route("/tickets/<int:ticket_id>", methods=["GET", "POST"])
-def ticket_detail(ticket_id: int):
-    ticket = db.get_or_404(
-        Ticket, ticket_id, options=[selectinload(Ticket.replies).options(selectinload(TicketReply.staff))]
-    )
-    form = ReplyForm()
-    if form.validate_on_submit():
-        try:
-            add_staff_reply(ticket, current_user, form.body.data)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash("Reply sent.", "success")
-            return redirect(url_for("admin.ticket_detail", ticket_id=ticket.id))
-    customer = db.session.get(Customer, ticket.customer_id)
-    return render_template("admin/work/ticket.html", ticket=ticket, customer=customer, form=form)
 
 
 @bp.route("/customers/<int:customer_id>/projects/new", methods=["GET", "POST"])

@@ -1,0 +1,43 @@
+"""Recording who did what: one function, called by services inside their transaction."""
+
+from __future__ import annotations
+
+import json
+
+from flask import has_request_context, request
+
+from core.extensions import db
+from core.models import AuditEntry, Contact, StaffUser
+
+
+def record(
+    action: str,
+    *,
+    actor: Contact | StaffUser | None,
+    customer_id: int | None = None,
+    target=None,
+    **details,
+) -> AuditEntry:
+    """Add an audit entry to the current transaction (the service commits it with the change).
+
+    ``details`` holds before/after values and context; never pass secrets (passwords, tokens).
+    """
+    if isinstance(actor, StaffUser):
+        actor_type, actor_name = "staff", actor.name
+    elif isinstance(actor, Contact):
+        actor_type, actor_name = "contact", f"{actor.full_name} <{actor.email}>"
+    else:
+        actor_type, actor_name = "system", "system"
+    entry = AuditEntry(
+        actor_type=actor_type,
+        actor_id=getattr(actor, "id", None),
+        actor_name=actor_name[:200],
+        customer_id=customer_id,
+        action=action,
+        target_type=type(target).__name__ if target is not None else "",
+        target_id=getattr(target, "id", None),
+        details=json.dumps(details, default=str, sort_keys=True),
+        ip=(request.remote_addr or "")[:64] if has_request_context() else "",
+    )
+    db.session.add(entry)
+    return entry
