@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.extensions import db
 from core.models import PROJECT_STATUSES, TASK_STATUSES, Customer, Project, Task
-from core.services.work import add_task, create_project, set_project_status, set_task_status
+from core.services.projects import add_task, create_project, set_project_status, set_task_status
 
 from . import bp
 
@@ -44,7 +44,7 @@ def project_new(customer_id: int):
         project = create_project(customer.id, form.name.data, form.description.data or "", form.deadline.data)
         flash("Project created.", "success")
         return redirect(url_for("admin.project_detail", project_id=project.id))
-    return render_template("admin/work/project_form.html", form=form, customer=customer)
+    return render_template("admin/projects/form.html", form=form, customer=customer)
 
 
 @bp.route("/projects/<int:project_id>")
@@ -53,7 +53,7 @@ def project_detail(project_id: int):
     status_form = StatusForm(status=project.status)
     status_form.status.choices = [(s, s.replace("_", " ").capitalize()) for s in PROJECT_STATUSES]
     return render_template(
-        "admin/work/project.html",
+        "admin/projects/detail.html",
         project=project,
         customer=db.session.get(Customer, project.customer_id),
         status_form=status_form,

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 from core.extensions import db
 from core.models import Customer, Ticket, TicketReply
 from core.services import ServiceError
-from core.services.work import add_staff_reply
+from core.services.tickets import add_staff_reply
 
 from . import bp
 
@@ -36,4 +36,4 @@ def ticket_detail(ticket_id: int):
             flash("Reply sent.", "success")
             return redirect(url_for("admin.ticket_detail", ticket_id=ticket.id))
     customer = db.session.get(Customer, ticket.customer_id)
-    return render_template("admin/work/ticket.html", ticket=ticket, customer=customer, form=form)
+    return render_template("admin/tickets/detail.html", ticket=ticket, customer=customer, form=form)

@@ -1,28 +1,14 @@
-"""Staff actions on tickets, projects and tasks; each notifies through the recipient rule."""
+"""Projects and tasks: staff actions, each notifying through the recipient rule."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from core.extensions import db
-from core.models import PROJECT_STATUSES, TASK_STATUSES, Project, StaffUser, Task, Ticket, TicketReply, utcnow
-from core.notifications.notify import notify_project, notify_task, notify_ticket
+from core.models import PROJECT_STATUSES, TASK_STATUSES, Project, Task
+from core.notifications.notify import notify_project, notify_task
 
 from . import ServiceError
-
-
-def add_staff_reply(ticket: Ticket, staff: StaffUser, body: str) -> TicketReply:
-    """Add a staff reply, mark the ticket answered, email the ticket's contact, and commit."""
-    body = body.strip()
-    if not body:
-        raise ServiceError("Write a reply first.")
-    reply = TicketReply(staff_id=staff.id, body=body)
-    ticket.replies.append(reply)
-    ticket.status = "answered"
-    ticket.last_reply_at = utcnow()
-    notify_ticket("ticket_staff_reply", ticket, body)
-    db.session.commit()
-    return reply
 
 
 def create_project(customer_id: int, name: str, description: str = "", deadline: date | None = None) -> Project:
