@@ -1,25 +1,64 @@
-"""The admin area: staff only, guarded once here for every route."""
+"""The admin area: staff only, guarded once here for every route.
 
-from flask import Blueprint, redirect, request, url_for
+Deny by default: every route but login needs a logged-in, active staff user; the endpoints in
+``ADMINISTRATORS_ONLY`` also need the administrator role (other staff get 403); and when the
+"require two-factor login for staff" setting is on, a staff user without it can only reach the
+two-factor setup page until it is done.
+"""
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from core.auth import is_staff
+from core.services.settings import REQUIRE_STAFF_TWO_FACTOR, get_bool_setting
 
 bp = Blueprint("admin", __name__)
 
-PUBLIC_ENDPOINTS = {"admin.login"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.login_verify"}
+# Reachable before two-factor setup is done, when the setting requires it.
+SETUP_ENDPOINTS = {"admin.two_factor", "admin.logout"}
+ADMINISTRATORS_ONLY = {
+    "admin.settings",
+    "admin.audit",
+    "admin.staff_list",
+    "admin.staff_role",
+    "admin.departments",
+    "admin.department_rename",
+    "admin.department_active",
+}
 
 
 @bp.before_request
 def require_staff():
-    """Deny by default: every admin route but login needs a logged-in active staff user."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not is_staff(current_user):
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    if (
+        not current_user.totp_secret
+        and request.endpoint not in SETUP_ENDPOINTS
+        and get_bool_setting(REQUIRE_STAFF_TWO_FACTOR)
+    ):
+        flash("Two-factor login is required for staff. Please set it up now.", "warning")
+        return redirect(url_for("admin.two_factor"))
+    if request.endpoint in ADMINISTRATORS_ONLY and not current_user.is_admin:
+        abort(403)
     return None
 
 
-from . import auth, contacts, customers, documents, emails, projects, proposals, settings, tickets  # noqa: E402
+from . import audit, auth, contacts, customers, emails, projects, proposals, sales, settings, staff, tickets  # noqa: E402
 
-__all__ = ["auth", "bp", "contacts", "customers", "documents", "emails", "projects", "proposals", "settings", "tickets"]
+__all__ = [
+    "audit",
+    "auth",
+    "bp",
+    "contacts",
+    "customers",
+    "emails",
+    "projects",
+    "proposals",
+    "sales",
+    "settings",
+    "staff",
+    "tickets",
+]

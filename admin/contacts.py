@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from core.extensions import db
 from core.models import Contact, Customer
-from core.services import ServiceError
+from core.services import ServiceError, impersonation
 from core.services.contacts import (
     ContactData,
     create_contact,
@@ -22,7 +23,15 @@ from . import bp
 from .forms import ContactForm
 
 
-def _data(form: ContactForm) -> ContactData:
+def _data(form: ContactForm, contact: Contact | None = None) -> ContactData:
+    """The form's values; a staff member who is not an administrator cannot change access:
+    its permissions and toggles are ignored (kept as they are, or the defaults for a new contact)."""
+    if current_user.is_admin:
+        permissions, notifications = form.permissions(), form.notifications()
+    elif contact is not None:
+        permissions, notifications = set(contact.permissions), set(contact.notifications)
+    else:
+        permissions, notifications = default_contact_permissions(), set()
     return ContactData(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -32,8 +41,8 @@ def _data(form: ContactForm) -> ContactData:
         password=form.password.data or None,
         is_primary=form.is_primary.data,
         active=form.active.data,
-        permissions=form.permissions(),
-        notifications=form.notifications(),
+        permissions=permissions,
+        notifications=notifications,
     )
 
 
@@ -69,7 +78,12 @@ def contact_edit(contact_id: int):
         form.fill_catalog_fields(contact.permissions, contact.notifications)
     if form.validate_on_submit():
         try:
-            update_contact(contact, _data(form), expected_version=form.version.data)
+            update_contact(
+                contact,
+                _data(form, contact),
+                expected_version=form.version.data,
+                actor=current_user._get_current_object(),
+            )
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
@@ -78,7 +92,10 @@ def contact_edit(contact_id: int):
     return render_template("admin/contacts/form.html", form=form, customer=contact.customer, contact=contact)
 
 
-@bp.route("/contacts/<int:contact_id>/<any(activate,deactivate,'make-primary',delete,invite):action>", methods=["POST"])
+@bp.route(
+    "/contacts/<int:contact_id>/<any(activate,deactivate,'make-primary',delete,invite,'login-as'):action>",
+    methods=["POST"],
+)
 def contact_action(contact_id: int, action: str):
     contact = db.get_or_404(Contact, contact_id)
     customer_id, name = contact.customer_id, contact.full_name
@@ -89,6 +106,10 @@ def contact_action(contact_id: int, action: str):
         elif action == "deactivate":
             set_active(contact, False)
             flash(f"{name} is deactivated and logged out.", "success")
+        elif action == "login-as":
+            impersonation.start(current_user._get_current_object(), contact)
+            flash(f"You are now viewing the customer area as {name}.", "info")
+            return redirect(url_for("portal.dashboard"))
         elif action == "invite":
             send_invitation(contact)
             flash(f"Invitation sent to {contact.email}.", "success")

@@ -7,7 +7,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, Stri
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, Regexp
 
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
-from core.forms import email_field, name_field
+from core.forms import email_field, name_field, strong_password
 from core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from core.services.reminders import REMINDER_SETTINGS
 
@@ -63,6 +63,7 @@ class ContactForm(FlaskForm):
                 max=MAX_PASSWORD_LENGTH,
                 message=f"Use between {MIN_PASSWORD_LENGTH} and {MAX_PASSWORD_LENGTH} characters.",
             ),
+            strong_password,
         ],
     )
     send_invitation = BooleanField("Send an invitation email to choose a password")

@@ -1,25 +1,155 @@
-"""Proposals in the admin area: the proposal with its comment thread."""
+"""Proposals in the admin area: list, create, edit, delete drafts, and the comment thread."""
 
 from __future__ import annotations
 
-from flask import render_template
+import secrets
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
-from core.models import Customer, Proposal, ProposalComment
+from core.models import PROPOSAL_STATUSES, Customer, Project, Proposal, ProposalComment
+from core.services import ServiceError
+from core.services.documents import (
+    add_proposal_comment,
+    agreement_delete_refused,
+    agreement_edit_refused,
+    create_proposal,
+    delete_agreement,
+    update_proposal,
+)
 
 from . import bp
+from .sales.edit import flash_form_errors
+from .sales.forms import ConfirmForm, ProposalCommentForm, ProposalForm, chosen_customer_id, fill_choices
+from .sales.lists import render_list
+
+STATUS_CHOICES = [(s, s.capitalize()) for s in PROPOSAL_STATUSES]
+
+
+@bp.route("/proposals")
+def proposals():
+    return render_list(
+        Proposal,
+        title="Proposals",
+        endpoint="admin.proposals",
+        new_url=url_for("admin.proposal_new"),
+        detail_url=lambda proposal: url_for("admin.proposal_detail", proposal_id=proposal.id),
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>")
 def proposal_detail(proposal_id: int):
     proposal = db.get_or_404(Proposal, proposal_id)
+    comment_form = ProposalCommentForm(form_token=secrets.token_hex(16))
+    return _detail_page(proposal, comment_form)
+
+
+def _detail_page(proposal: Proposal, comment_form: ProposalCommentForm):
     comments = db.session.scalars(
         select(ProposalComment)
         .options(joinedload(ProposalComment.contact), joinedload(ProposalComment.staff))
         .where(ProposalComment.proposal_id == proposal.id)
         .order_by(ProposalComment.id)
     ).all()
-    customer = db.session.get(Customer, proposal.customer_id)
-    return render_template("admin/proposals/detail.html", proposal=proposal, customer=customer, comments=comments)
+    return render_template(
+        "admin/proposals/detail.html",
+        proposal=proposal,
+        customer=db.session.get(Customer, proposal.customer_id),
+        project=db.session.get(Project, proposal.project_id) if proposal.project_id else None,
+        comments=comments,
+        comment_form=comment_form,
+        confirm_form=ConfirmForm(),
+        edit_refused=agreement_edit_refused(proposal),
+        delete_refused=agreement_delete_refused(proposal),
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>/comments", methods=["POST"])
+def proposal_comment(proposal_id: int):
+    proposal = db.get_or_404(Proposal, proposal_id)
+    form = ProposalCommentForm()
+    if form.validate_on_submit():
+        try:
+            add_proposal_comment(proposal, current_user, form.body.data, form_token=form.form_token.data)
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("Comment added.", "success")
+            return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id) + "#comments")
+    # Shown again with the text kept, so a refused comment is not lost.
+    return _detail_page(proposal, form)
+
+
+@bp.route("/proposals/new", methods=["GET", "POST"])
+def proposal_new():
+    form = ProposalForm()
+    customer_id = chosen_customer_id(form, request.args.get("customer_id"))
+    fill_choices(form, customer_id)
+    form.status.choices = STATUS_CHOICES
+    if request.method == "GET":
+        form.status.data = "draft"
+        form.start(db.session.get(Customer, customer_id) if customer_id else None)
+    if form.validate_on_submit():
+        try:
+            proposal = create_proposal(form.customer.data, form.proposal_data(), actor=current_user)
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("Proposal saved.", "success")
+            return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
+    return render_template("admin/proposals/form.html", form=form, proposal=None, customer=None)
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+def proposal_edit(proposal_id: int):
+    proposal = db.get_or_404(Proposal, proposal_id)
+    if request.method == "POST":
+        form = ProposalForm()
+    else:
+        form = ProposalForm(
+            project=proposal.project_id,
+            subject=proposal.subject,
+            content=proposal.content,
+            total=proposal.total,
+            currency=proposal.currency,
+            date=proposal.date,
+            open_till=proposal.open_till,
+            status=proposal.status,
+        )
+    del form.customer
+    fill_choices(form, proposal.customer_id)
+    form.status.choices = STATUS_CHOICES
+    if form.validate_on_submit():
+        try:
+            update_proposal(proposal, form.proposal_data(), actor=current_user)
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("Proposal saved.", "success")
+            return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
+    return render_template(
+        "admin/proposals/form.html",
+        form=form,
+        proposal=proposal,
+        customer=db.session.get(Customer, proposal.customer_id),
+        refused=agreement_edit_refused(proposal),
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>/delete", methods=["POST"])
+def proposal_delete(proposal_id: int):
+    proposal = db.get_or_404(Proposal, proposal_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
+    try:
+        delete_agreement(proposal, actor=current_user)
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
+    flash("Proposal deleted.", "success")
+    return redirect(url_for("admin.proposals"))

@@ -1,23 +1,54 @@
-"""Administrator settings: the default permissions of a new contact."""
+"""Administrator settings: the default permissions of a new contact, reminder timing and the
+customer-area switches (ticket visibility, primary contacts managing colleagues)."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from wtforms import BooleanField
 
 from core.services.reminders import REMINDER_SETTINGS
 from core.services.reminders import setting as reminder_setting
-from core.services.settings import default_contact_permissions, set_default_contact_permissions, set_settings
+from core.services.settings import (
+    CONTACTS_SEE_ALL_TICKETS,
+    PRIMARY_MANAGES_CONTACTS,
+    REQUIRE_STAFF_TWO_FACTOR,
+    default_contact_permissions,
+    get_bool_setting,
+    set_default_contact_permissions,
+    set_settings,
+)
 
 from . import bp
 from .forms import DefaultPermissionsForm
 
+# Yes/no settings shown as checkboxes: setting key -> label. Stored as "1" / "0".
+SWITCHES = {
+    CONTACTS_SEE_ALL_TICKETS: "Contacts see all tickets of their company",
+    PRIMARY_MANAGES_CONTACTS: "Primary contacts may manage their colleagues",
+    REQUIRE_STAFF_TWO_FACTOR: "Require two-factor login for staff",
+}
+
+
+class SettingsForm(DefaultPermissionsForm):
+    pass
+
+
+for _key, _label in SWITCHES.items():
+    setattr(SettingsForm, _key, BooleanField(_label))
+
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    form = DefaultPermissionsForm()
+    form = SettingsForm()
     if form.validate_on_submit():
         set_default_contact_permissions(form.permissions())
-        set_settings({key: form[key].data for key in REMINDER_SETTINGS})
+        set_settings(
+            {
+                **{key: form[key].data for key in REMINDER_SETTINGS},
+                # An unchecked box is simply not posted: it means "no".
+                **{key: "1" if form[key].data else "0" for key in SWITCHES},
+            }
+        )
         flash("Settings saved.", "success")
         return redirect(url_for("admin.settings"))
     if request.method == "GET":
@@ -26,4 +57,8 @@ def settings():
             form[f"perm_{key}"].data = True
         for key in REMINDER_SETTINGS:
             form[key].data = reminder_setting(key)
-    return render_template("admin/settings.html", form=form, reminder_keys=list(REMINDER_SETTINGS))
+        for key in SWITCHES:
+            form[key].data = get_bool_setting(key)
+    return render_template(
+        "admin/settings.html", form=form, reminder_keys=list(REMINDER_SETTINGS), switch_keys=list(SWITCHES)
+    )

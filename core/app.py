@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from core import auth  # noqa: F401  (registers the user loader)
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.config import INSTANCE, Config
-from core.extensions import bootstrap, csrf, db, login_manager, mail, migrate
+from core.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -29,6 +29,7 @@ ERROR_MESSAGES = {
     404: ("Not found", "This page does not exist, or it is not available to you."),
     405: ("Not allowed", "This action is not available here."),
     413: ("Too large", "What you sent is larger than allowed."),
+    429: ("Too many attempts", "Too many attempts in a short time. Please wait a minute and try again."),
     500: ("Something went wrong", "An unexpected error happened. Please try again later."),
 }
 
@@ -58,6 +59,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     bootstrap.init_app(app)
+    limiter.init_app(app)
 
     from admin import bp as admin_bp
     from portal import bp as portal_bp
@@ -107,9 +109,19 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
-    def render_error(code: int):
-        title, message = ERROR_MESSAGES[code]
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+    def render_error(code: int, title: str | None = None, message: str | None = None):
+        default_title, default_message = ERROR_MESSAGES[code]
+        # Keep the area's navigation on error pages, so "access denied" is not a dead end.
+        in_admin = (request.blueprint or "").startswith("admin")
+        page = render_template(
+            "errors/error.html",
+            code=code,
+            title=title or default_title,
+            message=message or default_message,
+            layout="admin/layout.html" if in_admin else "portal/layout.html",
+            home=url_for("admin.customers") if in_admin else url_for("portal.index"),
+        )
+        return page, code
 
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, lambda exc, code=code: render_error(code))
@@ -119,7 +131,7 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         message = "Your form expired or was not sent from this site. Please reload the page and try again."
-        return render_template("errors/error.html", code=400, title="Form expired", message=message), 400
+        return render_error(400, "Form expired", message)
 
 
 def _register_security_headers(app: Flask) -> None:
@@ -133,6 +145,8 @@ def _register_security_headers(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; object-src 'none'; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         )
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if current_user.is_authenticated and request.endpoint != "static":
             response.headers["Cache-Control"] = "no-store"
             response.vary.add("Cookie")

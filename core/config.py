@@ -40,6 +40,15 @@ class Config:
     UPLOAD_ALLOWED_EXTENSIONS = frozenset(
         os.environ.get("UPLOAD_ALLOWED_EXTENSIONS", "pdf,png,jpg,jpeg,gif,txt,csv,doc,docx,xls,xlsx,zip").split(",")
     )
+    # Login throttling (Flask-Limiter); memory:// per process, redis://host:6379 to share.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute;300 per hour")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour")
+    # Unknown Host headers get a 400 when this is set (comma-separated; Flask's TRUSTED_HOSTS).
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+    SESSION_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
+    REMEMBER_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

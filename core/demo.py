@@ -11,28 +11,36 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core.catalogs import NOTIFICATIONS, PERMISSIONS
+from core.catalogs import DEFAULT_PROJECT_SETTINGS, NOTIFICATIONS, PERMISSIONS
 from core.extensions import db
 from core.models import (
     Contract,
     CreditNote,
     CreditNoteItem,
     Customer,
+    Department,
+    Discussion,
+    DiscussionComment,
     Estimate,
     EstimateItem,
     Invoice,
     InvoiceItem,
+    Milestone,
     Payment,
     Project,
+    ProjectSettingRow,
     Proposal,
+    ProposalComment,
     StaffUser,
     Task,
+    TaskComment,
     Ticket,
     TicketReply,
     utcnow,
 )
 from core.services.accounts import create_staff
 from core.services.contacts import ContactData, create_contact
+from core.services.settings import PRIMARY_MANAGES_CONTACTS, set_settings
 
 PASSWORD = "demo-pass-2026"
 ALL_PERMS = {p.key for p in PERMISSIONS}
@@ -56,6 +64,8 @@ def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> bool:
     if db.session.scalar(select(StaffUser.id).where(StaffUser.email == "admin@example.com")):
         return False
     today = date.today()
+    # Let Acme's primary contact show colleague management in the customer area.
+    set_settings({PRIMARY_MANAGES_CONTACTS: "1"})
     progress("Creating staff administrator...")
     admin = create_staff("admin@example.com", "Alex Admin", PASSWORD)
 
@@ -139,6 +149,7 @@ def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> bool:
             ]
         )
 
+    db.session.add_all(Department(name=name) for name in ("General", "Billing", "Facilities", "IT"))
     progress("Creating projects with tasks and tickets with replies...")
     for customer, opener in ((acme, ben), (globex, sam)):
         for name, status, progress_pct in (
@@ -166,6 +177,26 @@ def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> bool:
                 Task(name="Internal cost review", status="in_progress", visible_to_customer=False),
             ]
             db.session.add(project)
+            db.session.flush()
+            db.session.add_all(
+                [
+                    *(
+                        ProjectSettingRow(project_id=project.id, setting=key)
+                        for key in sorted(DEFAULT_PROJECT_SETTINGS)
+                    ),
+                    Milestone(project_id=project.id, name="Design approved", due_date=today + timedelta(days=14)),
+                    Milestone(project_id=project.id, name="Handover", due_date=today + timedelta(days=60)),
+                    TaskComment(
+                        task_id=project.tasks[1].id, staff_id=admin.id, body="Plans are uploaded, please review."
+                    ),
+                ]
+            )
+            discussion = Discussion(project_id=project.id, subject="Choice of materials", description="Oak or walnut?")
+            discussion.comments = [
+                DiscussionComment(staff_id=admin.id, body="We recommend oak for the reception desk."),
+                DiscussionComment(contact_id=opener.id, body="Oak sounds good to us."),
+            ]
+            db.session.add(discussion)
         ticket = Ticket(
             customer_id=customer.id,
             contact_id=opener.id,
@@ -189,6 +220,11 @@ def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> bool:
                 status="open",
                 replies=[TicketReply(contact_id=opener.id, body="Could you send a copy with our PO number?")],
             )
+        )
+    db.session.flush()
+    for proposal in db.session.scalars(select(Proposal).where(Proposal.status == "open")):
+        db.session.add(
+            ProposalComment(proposal_id=proposal.id, staff_id=admin.id, body="Happy to walk you through phase one.")
         )
     db.session.commit()
     return True

@@ -13,7 +13,7 @@ import os
 import uuid
 from pathlib import Path
 
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -79,8 +79,10 @@ def discard(files: list[StoredFile]) -> None:
 
 
 def serve(stored: StoredFile):
-    """Send a stored file as a download (never rendered inline by the browser)."""
+    """Send a stored file as a download (never rendered inline by the browser); 404 if its bytes are gone."""
     path = upload_folder() / stored.stored_name
+    if not path.is_file():
+        abort(404)
     return send_file(
         path,
         mimetype=stored.content_type,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +17,27 @@ MAX_PASSWORD_LENGTH = 128
 def _hasher() -> PasswordHasher:
     cfg = current_app.config
     return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("data") / "common_passwords.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why ``password`` may not be used, or None. Length 8-128, not common, not the email."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters (12 or more is better)."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+    lowered = password.strip().lower()
+    if lowered in _common_passwords() or len(set(lowered)) < 3:
+        return "This password is too common and easy to guess. Choose another one."
+    if email and lowered in {email.lower(), email.split("@")[0].lower()}:
+        return "Do not use your email address as your password."
+    return None
 
 
 def hash_password(password: str) -> str:

@@ -1,4 +1,5 @@
-"""PDF renderings of the sales documents: invoices, credit notes, estimates and contracts.
+"""PDF renderings of the sales documents (invoices, credit notes, estimates, contracts) and of
+the account statement.
 
 Built with fpdf2 and its core Helvetica font, so no font files are needed. Every string printed
 comes from user data and goes through ``_clean`` first: it is made encodable in Windows-1252
@@ -13,6 +14,7 @@ import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from flask import make_response
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
@@ -303,6 +305,61 @@ def contract_pdf(contract, customer, company_name: str, *, compress: bool = True
         signer = _clean(contract.signer_name) or "an unnamed signer"
         _section(pdf, "Signature", f"Signed by {signer} on {_date(contract.signed_at)}")
     return bytes(pdf.output())
+
+
+_STATEMENT_COLS = (24, 72, 26, 24, 28)  # mm, sums to 174
+
+
+def statement_pdf(statement, customer, company_name: str, *, compress: bool = True) -> bytes:
+    """The account statement (``core.services.statements.Statement``) as PDF bytes: customer,
+    period and currency, opening balance, every invoice and payment of the period with the
+    running balance, and the closing balance. User text is printed literally; it cannot raise."""
+    currency = statement.currency
+    period = f"{_date(statement.start)} to {_date(statement.end)}"
+    pdf = _DocumentPDF(_clean(company_name), f"Account statement {period}", compress)
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 18)
+    pdf.cell(0, 9, "Account statement", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    facts = [("Period", period), ("Currency", _clean(currency)), ("Issued", _date(date.today()))]
+    _parties(pdf, customer, facts)
+    pdf.set_font("helvetica", "", 9)
+    aligns = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT")
+    with pdf.table(col_widths=_STATEMENT_COLS, text_align=aligns, **_TABLE) as table:
+        table.row(("Date", "Description", "Invoiced", "Paid", "Balance"))
+        table.row((_date(statement.start), "Opening balance", "", "", _money(statement.opening_balance, currency)))
+        for line in statement.lines:
+            invoiced = _money(line.invoiced, currency) if line.invoiced else ""
+            paid = _money(line.paid, currency) if line.paid else ""
+            description = _clean(line.description)
+            table.row((_date(line.date), description, invoiced, paid, _money(line.balance, currency)))
+        closing = _money(statement.closing_balance, currency)
+        table.row((_date(statement.end), "Closing balance", "", "", closing))
+    pdf.ln(3)
+    _totals(
+        pdf,
+        [
+            ("Opening balance", _money(statement.opening_balance, currency), False),
+            ("Invoiced", _money(statement.invoiced, currency), False),
+            ("Paid", _money(-_decimal(statement.paid), currency), False),
+            ("Closing balance", closing, True),
+        ],
+    )
+    return bytes(pdf.output())
+
+
+def statement_filename(statement) -> str:
+    """A download name like "statement-2026-01-01-2026-12-31.pdf"."""
+    return f"statement-{_date(statement.start)}-{_date(statement.end)}.pdf"
+
+
+def pdf_download(data: bytes, filename: str):
+    """A Flask response that downloads ``data`` as the PDF ``filename`` (an ASCII-safe name,
+    e.g. from ``pdf_filename``), never displayed inline."""
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 _RENDERERS = {

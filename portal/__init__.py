@@ -4,6 +4,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from core.auth import is_contact
+from core.services import impersonation
 
 from .guards import require_contact
 from .menu import menu_for
@@ -15,13 +16,15 @@ bp.before_request(require_contact)
 @bp.context_processor
 def portal_menu():
     """The menu lists only the features the logged-in contact may use."""
-    return {"portal_menu": menu_for(current_user) if is_contact(current_user) else []}
+    if not is_contact(current_user):
+        return {"portal_menu": [], "impersonator": None}
+    return {"portal_menu": menu_for(current_user), "impersonator": impersonation.impersonator()}
 
 
-from . import account, dashboard, passwords  # noqa: E402
+from . import account, company, dashboard, passwords  # noqa: E402
 from .features import contracts, estimates, invoices, projects, proposals, tickets  # noqa: E402
 
 for feature in (invoices, estimates, contracts, proposals, tickets, projects):
     bp.register_blueprint(feature.bp)
 
-__all__ = ["account", "bp", "dashboard", "passwords"]
+__all__ = ["account", "bp", "company", "dashboard", "passwords"]

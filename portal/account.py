@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
+from core import twofactor
 from core.auth import is_contact
 from core.catalogs import NOTIFICATIONS
-from core.forms import LoginForm, PasswordChangeForm, name_field
+from core.forms import CodeForm, LoginForm, PasswordChangeForm, name_field
+from core.loginflow import complete_password_step, complete_second_step, pending_user
 from core.security import safe_next
-from core.services import ServiceError
+from core.services import ServiceError, impersonation
 from core.services.accounts import authenticate_contact, change_contact_password, end_sessions, update_own_profile
 from core.services.contacts import set_own_notifications
+from core.throttle import login_throttled
+from core.twofactor_views import disable_action, setup_page
 
 from . import bp
 
@@ -43,6 +47,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_throttled
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -50,19 +55,44 @@ def login():
     if form.validate_on_submit():
         contact = authenticate_contact(form.email.data, form.password.data)
         if contact is not None:
-            login_user(contact)
-            return redirect(safe_next(form.next.data) or url_for("portal.dashboard"))
+            next_url = safe_next(form.next.data) or url_for("portal.dashboard")
+            return complete_password_step(contact, next_url, "portal.login_verify")
         flash(LOGIN_FAILED, "danger")
     return render_template("portal/login.html", form=form)
 
 
+@bp.route("/login/verify", methods=["GET", "POST"])
+@login_throttled
+def login_verify():
+    contact = pending_user()
+    if not is_contact(contact):
+        flash("Please log in again.", "info")
+        return redirect(url_for("portal.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if twofactor.verify(contact, form.code.data):
+            return complete_second_step(contact)
+        form.code.errors.append("That code is not right.")
+    return render_template("portal/login_verify.html", form=form)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if is_contact(current_user):
+    # Staff viewing the portal as a contact must not log the real contact out everywhere.
+    if is_contact(current_user) and impersonation.impersonator() is None:
         end_sessions(current_user)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("portal.login"))
+
+
+@bp.route("/return-to-admin", methods=["POST"])
+def return_to_admin():
+    contact = current_user._get_current_object()
+    if impersonation.stop(contact) is None:
+        abort(403)
+    flash("You are back in the admin area.", "info")
+    return redirect(url_for("admin.customer_contacts", customer_id=contact.customer_id))
 
 
 def _profile_page(form=None, password_form=None, notifications_form=None):
@@ -115,3 +145,11 @@ def notification_preferences():
         flash("Your email preferences are saved.", "success")
         return redirect(url_for("portal.profile"))
     return _profile_page(notifications_form=form)
+
+
+@bp.route("/profile/two-factor", methods=["GET", "POST"], defaults={"action": None})
+@bp.route("/profile/two-factor/<any(disable):action>", methods=["POST"])
+def two_factor(action):
+    if action == "disable":
+        return disable_action("portal.two_factor")
+    return setup_page("portal.two_factor", "portal/two_factor.html")

@@ -20,6 +20,7 @@ from core.extensions import db
 
 PUBLIC_ENDPOINTS = {
     "portal.login",
+    "portal.login_verify",
     "portal.logout",
     "portal.index",
     "portal.forgot_password",

@@ -10,8 +10,10 @@ from wtforms.validators import DataRequired, EqualTo
 from core.catalogs import NOTIFICATIONS_BY_KEY
 from core.extensions import csrf
 from core.forms import email_field, new_password_field
+from core.services import ServiceError
 from core.services.contacts import unsubscribe
 from core.services.passwords import request_password_reset, set_password_with_token
+from core.throttle import login_throttled
 from core.tokens import TokenError, load_password_token, load_unsubscribe_token
 
 from . import bp
@@ -40,6 +42,7 @@ def _no_referrer(response):
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@login_throttled
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
@@ -62,8 +65,11 @@ def _password_page(purpose: str, token: str, title: str):
         except TokenError as exc:
             page = render_template("portal/token_invalid.html", message=str(exc), title=title)
             return _no_referrer(make_response(page, 400))
-        flash("Your password is set. You can log in now.", "success")
-        return redirect(url_for("portal.login"))
+        except ServiceError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            flash("Your password is set. You can log in now.", "success")
+            return redirect(url_for("portal.login"))
     page = render_template("portal/set_password.html", form=form, contact=contact, title=title)
     return _no_referrer(make_response(page))
 

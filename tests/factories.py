@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 
-from core.catalogs import NOTIFICATION_KEYS, PERMISSION_KEYS
+from core.catalogs import DEFAULT_PROJECT_SETTINGS, NOTIFICATION_KEYS, PERMISSION_KEYS
 from core.extensions import db
 from core.models import (
     Contract,
@@ -18,6 +18,7 @@ from core.models import (
     Invoice,
     InvoiceItem,
     Project,
+    ProjectSettingRow,
     Proposal,
     Task,
     Ticket,
@@ -124,9 +125,12 @@ def make_ticket(customer, contact=None, subject="Help needed"):
     return ticket
 
 
-def make_project(customer, name="Project", tasks=()):
+def make_project(customer, name="Project", tasks=(), settings=DEFAULT_PROJECT_SETTINGS):
+    """A project with the default customer settings (tabs) switched on, like one staff create."""
     project = Project(customer_id=customer.id, name=name, start_date=date.today())
     project.tasks = [Task(name=t, visible_to_customer=visible) for t, visible in tasks]
     db.session.add(project)
+    db.session.flush()
+    db.session.add_all(ProjectSettingRow(project_id=project.id, setting=key) for key in sorted(settings))
     db.session.commit()
     return project

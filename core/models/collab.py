@@ -120,3 +120,17 @@ class Department(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     __table_args__ = (UniqueConstraint("name"),)
+
+
+class FormSubmission(db.Model):
+    """A form's one-time token and what its first submission created.
+
+    A double click or a resubmitted page posts the same token again; the service then returns
+    the object the first submission made instead of creating another.
+    """
+
+    __tablename__ = "form_submissions"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    action: Mapped[str] = mapped_column(String(60))
+    target_id: Mapped[int]

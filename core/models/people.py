@@ -25,6 +25,8 @@ class StaffUser(UserMixin, TimestampMixin, db.Model):
     # Rotated on logout and password change so a copied session cookie stops working.
     session_token: Mapped[str] = mapped_column(String(64))
     last_login: Mapped[datetime | None]
+    # Base32 TOTP secret once two-factor login is confirmed; NULL means password only.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
 
     kind = "staff"
 
@@ -78,6 +80,7 @@ class Contact(UserMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     session_token: Mapped[str] = mapped_column(String(64))
     last_login: Mapped[datetime | None]
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
@@ -130,6 +133,18 @@ class ContactNotification(db.Model):
 
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
     notification: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the TOTP code once; only its hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
 
 
 class Setting(db.Model):

@@ -7,7 +7,7 @@ emails exist if and only if the change that caused them does.
 from __future__ import annotations
 
 from core.mail.outbox import Attachment, queue_email, queue_staff_email
-from core.models import Contract, CreditNote, Estimate, Invoice, OutboxEmail, Project, Task, Ticket
+from core.models import Contact, Contract, CreditNote, Estimate, Invoice, OutboxEmail, Project, Task, Ticket
 
 from .events import EVENTS
 from .recipients import recipients_for, staff_recipients
@@ -21,11 +21,17 @@ def notify(
     context: dict,
     only_contact_id: int | None = None,
     attachments: tuple[Attachment, ...] = (),
+    author=None,
 ) -> list[OutboxEmail]:
-    """Queue ``event_key`` for every contact ``recipients_for`` names; returns the rows."""
+    """Queue ``event_key`` for every contact ``recipients_for`` names; returns the rows.
+
+    ``author`` (a contact or staff user who caused the event) never gets its own email.
+    """
     event = EVENTS[event_key]
     assert event.notification, f"{event_key} is a personal email, not a notification"
     contacts = recipients_for(customer_id, event.notification, only_contact_id=only_contact_id)
+    if isinstance(author, Contact):
+        contacts = [contact for contact in contacts if contact.id != author.id]
     return [
         queue_email(event_key, contact, link_values=link_values, context=context, attachments=attachments)
         for contact in contacts
@@ -69,17 +75,18 @@ def notify_ticket(event_key: str, ticket: Ticket, message: str = "") -> list[Out
     )
 
 
-def notify_project(event_key: str, project: Project, detail: str = "") -> list[OutboxEmail]:
+def notify_project(event_key: str, project: Project, detail: str = "", *, author=None) -> list[OutboxEmail]:
     """project_created, project_finished, project_file_added or project_discussion."""
     return notify(
         event_key,
         project.customer_id,
         link_values={"project_id": project.id},
         context={"project": project, "detail": detail},
+        author=author,
     )
 
 
-def notify_task(event_key: str, task: Task, detail: str = "") -> list[OutboxEmail]:
+def notify_task(event_key: str, task: Task, detail: str = "", *, author=None) -> list[OutboxEmail]:
     """task_created, task_commented or task_status_changed; internal tasks never email customers."""
     if not task.visible_to_customer:
         return []
@@ -89,6 +96,7 @@ def notify_task(event_key: str, task: Task, detail: str = "") -> list[OutboxEmai
         project.customer_id,
         link_values={"project_id": project.id},
         context={"project": project, "task": task, "detail": detail},
+        author=author,
     )
 
 

@@ -16,10 +16,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.audit import record
 from core.catalogs import NOTIFICATIONS, NOTIFICATIONS_BY_KEY, PERMISSION_KEYS, PERMISSIONS_BY_KEY
 from core.extensions import db
 from core.models import Contact, ContactNotification, ContactPermission, Customer
-from core.passwords import hash_password, new_session_token
+from core.passwords import hash_password, new_session_token, password_problem
 
 from . import ServiceError
 
@@ -62,6 +63,8 @@ def _check(data: ContactData, *, exclude_contact_id: int | None) -> None:
             "; ".join(f"{n.label} emails need the {PERMISSIONS_BY_KEY[n.permission].label} permission" for n in missing)
             + "."
         )
+    if data.password and (problem := password_problem(data.password, data.email)):
+        raise ServiceError(problem)
     if email_taken(data.email, exclude_contact_id=exclude_contact_id):
         raise ServiceError(f"A contact with the email address {normalize_email(data.email)} already exists.")
 
@@ -129,10 +132,12 @@ def create_contact(customer: Customer, data: ContactData, *, invite: bool = Fals
     return contact
 
 
-def update_contact(contact: Contact, data: ContactData, *, expected_version: int | None = None) -> Contact:
+def update_contact(contact: Contact, data: ContactData, *, expected_version: int | None = None, actor=None) -> Contact:
     """Apply ``data`` to ``contact`` and commit, enforcing the primary-contact rule.
 
-    ``expected_version`` (from the form) refuses a save based on a stale page.
+    ``expected_version`` (from the form) refuses a save based on a stale page. With an
+    ``actor`` (the staff member saving), changes of permissions, toggles, primary or active
+    are written to the audit log with their before and after values.
     """
     if expected_version is not None and expected_version != contact.version:
         raise ServiceError(STALE_MESSAGE)
@@ -141,12 +146,27 @@ def update_contact(contact: Contact, data: ContactData, *, expected_version: int
         raise ServiceError("A customer always has one primary contact: make another contact primary instead.")
     if data.active is False and contact.active:
         contact.session_token = new_session_token()
+    before = _audited_state(contact)
     _apply(contact, data)
     if data.is_primary and not contact.is_primary:
         contact.is_primary = True
         _demote_others(contact)
+    after = _audited_state(contact)
+    if actor is not None and before != after:
+        changed = {key: {"before": before[key], "after": after[key]} for key in before if before[key] != after[key]}
+        record("contact.access_changed", actor=actor, customer_id=contact.customer_id, target=contact, **changed)
     _commit()
     return contact
+
+
+def _audited_state(contact: Contact) -> dict:
+    return {
+        "permissions": sorted(contact.permissions),
+        "notifications": sorted(contact.notifications),
+        "is_primary": contact.is_primary,
+        "active": contact.active,
+        "email": contact.email,
+    }
 
 
 def set_active(contact: Contact, active: bool) -> None:

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from core.extensions import db
 from core.mail.outbox import queue_email
 from core.models import Contact
-from core.passwords import hash_password, new_session_token
+from core.passwords import hash_password, new_session_token, password_problem
 from core.tokens import load_password_token, make_password_token
 
+from . import ServiceError
 from .contacts import normalize_email
 
 
@@ -48,6 +49,8 @@ def set_password_with_token(purpose: str, token: str, password: str) -> Contact:
     Setting the password changes the token fingerprint, so this and older links die.
     """
     contact = load_password_token(purpose, token)
+    if problem := password_problem(password, contact.email):
+        raise ServiceError(problem)
     contact.password_hash = hash_password(password)
     contact.session_token = new_session_token()
     if purpose == "password_reset":

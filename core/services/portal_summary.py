@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import Contract, Estimate, Invoice, Project, Proposal, Ticket
+from core.services.tickets import ticket_visibility
 
 
 def dashboard_summary(contact, today: date) -> dict:
@@ -32,7 +33,9 @@ def dashboard_summary(contact, today: date) -> dict:
     if contact.can("contracts"):
         summary["contracts"] = {"unsigned": _count(Contract, cid, Contract.signed_at.is_(None))}
     if contact.can("support"):
-        summary["support"] = {"open": _count(Ticket, cid, Ticket.status != "closed")}
+        # The same visibility rule as the ticket list: own tickets only unless the setting says all.
+        visible = select(func.count(Ticket.id)).where(ticket_visibility(contact), Ticket.status != "closed")
+        summary["support"] = {"open": db.session.scalar(visible) or 0}
     if contact.can("projects"):
         summary["projects"] = {"active": _count(Project, cid, Project.status.in_(("not_started", "in_progress")))}
     return summary

@@ -57,3 +57,6 @@ def get_bool_setting(key: str, default: bool = False) -> bool:
     """A yes/no setting stored as "1"/"0"."""
     raw = get_setting(key, "")
     return default if raw == "" else raw == "1"
+
+
+REQUIRE_STAFF_TWO_FACTOR = "require_staff_two_factor"

@@ -1,21 +1,33 @@
-"""Invoices and credit notes (both under the Invoices permission)."""
+"""Invoices, credit notes and the account statement (all under the Invoices permission)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import and_, or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from core.extensions import db
 from core.models import CreditNote, Invoice
 from core.pagination import paginate
+from core.pdf import document_pdf, pdf_download, pdf_filename, statement_filename, statement_pdf
+from core.services.statements import (
+    account_statement,
+    invoice_years,
+    open_balances,
+    parse_period,
+    statement_currencies,
+)
 
 from ..guards import feature_blueprint, owned_or_404, scoped
 
 bp = feature_blueprint("invoices", __name__, "invoices")
 
 STATUS_FILTERS = ("unpaid", "partially_paid", "paid", "overdue", "cancelled")
+# Drafts are staff work in progress: the customer never sees them, not even by id.
+VISIBLE = Invoice.status != "draft"
 
 
 def _status_condition(status: str, today: date):
@@ -29,25 +41,56 @@ def _status_condition(status: str, today: date):
 @bp.route("/invoices")
 def index():
     today = date.today()
+    customer_id = current_user.customer_id
     status = request.args.get("status", "")
-    # Drafts are staff work in progress: the customer never sees them.
-    stmt = scoped(Invoice).where(Invoice.status != "draft").order_by(Invoice.date.desc(), Invoice.id.desc())
-    if status in STATUS_FILTERS:
+    if status not in STATUS_FILTERS:
+        status = ""
+    years = invoice_years(customer_id)
+    year = request.args.get("year", "")
+    stmt = scoped(Invoice).where(VISIBLE).order_by(Invoice.date.desc(), Invoice.id.desc())
+    if status:
         stmt = stmt.where(_status_condition(status, today))
-    page = paginate(stmt)
-    return render_template("portal/invoices/index.html", page=page, status=status, statuses=STATUS_FILTERS, today=today)
+    if year:
+        if year.isdigit() and int(year) in years:
+            stmt = stmt.where(Invoice.date >= date(int(year), 1, 1), Invoice.date <= date(int(year), 12, 31))
+        else:
+            flash("There are no invoices in that year; showing all years.", "warning")
+            year = ""
+    return render_template(
+        "portal/invoices/index.html",
+        page=paginate(stmt),
+        status=status,
+        statuses=STATUS_FILTERS,
+        year=year,
+        years=years,
+        balances=open_balances(customer_id, today),
+        today=today,
+    )
+
+
+def _invoice(invoice_id: int) -> Invoice:
+    return owned_or_404(
+        Invoice, invoice_id, selectinload(Invoice.items), selectinload(Invoice.payments), condition=VISIBLE
+    )
 
 
 @bp.route("/invoices/<int:invoice_id>")
 def detail(invoice_id: int):
-    invoice = owned_or_404(
-        Invoice,
-        invoice_id,
-        selectinload(Invoice.items),
-        selectinload(Invoice.payments),
-        condition=Invoice.status != "draft",
+    invoice = _invoice(invoice_id)
+    notes = scoped(CreditNote).where(CreditNote.invoice_id == invoice.id).order_by(CreditNote.id)
+    return render_template(
+        "portal/invoices/detail.html",
+        invoice=invoice,
+        credit_notes=db.session.scalars(notes).all(),
+        today=date.today(),
     )
-    return render_template("portal/invoices/detail.html", invoice=invoice, today=date.today())
+
+
+@bp.route("/invoices/<int:invoice_id>/pdf")
+def invoice_pdf(invoice_id: int):
+    invoice = _invoice(invoice_id)
+    data = document_pdf("invoice", invoice, current_user.customer, current_app.config["COMPANY_NAME"])
+    return pdf_download(data, pdf_filename("invoice", invoice))
 
 
 @bp.route("/credit-notes")
@@ -57,7 +100,47 @@ def credit_notes():
     return render_template("portal/invoices/credit_notes.html", page=page)
 
 
+def _credit_note(credit_note_id: int) -> CreditNote:
+    return owned_or_404(CreditNote, credit_note_id, selectinload(CreditNote.items), joinedload(CreditNote.invoice))
+
+
 @bp.route("/credit-notes/<int:credit_note_id>")
 def credit_note(credit_note_id: int):
-    note = owned_or_404(CreditNote, credit_note_id, selectinload(CreditNote.items))
-    return render_template("portal/invoices/credit_note.html", note=note)
+    return render_template("portal/invoices/credit_note.html", note=_credit_note(credit_note_id))
+
+
+@bp.route("/credit-notes/<int:credit_note_id>/pdf")
+def credit_note_pdf(credit_note_id: int):
+    note = _credit_note(credit_note_id)
+    data = document_pdf("credit_note", note, current_user.customer, current_app.config["COMPANY_NAME"])
+    return pdf_download(data, pdf_filename("credit_note", note))
+
+
+def _statement():
+    """The statement the query string asks for, and the currencies the customer can choose."""
+    customer = current_user.customer
+    period = parse_period(request.args.get("from"), request.args.get("to"), date.today())
+    currencies = statement_currencies(customer.id, preferred=customer.currency) or [customer.currency]
+    currency = request.args.get("currency", "")
+    if currency not in currencies:
+        currency = currencies[0]
+    return period, currencies, account_statement(customer.id, period.start, period.end, currency)
+
+
+@bp.route("/statement")
+def statement():
+    period, currencies, result = _statement()
+    if period.error:
+        flash(period.error, "warning")
+    return render_template("portal/invoices/statement.html", statement=result, currencies=currencies)
+
+
+@bp.route("/statement.pdf")
+def statement_download():
+    period, _currencies, result = _statement()
+    if period.error:
+        # A download cannot show the message: show it on the page, for the default period.
+        flash(period.error, "warning")
+        return redirect(url_for("portal.invoices.statement", currency=result.currency))
+    data = statement_pdf(result, current_user.customer, current_app.config["COMPANY_NAME"])
+    return pdf_download(data, statement_filename(result))

@@ -1,31 +1,190 @@
-"""Support tickets (the Support permission)."""
+"""Support tickets (the Support permission): list, open, read, reply, close, download files.
+
+A contact sees its customer's tickets; unless the setting "contacts see all tickets of their
+company" is on, only the ones it opened itself (``ticket_visibility``). Every route loads the
+ticket through that condition, so any other ticket is a 404.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
-from sqlalchemy.orm import joinedload, selectinload
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
 
-from core.models import Ticket, TicketReply
+from core.extensions import db
+from core.files import serve
+from core.models import TICKET_PRIORITIES, Project, StoredFile, Ticket, TicketReply
 from core.pagination import paginate
+from core.services import ServiceError
+from core.services.tickets import (
+    MAX_ATTACHMENTS,
+    add_contact_reply,
+    close_ticket,
+    department_names,
+    files_by_reply,
+    new_submission_key,
+    open_ticket,
+    ticket_files_stmt,
+    ticket_visibility,
+)
 
 from ..guards import feature_blueprint, owned_or_404, scoped
 
 bp = feature_blueprint("tickets", __name__, "support")
 
+STATUS_FILTERS = ("open", "closed")
+NO_PROJECT = 0
+
+
+class OpenTicketForm(FlaskForm):
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
+    department = SelectField("Department", validators=[DataRequired()])
+    priority = SelectField(
+        "Priority", choices=[SelectChoice(p, p.capitalize()) for p in TICKET_PRIORITIES], default="medium"
+    )
+    project = SelectField("Project", coerce=int, default=NO_PROJECT)
+    message = TextAreaField("Message", validators=[DataRequired(), Length(max=20000)])
+    attachments = MultipleFileField(f"Attachments (up to {MAX_ATTACHMENTS})")
+    # Random per form: a second submit of the same form finds the ticket the first one opened.
+    submission_key = HiddenField(validators=[DataRequired("This form has expired. Please check it and send it again.")])
+
+
+class ReplyForm(FlaskForm):
+    message = TextAreaField("Your reply", validators=[DataRequired(), Length(max=20000)])
+    attachments = MultipleFileField(f"Attachments (up to {MAX_ATTACHMENTS})")
+
+
+class CloseForm(FlaskForm):
+    """No fields: the CSRF token only."""
+
+
+def _ticket_or_404(ticket_id: int, *options) -> Ticket:
+    """The ticket if the logged-in contact may see it; any other ticket does not exist (404)."""
+    return owned_or_404(Ticket, ticket_id, *options, condition=ticket_visibility(current_user))
+
+
+def _open_form() -> OpenTicketForm:
+    form = OpenTicketForm()
+    form.department.choices = [SelectChoice(name) for name in department_names()]
+    if current_user.can("projects"):
+        projects = db.session.execute(
+            scoped(Project).with_only_columns(Project.id, Project.name).order_by(Project.name)
+        )
+        form.project.choices = [SelectChoice(NO_PROJECT, "No project"), *(SelectChoice(p.id, p.name) for p in projects)]
+    else:
+        # Without the Projects permission the contact cannot even name a project.
+        del form.project
+    return form
+
 
 @bp.route("/tickets")
 def index():
-    stmt = scoped(Ticket).options(joinedload(Ticket.contact)).order_by(Ticket.last_reply_at.desc(), Ticket.id.desc())
-    page = paginate(stmt)
-    return render_template("portal/tickets/index.html", page=page)
+    status = request.args.get("status", "")
+    stmt = (
+        scoped(Ticket)
+        .where(ticket_visibility(current_user))
+        .options(joinedload(Ticket.contact))
+        .order_by(Ticket.last_reply_at.desc(), Ticket.id.desc())
+    )
+    if status == "open":
+        stmt = stmt.where(Ticket.status != "closed")
+    elif status == "closed":
+        stmt = stmt.where(Ticket.status == "closed")
+    else:
+        status = ""
+    return render_template("portal/tickets/index.html", page=paginate(stmt), status=status, statuses=STATUS_FILTERS)
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+def new():
+    form = _open_form()
+    if form.validate_on_submit():
+        project_id = form.project.data if "project" in form and form.project.data != NO_PROJECT else None
+        try:
+            ticket = open_ticket(
+                current_user,
+                subject=form.subject.data,
+                department=form.department.data,
+                priority=form.priority.data,
+                message=form.message.data,
+                submission_key=form.submission_key.data,
+                project_id=project_id,
+                uploads=form.attachments.data or (),
+            )
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"Ticket #{ticket.id} is open. We will answer as soon as possible.", "success")
+            return redirect(url_for(".detail", ticket_id=ticket.id))
+    if not form.submission_key.data:
+        form.submission_key.data = new_submission_key()
+    return render_template("portal/tickets/new.html", form=form)
 
 
 @bp.route("/tickets/<int:ticket_id>")
 def detail(ticket_id: int):
-    ticket = owned_or_404(
-        Ticket,
-        ticket_id,
-        joinedload(Ticket.contact),
-        selectinload(Ticket.replies).options(joinedload(TicketReply.contact), joinedload(TicketReply.staff)),
+    ticket = _ticket_or_404(ticket_id)
+    return _render_detail(ticket, ReplyForm(formdata=None))
+
+
+@bp.route("/tickets/<int:ticket_id>/reply", methods=["POST"])
+def reply(ticket_id: int):
+    ticket = _ticket_or_404(ticket_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            add_contact_reply(ticket, current_user, form.message.data, form.attachments.data or ())
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("Your reply was sent.", "success")
+            return redirect(url_for(".detail", ticket_id=ticket.id))
+    return _render_detail(ticket, form)
+
+
+@bp.route("/tickets/<int:ticket_id>/close", methods=["POST"])
+def close(ticket_id: int):
+    ticket = _ticket_or_404(ticket_id)
+    if CloseForm().validate_on_submit():
+        close_ticket(ticket, current_user)
+        flash("The ticket is closed. Reply to it if you need to open it again.", "success")
+    return redirect(url_for(".detail", ticket_id=ticket.id))
+
+
+@bp.route("/tickets/<int:ticket_id>/files/<int:file_id>")
+def download(ticket_id: int, file_id: int):
+    ticket = _ticket_or_404(ticket_id)
+    # The file must hang off a reply of this very ticket: a valid ticket id cannot unlock
+    # another ticket's (or customer's) file.
+    stored = db.first_or_404(ticket_files_stmt(ticket, customer_view=True).where(StoredFile.id == file_id))
+    try:
+        return serve(stored)
+    except FileNotFoundError:
+        abort(404)
+
+
+def _render_detail(ticket: Ticket, form: ReplyForm):
+    replies = db.session.scalars(
+        select(TicketReply)
+        .where(TicketReply.ticket_id == ticket.id)
+        .options(joinedload(TicketReply.contact), joinedload(TicketReply.staff))
+        .order_by(TicketReply.created_at, TicketReply.id)
+    ).all()
+    project = None
+    if ticket.project_id is not None and current_user.can("projects"):
+        project = db.session.scalar(scoped(Project).where(Project.id == ticket.project_id))
+    return render_template(
+        "portal/tickets/detail.html",
+        ticket=ticket,
+        replies=replies,
+        files=files_by_reply(ticket, customer_view=True),
+        project=project,
+        form=form,
+        close_form=CloseForm(formdata=None),
     )
-    return render_template("portal/tickets/detail.html", ticket=ticket)

@@ -41,8 +41,10 @@ def admin_endpoints(app):
 
 
 def concrete(rule) -> str:
-    words = {"tab": "invoices", "action": "activate", "slug": "invoices", "token": "x"}
-    values = {arg: words.get(arg, 1) for arg in rule.arguments}
+    values = {}
+    for arg in rule.arguments - set(rule.defaults or {}):
+        converter = rule._converters[arg]  # an any() converter lists its allowed words
+        values[arg] = sorted(converter.items)[0] if hasattr(converter, "items") else 1
     return rule.build(values)[1]
 
 

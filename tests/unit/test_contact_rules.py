@@ -156,3 +156,14 @@ def test_stale_version_is_refused(f):
         update_contact(contact, data_of(contact, first_name="New"), expected_version=contact.version - 1)
     update_contact(contact, data_of(contact, first_name="New"), expected_version=contact.version)
     assert contact.first_name == "New"
+
+
+def test_login_and_logout_do_not_make_an_open_edit_form_stale(f):
+    from core.services.accounts import authenticate_contact, end_sessions
+
+    contact = f.make_contact()
+    version_on_the_form = contact.version
+    assert authenticate_contact(contact.email, f.PASSWORD) is not None
+    end_sessions(contact)
+    update_contact(contact, data_of(contact, first_name="Edited"), expected_version=version_on_the_form)
+    assert contact.first_name == "Edited"

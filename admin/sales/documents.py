@@ -2,58 +2,52 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from sqlalchemy import select
 
 from core.extensions import db
-from core.models import Customer
+from core.models import Customer, Estimate, Invoice, Project
 from core.pdf import document_pdf, pdf_filename
 from core.services import ServiceError
+from core.services.documents import agreement_delete_refused, agreement_edit_refused, delete_refused, edit_refused
 from core.services.invoices import record_payment
 from core.services.sending import DOCUMENT_KINDS, active_contacts, preselected_ids, send_document
 
-from . import bp
+from .. import bp
+from .forms import ConfirmForm, PaymentForm, SendForm
 
 SLUGS = {"invoices": "invoice", "credit-notes": "credit_note", "estimates": "estimate", "contracts": "contract"}
 KIND_ROUTE = "/<any(invoices,'credit-notes',estimates,contracts):slug>/<int:doc_id>"
-
-
-class ContactChoiceField(SelectMultipleField):
-    def pre_validate(self, form) -> None:
-        # No choice check here: send_document checks every id against the customer's active
-        # contacts, whatever was posted, and says so in words.
-        return None
-
-
-class SendForm(FlaskForm):
-    recipients = ContactChoiceField(
-        "Recipients", coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
-    )
-    cc = StringField("CC", validators=[Optional(), Length(max=1000)], description="Optional, comma separated")
-    attach_pdf = BooleanField("Attach PDF", default=True)
-
-
-class PaymentForm(FlaskForm):
-    amount = DecimalField("Amount", places=2, validators=[DataRequired(), NumberRange(min=0.01)])
-    paid_on = DateField("Date", default=date.today, validators=[DataRequired()])
-    method = StringField("Method", default="Bank transfer", validators=[Length(max=40)])
+LIST_ENDPOINTS = {
+    "invoices": "admin.invoices",
+    "credit-notes": "admin.credit_notes",
+    "estimates": "admin.estimates",
+    "contracts": "admin.contracts",
+}
 
 
 def load_document(slug: str, doc_id: int):
+    """The document kind and the document of that kind with ``doc_id`` (404 when none)."""
     kind = DOCUMENT_KINDS[SLUGS[slug]]
     document = db.get_or_404(kind.model, doc_id)
     return kind, document
+
+
+def _related(document) -> dict:
+    """What the detail page links to: the project, the credited invoice, the converted estimate."""
+    related = {"project": db.session.get(Project, document.project_id) if document.project_id else None}
+    if getattr(document, "invoice_id", None):  # an estimate's invoice, a credit note's invoice
+        related["invoice"] = db.session.get(Invoice, document.invoice_id)
+    if isinstance(document, Invoice):
+        related["estimate"] = db.session.scalar(select(Estimate).where(Estimate.invoice_id == document.id).limit(1))
+    return related
 
 
 @bp.route(KIND_ROUTE)
 def document_detail(slug: str, doc_id: int):
     kind, document = load_document(slug, doc_id)
     customer = db.session.get(Customer, document.customer_id)
+    agreement = kind.key == "contract"
     return render_template(
         "admin/documents/detail.html",
         kind=kind,
@@ -61,6 +55,10 @@ def document_detail(slug: str, doc_id: int):
         doc=document,
         customer=customer,
         payment_form=PaymentForm() if kind.key == "invoice" else None,
+        confirm_form=ConfirmForm(),
+        edit_refused=agreement_edit_refused(document) if agreement else edit_refused(document),
+        delete_refused=agreement_delete_refused(document) if agreement else delete_refused(document),
+        **_related(document),
     )
 
 

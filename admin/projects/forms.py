@@ -1,0 +1,107 @@
+"""Forms of the admin project pages. The settings checkboxes come from the catalog."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from core.catalogs import DEFAULT_PROJECT_SETTINGS, PROJECT_SETTINGS
+
+
+class Prefixed(FlaskForm):
+    """A form whose field names and ids start with ``PREFIX``: the project page holds several
+    forms with fields of the same name, and HTML ids must stay unique for their labels."""
+
+    PREFIX = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+
+class SettingsMixin:
+    """One ``setting_<key>`` checkbox per entry of ``PROJECT_SETTINGS`` (added below)."""
+
+    def settings(self) -> set[str]:
+        return {s.key for s in PROJECT_SETTINGS if self[f"setting_{s.key}"].data}
+
+    def setting_fields(self):
+        return [self[f"setting_{s.key}"] for s in PROJECT_SETTINGS]
+
+
+class ProjectForm(SettingsMixin, FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=10_000)])
+    deadline = DateField("Deadline", validators=[Optional()])
+
+
+class ProjectEditForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=10_000)])
+    deadline = DateField("Deadline", validators=[Optional()])
+    progress = IntegerField(
+        "Progress (%)",
+        validators=[InputRequired(), NumberRange(min=0, max=100, message="Progress is between 0 and 100.")],
+    )
+
+
+class SettingsForm(SettingsMixin, FlaskForm):
+    pass
+
+
+for _s in PROJECT_SETTINGS:
+    # New projects start from the default settings; the settings form is filled from the project.
+    setattr(ProjectForm, f"setting_{_s.key}", BooleanField(_s.label, default=_s.key in DEFAULT_PROJECT_SETTINGS))
+    setattr(SettingsForm, f"setting_{_s.key}", BooleanField(_s.label))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Status", validators=[DataRequired()])
+
+
+class TaskForm(Prefixed):
+    PREFIX = "task"
+    name = StringField("Task", validators=[DataRequired(), Length(max=200)])
+    due_date = DateField("Due date", validators=[Optional()])
+    visible_to_customer = BooleanField("Visible to customer", default=True)
+
+
+class VisibilityForm(FlaskForm):
+    visible_to_customer = BooleanField("Visible to customer")
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Comment", validators=[DataRequired(message="Write a comment first."), Length(max=10_000)])
+
+
+class MilestoneForm(Prefixed):
+    PREFIX = "milestone"
+    name = StringField("Milestone", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=10_000)])
+    due_date = DateField("Due date", validators=[Optional()])
+    visible_to_customer = BooleanField("Visible to customer", default=True)
+
+
+class FileForm(Prefixed):
+    PREFIX = "file"
+    file = FileField("File", validators=[FileRequired(message="Choose a file to upload.")])
+    visible_to_customer = BooleanField("Visible to customer", default=True)
+
+
+class DiscussionForm(Prefixed):
+    PREFIX = "discussion"
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=10_000)])
+    visible_to_customer = BooleanField("Visible to customer", default=True)
+
+
+class DeleteForm(FlaskForm):
+    """An empty form: only its CSRF token guards a delete button."""
+
+
+def flash_errors(form: FlaskForm) -> None:
+    for errors in form.errors.values():
+        flash(errors[0], "danger")

@@ -1,0 +1,62 @@
+"""Staff management (administrators only): list, create, role and active flag."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired
+
+from core.extensions import db
+from core.forms import email_field, name_field, strong_password
+from core.models import StaffUser
+from core.services import ServiceError
+from core.services.accounts import create_staff
+from core.services.staff import set_role_and_active
+
+from . import bp
+
+
+class StaffForm(FlaskForm):
+    name = name_field("Name", 120)
+    email = email_field()
+    password = PasswordField("Password", validators=[DataRequired(), strong_password])
+    is_admin = BooleanField("Administrator", description="May change contact access, settings, staff and the audit log")
+
+
+class RoleForm(FlaskForm):
+    is_admin = BooleanField("Administrator")
+    active = BooleanField("Active")
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+def staff_list():
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            create_staff(form.email.data, form.name.data, form.password.data, is_admin=form.is_admin.data)
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("Staff member created.", "success")
+            return redirect(url_for("admin.staff_list"))
+    members = db.session.scalars(select(StaffUser).order_by(StaffUser.name, StaffUser.id)).all()
+    return render_template("admin/staff/index.html", members=members, form=form)
+
+
+@bp.route("/staff/<int:staff_id>/role", methods=["POST"])
+def staff_role(staff_id: int):
+    member = db.get_or_404(StaffUser, staff_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            set_role_and_active(
+                member, is_admin=form.is_admin.data, active=form.active.data, actor=current_user._get_current_object()
+            )
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"{member.name} saved.", "success")
+    return redirect(url_for("admin.staff_list"))

@@ -1,0 +1,189 @@
+"""Proposals and contracts (a subject, free text and one amount) and staff proposal comments.
+
+Rules: a signed contract is not edited; a proposal the customer accepted or declined is not
+edited either (its text and total are what was agreed); the project must belong to the
+document's customer; only drafts are deleted (a proposal in "draft", a contract never sent
+and not signed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.audit import record
+from core.extensions import db
+from core.models import PROPOSAL_STATUSES, Contract, Proposal, ProposalComment, StaffUser, utcnow
+
+from .. import ServiceError
+from .common import (
+    MAX_CONTENT,
+    MAX_NOTES,
+    MAX_SUBJECT,
+    audit,
+    check_amount,
+    check_currency,
+    check_order,
+    check_project,
+    clean_text,
+    earlier_submission,
+    lock_customer,
+    remember_submission,
+)
+
+DECIDED = ("accepted", "declined")
+
+
+@dataclass
+class ProposalData:
+    subject: str
+    content: str
+    total: Decimal | None
+    date: date
+    open_till: date | None
+    status: str
+    currency: str = ""
+    project_id: int | None = None
+    form_token: str | None = None
+
+
+@dataclass
+class ContractData:
+    subject: str
+    content: str
+    value: Decimal | None
+    start_date: date
+    end_date: date | None
+    currency: str = ""
+    project_id: int | None = None
+    form_token: str | None = None
+
+
+def agreement_edit_refused(document) -> str | None:
+    """Why the proposal or contract cannot be edited at all, or None."""
+    if isinstance(document, Contract) and document.is_signed:
+        return "This contract is signed; it can no longer be edited."
+    if isinstance(document, Proposal) and document.status in DECIDED:
+        return f"This proposal was {document.status}; it can no longer be edited."
+    return None
+
+
+def agreement_delete_refused(document) -> str | None:
+    """Why staff may not delete the proposal or contract, or None: only drafts are deleted."""
+    if isinstance(document, Contract) and (document.is_signed or document.sent_at is not None):
+        return "Only contracts that were never sent or signed can be deleted."
+    if isinstance(document, Proposal) and document.status != "draft":
+        return "Only draft proposals can be deleted."
+    return None
+
+
+def _apply_proposal(proposal: Proposal, customer_id: int, data: ProposalData, currency_fallback: str) -> None:
+    if data.status not in PROPOSAL_STATUSES:
+        raise ServiceError("Choose one of the listed statuses.")
+    subject = clean_text(data.subject, "The subject", MAX_SUBJECT, required=True)
+    content = clean_text(data.content, "The content", MAX_CONTENT)
+    total = check_amount(data.total, "The total")
+    currency = check_currency(data.currency, currency_fallback)
+    check_order(data.date, data.open_till, "'Open till' cannot be before the proposal date.")
+    project_id = check_project(customer_id, data.project_id)
+    if data.status in DECIDED and data.status != proposal.status:
+        proposal.decided_at = utcnow()  # staff recording the customer's answer
+    proposal.subject, proposal.content, proposal.total, proposal.currency = subject, content, total, currency
+    proposal.date, proposal.open_till, proposal.status, proposal.project_id = (
+        data.date,
+        data.open_till,
+        data.status,
+        project_id,
+    )
+
+
+def _apply_contract(contract: Contract, customer_id: int, data: ContractData, currency_fallback: str) -> None:
+    subject = clean_text(data.subject, "The subject", MAX_SUBJECT, required=True)
+    content = clean_text(data.content, "The content", MAX_CONTENT)
+    value = check_amount(data.value, "The contract value")
+    currency = check_currency(data.currency, currency_fallback)
+    check_order(data.start_date, data.end_date, "The end date cannot be before the start date.")
+    project_id = check_project(customer_id, data.project_id)
+    contract.subject, contract.content, contract.value, contract.currency = subject, content, value, currency
+    contract.start_date, contract.end_date, contract.project_id = data.start_date, data.end_date, project_id
+
+
+def _create(model, apply, customer_id: int | None, data, actor):
+    action = f"{model.__name__.lower()}.created"
+    customer = lock_customer(customer_id)
+    earlier = earlier_submission(action, data.form_token, model)
+    if earlier is not None:
+        db.session.commit()
+        return earlier
+    document = model(customer_id=customer.id)
+    apply(document, customer.id, data, customer.currency)
+    db.session.add(document)
+    db.session.flush()
+    audit(action, actor, document, subject=document.subject, form_token=data.form_token)
+    db.session.commit()
+    return document
+
+
+def _update(document, apply, data, actor) -> None:
+    refused = agreement_edit_refused(document)
+    if refused:
+        raise ServiceError(refused)
+    apply(document, document.customer_id, data, document.currency)
+    audit(f"{type(document).__name__.lower()}.updated", actor, document, subject=document.subject)
+    db.session.commit()
+
+
+def create_proposal(customer_id: int | None, data: ProposalData, *, actor) -> Proposal:
+    """Create a proposal for the customer and commit; a resubmitted form returns the first one."""
+    return _create(Proposal, _apply_proposal, customer_id, data, actor)
+
+
+def update_proposal(proposal: Proposal, data: ProposalData, *, actor) -> None:
+    """Save staff's changes to a proposal that is not yet accepted or declined, and commit."""
+    _update(proposal, _apply_proposal, data, actor)
+
+
+def create_contract(customer_id: int | None, data: ContractData, *, actor) -> Contract:
+    """Create a contract for the customer and commit; a resubmitted form returns the first one."""
+    return _create(Contract, _apply_contract, customer_id, data, actor)
+
+
+def update_contract(contract: Contract, data: ContractData, *, actor) -> None:
+    """Save staff's changes to an unsigned contract and commit."""
+    _update(contract, _apply_contract, data, actor)
+
+
+def delete_agreement(document, *, actor) -> None:
+    """Delete a draft proposal or an unsent, unsigned contract, and commit."""
+    refused = agreement_delete_refused(document)
+    if refused:
+        raise ServiceError(refused)
+    audit(f"{type(document).__name__.lower()}.deleted", actor, document, subject=document.subject)
+    db.session.delete(document)
+    db.session.commit()
+
+
+def add_proposal_comment(
+    proposal: Proposal, staff: StaffUser, body: str, *, form_token: str | None = None
+) -> ProposalComment:
+    """Add a staff comment to the proposal's thread and commit; a resubmitted form adds nothing.
+
+    No email: the notification catalog has no proposal toggle, so nobody is chosen to receive one.
+    """
+    text = clean_text(body, "The comment", MAX_NOTES, required=True)
+    # Lock the proposal so two posts of the same form run one after the other (PostgreSQL).
+    db.session.scalar(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
+    earlier = earlier_submission("proposal.commented", form_token, ProposalComment)
+    if earlier is not None:
+        db.session.commit()
+        return earlier
+    comment = ProposalComment(proposal_id=proposal.id, staff_id=staff.id, body=text)
+    db.session.add(comment)
+    db.session.flush()
+    record("proposal.commented", actor=staff, customer_id=proposal.customer_id, target=comment, proposal_id=proposal.id)
+    remember_submission("proposal.commented", form_token, comment.id)
+    db.session.commit()
+    return comment

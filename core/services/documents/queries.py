@@ -1,0 +1,87 @@
+"""The staff lists of sales documents across customers: search, filters, newest first."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+
+from core.extensions import db
+from core.models import (
+    CREDIT_NOTE_STATUSES,
+    ESTIMATE_STATUSES,
+    INVOICE_STATUSES,
+    PROPOSAL_STATUSES,
+    Contract,
+    CreditNote,
+    Customer,
+    Estimate,
+    Invoice,
+    Proposal,
+)
+
+# The status filter of each list; "overdue" and "signed"/"not_signed" are derived, not stored.
+STATUS_FILTERS: dict[type, tuple[str, ...]] = {
+    Invoice: (*INVOICE_STATUSES, "overdue"),
+    CreditNote: CREDIT_NOTE_STATUSES,
+    Estimate: ESTIMATE_STATUSES,
+    Proposal: PROPOSAL_STATUSES,
+    Contract: ("signed", "not_signed"),
+}
+MAX_QUERY = 100
+
+
+def _date_column(model):
+    return model.start_date if model is Contract else model.date
+
+
+def _title_column(model):
+    return model.subject if model in (Proposal, Contract) else model.number
+
+
+def document_search(model, *, query: str = "", status: str = "", year: int | None = None, today: date) -> Select:
+    """A select() of ``model`` rows, newest first, narrowed by the list's filters.
+
+    ``query`` matches the number (or subject) or the customer's company, case-insensitively and
+    literally (``%`` and ``_`` are not wildcards); an unknown ``status`` or ``year`` is ignored.
+    """
+    date_column = _date_column(model)
+    stmt = select(model).order_by(date_column.desc(), model.id.desc())
+    query = query.strip()[:MAX_QUERY].lower()
+    if query:
+        companies = select(Customer.id).where(func.lower(Customer.company).contains(query, autoescape=True))
+        stmt = stmt.where(
+            or_(func.lower(_title_column(model)).contains(query, autoescape=True), model.customer_id.in_(companies))
+        )
+    if status in STATUS_FILTERS[model]:
+        stmt = stmt.where(_status_condition(model, status, today))
+    if year is not None and 1900 <= year <= 9999:
+        stmt = stmt.where(date_column >= date(year, 1, 1), date_column <= date(year, 12, 31))
+    return stmt
+
+
+def _status_condition(model, status: str, today: date):
+    if model is Contract:
+        return Contract.signed_at.is_not(None) if status == "signed" else Contract.signed_at.is_(None)
+    if model is Invoice and status == "overdue":
+        # The same rule as Invoice.is_overdue, in SQL.
+        return Invoice.status.in_(("unpaid", "partially_paid")) & (Invoice.due_date < today)
+    return model.status == status
+
+
+def document_years(model, today: date) -> list[int]:
+    """The years the list's year filter offers: from the oldest document to this year, newest first."""
+    column = _date_column(model)
+    oldest, newest = db.session.execute(select(func.min(column), func.max(column))).one()
+    first = min(oldest.year if oldest else today.year, today.year)
+    last = max(newest.year if newest else today.year, today.year)
+    first = max(first, last - 30)  # a mistyped year 0201 must not make a select of 1,800 options
+    return list(range(last, first - 1, -1))
+
+
+def companies_by_id(customer_ids) -> dict[int, str]:
+    """Company names for a page of documents, in one query."""
+    ids = set(customer_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Customer.id, Customer.company).where(Customer.id.in_(ids))).all())

@@ -1,0 +1,52 @@
+"""Administrators opening the customer area as one of the contacts ("log in as contact").
+
+The contact's password, session token and last login stay untouched; both the start and the
+end are in the audit log. The session remembers the administrator (as its alternative id,
+which includes its session token) so "back to admin" needs no password and dies with it.
+"""
+
+from __future__ import annotations
+
+from flask import session
+from flask_login import login_user
+
+from core.audit import record
+from core.auth import is_staff, load_user
+from core.extensions import db
+from core.models import Contact, StaffUser
+
+from . import ServiceError
+
+IMPERSONATOR = "_impersonator"
+
+
+def start(staff: StaffUser, contact: Contact) -> None:
+    """Switch this browser session to ``contact``; commit the audit entry."""
+    if not staff.is_admin:
+        raise ServiceError("Only administrators can log in as a contact.")
+    if not contact.active or not contact.customer.active:
+        raise ServiceError("This contact is inactive and cannot log in.")
+    record("staff.login_as_contact", actor=staff, customer_id=contact.customer_id, target=contact)
+    db.session.commit()
+    session.clear()
+    session[IMPERSONATOR] = staff.get_id()
+    login_user(contact)
+
+
+def impersonator() -> StaffUser | None:
+    """The administrator behind the current contact session, if any (still valid)."""
+    staff_id = session.get(IMPERSONATOR)
+    user = load_user(staff_id) if isinstance(staff_id, str) else None
+    return user if is_staff(user) else None
+
+
+def stop(contact: Contact) -> StaffUser | None:
+    """Return to the administrator's session; None if there is none (then nothing changes)."""
+    staff = impersonator()
+    if staff is None:
+        return None
+    record("staff.login_as_contact_ended", actor=staff, customer_id=contact.customer_id, target=contact)
+    db.session.commit()
+    session.clear()
+    login_user(staff)
+    return staff

@@ -1,0 +1,223 @@
+"""A customer's account in figures: open balances, invoice years and the account statement.
+
+Read-only: nothing here changes the database. What counts on the account: every invoice the
+customer can see that is not cancelled (drafts are never issued, cancelled invoices are void),
+on its invoice date, and every payment on such an invoice, on its payment date. Amounts are
+only ever added up within one currency.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.models import Invoice, Payment, money
+
+COUNTED_STATUSES = ("unpaid", "partially_paid", "paid")
+OPEN_STATUSES = ("unpaid", "partially_paid")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class OpenBalance:
+    """What the customer owes in one currency: all open balances, and the part past its due date."""
+
+    currency: str
+    due: Decimal
+    overdue: Decimal
+
+
+@dataclass(frozen=True)
+class Period:
+    """A statement period; ``error`` explains why the requested one was replaced by the default."""
+
+    start: date
+    end: date
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    date: date
+    kind: str  # "invoice" or "payment"
+    invoice_id: int
+    reference: str  # the invoice number
+    description: str
+    invoiced: Decimal  # what the line adds to the balance
+    paid: Decimal  # what the line takes off the balance
+    balance: Decimal  # running balance after this line
+
+
+@dataclass(frozen=True)
+class Statement:
+    customer_id: int
+    currency: str
+    start: date
+    end: date
+    opening_balance: Decimal
+    lines: list[StatementLine] = field(default_factory=list)
+
+    @property
+    def invoiced(self) -> Decimal:
+        return money(sum((line.invoiced for line in self.lines), ZERO))
+
+    @property
+    def paid(self) -> Decimal:
+        return money(sum((line.paid for line in self.lines), ZERO))
+
+    @property
+    def closing_balance(self) -> Decimal:
+        return money(self.opening_balance + self.invoiced - self.paid)
+
+
+def _amount(value) -> Decimal:
+    # SQLite may hand sums back as floats; go through str() so cents stay exact.
+    return money(Decimal(str(value or 0)))
+
+
+def open_balances(customer_id: int, today: date) -> list[OpenBalance]:
+    """Per currency: the sum of the open balances of unpaid and partially paid invoices, and the
+    part of it whose due date has passed. Currencies without an open invoice are left out."""
+    balance = Invoice.total - Invoice.amount_paid
+    rows = db.session.execute(
+        select(
+            Invoice.currency,
+            func.sum(balance),
+            func.sum(balance).filter(Invoice.due_date < today),
+        )
+        .where(Invoice.customer_id == customer_id, Invoice.status.in_(OPEN_STATUSES))
+        .group_by(Invoice.currency)
+        .order_by(Invoice.currency)
+    ).all()
+    return [OpenBalance(currency, _amount(due), _amount(overdue)) for currency, due, overdue in rows]
+
+
+def invoice_years(customer_id: int) -> list[int]:
+    """The years (newest first) in which the customer has an invoice it can see (not a draft)."""
+    dates = db.session.scalars(
+        select(Invoice.date).distinct().where(Invoice.customer_id == customer_id, Invoice.status != "draft")
+    )
+    return sorted({d.year for d in dates}, reverse=True)
+
+
+def statement_currencies(customer_id: int, preferred: str | None = None) -> list[str]:
+    """The currencies of the customer's counted invoices, ``preferred`` (if among them) first."""
+    found = set(
+        db.session.scalars(
+            select(Invoice.currency)
+            .distinct()
+            .where(Invoice.customer_id == customer_id, Invoice.status.in_(COUNTED_STATUSES))
+        )
+    )
+    ordered = sorted(found)
+    if preferred in found:
+        ordered.remove(preferred)
+        ordered.insert(0, preferred)
+    return ordered
+
+
+def default_period(today: date) -> Period:
+    """The current calendar year."""
+    return Period(date(today.year, 1, 1), date(today.year, 12, 31))
+
+
+def _parse_date(raw: str | None) -> date | None:
+    """A strict YYYY-MM-DD date, or None when empty; ValueError when malformed or impossible."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not _ISO_DATE.fullmatch(raw):
+        raise ValueError(raw)
+    return date.fromisoformat(raw)
+
+
+def parse_period(raw_from: str | None, raw_to: str | None, today: date) -> Period:
+    """The period the user asked for (``YYYY-MM-DD`` strings). A missing start is 1 January of
+    the end's year, a missing end 31 December of the current year (of the start's year when
+    that is later). Malformed or impossible dates, or a start after the end, give the current
+    year instead, with ``error`` saying why. Never raises."""
+    default = default_period(today)
+    try:
+        start = _parse_date(raw_from)
+        end = _parse_date(raw_to)
+    except ValueError:
+        return Period(default.start, default.end, "Enter the dates as YYYY-MM-DD. Showing the current year instead.")
+    start = start or date((end or today).year, 1, 1)
+    end = end or (default.end if start <= default.end else date(start.year, 12, 31))
+    if start > end:
+        return Period(default.start, default.end, "The start date is after the end date. Showing the current year.")
+    return Period(start, end)
+
+
+def _counted(customer_id: int, currency: str):
+    return (Invoice.customer_id == customer_id, Invoice.currency == currency, Invoice.status.in_(COUNTED_STATUSES))
+
+
+def account_statement(customer_id: int, start: date, end: date, currency: str) -> Statement:
+    """The customer's statement in ``currency`` from ``start`` to ``end`` (both included).
+
+    Opening balance: everything invoiced before ``start`` minus everything paid before it.
+    Lines: the period's invoices (adding their total) and payments (taking their amount off),
+    by date, an invoice before a payment of the same day, each with the running balance.
+    Closing balance = opening balance + invoiced - paid in the period.
+    """
+    counted = _counted(customer_id, currency)
+    invoiced_before = db.session.scalar(select(func.sum(Invoice.total)).where(*counted, Invoice.date < start))
+    paid_before = db.session.scalar(
+        select(func.sum(Payment.amount))
+        .join(Invoice, Payment.invoice_id == Invoice.id)
+        .where(*counted, Payment.date < start)
+    )
+    opening = money(_amount(invoiced_before) - _amount(paid_before))
+
+    entries: list[tuple[tuple, dict]] = []
+    invoices = db.session.scalars(select(Invoice).where(*counted, Invoice.date >= start, Invoice.date <= end))
+    for inv in invoices:
+        due = f", due {inv.due_date.isoformat()}" if inv.due_date else ""
+        entries.append(
+            (
+                (inv.date, 0, inv.id),
+                {
+                    "date": inv.date,
+                    "kind": "invoice",
+                    "invoice_id": inv.id,
+                    "reference": inv.number,
+                    "description": f"Invoice {inv.number}{due}",
+                    "invoiced": _amount(inv.total),
+                    "paid": ZERO,
+                },
+            )
+        )
+    payments = db.session.execute(
+        select(Payment, Invoice.number)
+        .join(Invoice, Payment.invoice_id == Invoice.id)
+        .where(*counted, Payment.date >= start, Payment.date <= end)
+    ).all()
+    for payment, number in payments:
+        method = f" ({payment.method})" if payment.method else ""
+        entries.append(
+            (
+                (payment.date, 1, payment.id),
+                {
+                    "date": payment.date,
+                    "kind": "payment",
+                    "invoice_id": payment.invoice_id,
+                    "reference": number,
+                    "description": f"Payment for invoice {number}{method}",
+                    "invoiced": ZERO,
+                    "paid": _amount(payment.amount),
+                },
+            )
+        )
+
+    balance, lines = opening, []
+    for _key, values in sorted(entries, key=lambda entry: entry[0]):
+        balance = money(balance + values["invoiced"] - values["paid"])
+        lines.append(StatementLine(balance=balance, **values))
+    return Statement(customer_id, currency, start, end, opening, lines)

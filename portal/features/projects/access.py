@@ -1,0 +1,75 @@
+"""Who may open which tab of a project: the tab table and the one loader that checks it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort
+from flask_login import current_user
+
+from core.models import Project
+from core.services.projects import project_settings
+
+from ...guards import owned_or_404
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    endpoint: str
+    setting: str | None  # the project setting that must be on (None: always shown)
+    permission: str | None = None  # the contact permission needed besides "projects"
+
+
+TABS: tuple[Tab, ...] = (
+    Tab("overview", "Overview", "portal.projects.detail", None),
+    Tab("tasks", "Tasks", "portal.projects.tasks", "view_tasks"),
+    Tab("milestones", "Milestones", "portal.projects.milestones", "view_milestones"),
+    Tab("files", "Files", "portal.projects.files", "view_files"),
+    Tab("discussions", "Discussions", "portal.projects.discussions", "view_discussions"),
+    Tab("invoices", "Invoices", "portal.projects.invoices", "view_finance", "invoices"),
+    Tab("estimates", "Estimates", "portal.projects.estimates", "view_finance", "estimates"),
+    Tab("contracts", "Contracts", "portal.projects.contracts", "view_finance", "contracts"),
+    Tab("proposals", "Proposals", "portal.projects.proposals", "view_finance", "proposals"),
+    Tab("tickets", "Tickets", "portal.projects.tickets", "view_tickets", "support"),
+)
+TABS_BY_KEY = {tab.key: tab for tab in TABS}
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    """A project opened on one tab, with what the contact may see and do on it."""
+
+    project: Project
+    settings: frozenset[str]
+    tab: Tab
+    tabs: tuple[Tab, ...]  # the tabs this contact may open on this project
+
+    def allows(self, setting: str) -> bool:
+        return setting in self.settings
+
+
+def _may_open(tab: Tab, settings: frozenset[str]) -> bool:
+    return (tab.setting is None or tab.setting in settings) and (
+        tab.permission is None or current_user.can(tab.permission)
+    )
+
+
+def open_tab(project_id: int, tab_key: str, *, action: str | None = None) -> ProjectPage:
+    """The contact's project opened on ``tab_key``, or abort.
+
+    403 when the tab needs a permission the contact lacks (checked before any lookup, like
+    the feature permission); 404 when the project is another customer's, or when the
+    project's settings hide the tab or forbid ``action`` (a setting such as "upload_files").
+    """
+    tab = TABS_BY_KEY[tab_key]
+    if tab.permission is not None and not current_user.can(tab.permission):
+        abort(403)
+    project = owned_or_404(Project, project_id)
+    settings = project_settings(project)
+    if tab.setting is not None and tab.setting not in settings:
+        abort(404)
+    if action is not None and action not in settings:
+        abort(404)
+    return ProjectPage(project, settings, tab, tuple(t for t in TABS if _may_open(t, settings)))

@@ -1,0 +1,549 @@
+"""Sales documents in the customer area: invoices (totals, filters, PDFs, statement), estimates
+and proposals (accept once / decline once, comments), contracts (sign once).
+
+Every action is checked for a permitted contact (and the database change), a contact without
+the permission (403, nothing changes), and a contact of another customer (404, nothing
+changes); double submits have one effect; emails are counted in the outbox.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, update
+
+from core.extensions import db
+from core.models import (
+    AuditEntry,
+    Contract,
+    Estimate,
+    Invoice,
+    InvoiceItem,
+    OutboxEmail,
+    Payment,
+    Proposal,
+    ProposalComment,
+)
+from core.services import ServiceError
+from core.services.decisions import decide_estimate, sign_contract
+from tests.conftest import login
+from tests.factories import PASSWORD
+
+TODAY = date.today()
+OTHER_IP = "203.0.113.9"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(app, f):
+    """Two staff, our customer with a logged-in contact holding every permission (and the
+    Estimate toggle), a colleague with the toggle, one without; another customer whose contact
+    (also with the toggle) is logged in on a second client; a contact with no permission."""
+    staff = [f.make_staff(), f.make_staff()]
+    customer = f.make_customer("Acme")
+    me = f.make_contact(customer, first_name="Anna", last_name="Able", notifications={"estimate"})
+    colleague = f.make_contact(customer, first_name="Carl", notifications={"estimate"})
+    f.make_contact(customer, first_name="Quiet", notifications=set())
+    nothing = f.make_contact(customer, first_name="Nora", permissions=set())
+    other_customer = f.make_customer("Globex")
+    stranger = f.make_contact(other_customer, first_name="Stan", notifications={"estimate"})
+
+    def client_for(contact):
+        client = app.test_client()
+        assert login(client, contact).status_code == 302
+        return client
+
+    return {
+        "staff": staff,
+        "customer": customer,
+        "me": me,
+        "colleague": colleague,
+        "other_customer": other_customer,
+        "client": client_for(me),
+        "stranger": client_for(stranger),
+        "nothing": client_for(nothing),
+    }
+
+
+def outbox(event: str) -> list[str]:
+    """Recipient addresses of the queued emails of ``event``, sorted."""
+    return sorted(db.session.scalars(select(OutboxEmail.to_address).where(OutboxEmail.event == event)))
+
+
+def fresh(model, obj_id):
+    db.session.expire_all()
+    return db.session.get(model, obj_id)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def make_invoice(customer, *, number, status="unpaid", issued=None, due=None, total="119.00", paid=(), currency="EUR"):
+    """An invoice with one line totalling ``total`` (no tax) and payments ``(amount, date)``."""
+    issued = issued or TODAY - timedelta(days=1)
+    invoice = Invoice(
+        customer_id=customer.id,
+        number=number,
+        status=status,
+        date=issued,
+        due_date=due if due is not None else issued + timedelta(days=14),
+        currency=currency,
+        items=[
+            InvoiceItem(
+                position=1, description="Work", quantity=Decimal("1"), unit_price=Decimal(total), tax_rate=Decimal("0")
+            )
+        ],
+    )
+    invoice.recalculate()
+    for amount, on in paid:
+        invoice.payments.append(Payment(amount=Decimal(amount), date=on))
+    invoice.amount_paid = sum((Decimal(a) for a, _ in paid), Decimal("0"))
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice
+
+
+def expect_pdf(response, filename_start: str) -> None:
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith(f'attachment; filename="{filename_start}') and disposition.endswith('.pdf"')
+
+
+def flashed(response) -> str:
+    """The page after following a redirect; tests look for the flashed message in it."""
+    return text(response)
+
+
+# -- invoices --------------------------------------------------------------------------------
+
+
+def test_invoice_list_shows_badges_and_totals_and_never_drafts(world):
+    c = world["customer"]
+    make_invoice(c, number="INV-UNPAID", total="100.00")
+    make_invoice(c, number="INV-LATE", issued=TODAY - timedelta(days=40), due=TODAY - timedelta(days=5), total="50.00")
+    make_invoice(c, number="INV-PART", total="80.00", paid=[("30.00", TODAY)], status="partially_paid")
+    make_invoice(c, number="INV-PAID", total="70.00", paid=[("70.00", TODAY)], status="paid")
+    make_invoice(c, number="INV-VOID", total="60.00", status="cancelled")
+    make_invoice(c, number="INV-DRAFT", total="999.00", status="draft")
+    make_invoice(world["other_customer"], number="INV-FOREIGN", total="5.00")
+
+    page = text(world["client"].get("/invoices"))
+    for number in ("INV-UNPAID", "INV-LATE", "INV-PART", "INV-PAID", "INV-VOID"):
+        assert number in page
+    assert "INV-DRAFT" not in page and "INV-FOREIGN" not in page
+    for badge in ("Unpaid", "Overdue", "Partially paid", "Paid", "Cancelled"):
+        assert f">{badge}</span>" in page
+    # Amount due: 100 + 50 + (80 - 30); overdue: the 50 past its due date.
+    assert re.search(r'data-testid="amount-due">200.00 EUR<', page)
+    assert re.search(r'data-testid="amount-overdue">50.00 EUR<', page)
+
+
+def test_invoice_list_filters_by_status_and_year(world):
+    c = world["customer"]
+    make_invoice(c, number="INV-NOW")
+    make_invoice(c, number="INV-LATE", issued=TODAY - timedelta(days=40), due=TODAY - timedelta(days=5))
+    old = make_invoice(c, number="INV-OLD", issued=date(TODAY.year - 2, 6, 1), status="paid", paid=[("119", TODAY)])
+    client = world["client"]
+
+    overdue = text(client.get("/invoices?status=overdue"))
+    assert "INV-LATE" in overdue and "INV-NOW" not in overdue and "INV-OLD" not in overdue
+    unpaid = text(client.get("/invoices?status=unpaid"))
+    assert "INV-NOW" in unpaid and "INV-LATE" not in unpaid
+
+    by_year = text(client.get(f"/invoices?year={old.date.year}"))
+    assert "INV-OLD" in by_year and "INV-NOW" not in by_year
+    assert "INV-OLD" not in text(client.get(f"/invoices?year={old.date.year}&status=unpaid"))
+
+    for junk in ("1999", "abc", "99999999999999999999"):
+        response = client.get(f"/invoices?year={junk}&status=nonsense")
+        assert response.status_code == 200
+        page = text(response)
+        assert "no invoices in that year" in page and "INV-OLD" in page and "INV-NOW" in page
+
+
+def test_invoice_detail_shows_items_taxes_discount_payments_and_balance(world):
+    invoice = make_invoice(world["customer"], number="INV-D", total="200.00", paid=[("50.00", TODAY)])
+    invoice.items[0].tax_rate = Decimal("10")
+    invoice.discount = Decimal("20.00")
+    invoice.recalculate()
+    invoice.status = "partially_paid"
+    db.session.commit()
+    page = text(world["client"].get(f"/invoices/{invoice.id}"))
+    # 200 + 20 tax - 20 discount = 200 total; 50 paid -> 150 due.
+    for expected in ("Work", "20.00 EUR", "−20.00 EUR", "200.00 EUR", "Payments received", "50.00 EUR"):
+        assert expected in page
+    assert re.search(r'data-testid="balance">150.00 EUR<', page)
+    assert f"/invoices/{invoice.id}/pdf" in page
+
+
+def test_invoice_and_credit_note_pdfs(world, f):
+    c = world["customer"]
+    invoice = make_invoice(c, number="INV-PDF")
+    draft = make_invoice(c, number="INV-PDF-DRAFT", status="draft")
+    note = f.make_credit_note(c)
+    client = world["client"]
+
+    expect_pdf(client.get(f"/invoices/{invoice.id}/pdf"), "invoice-INV-PDF")
+    expect_pdf(client.get(f"/credit-notes/{note.id}/pdf"), "credit-note-CN-T")
+    assert client.get(f"/invoices/{draft.id}/pdf").status_code == 404
+    assert client.get("/invoices/2147483648/pdf").status_code == 404
+
+    for url in (f"/invoices/{invoice.id}/pdf", f"/credit-notes/{note.id}/pdf", f"/invoices/{invoice.id}"):
+        foreign = world["stranger"].get(url)
+        assert foreign.status_code == 404 and b"%PDF" not in foreign.data
+        denied = world["nothing"].get(url)
+        assert denied.status_code == 403 and b"%PDF" not in denied.data
+
+
+def test_statement_page_and_pdf(world):
+    c = world["customer"]
+    year = TODAY.year
+    make_invoice(
+        c, number="INV-PREV", issued=date(year - 1, 12, 1), total="100.00", paid=[("40.00", date(year - 1, 12, 20))]
+    )
+    make_invoice(c, number="INV-IN", issued=date(year, 2, 1), total="300.00", paid=[("100.00", date(year, 3, 1))])
+    make_invoice(c, number="INV-DRAFT-S", issued=date(year, 2, 2), total="999.00", status="draft")
+    make_invoice(world["other_customer"], number="INV-THEIRS", issued=date(year, 2, 3), total="7.00")
+    client = world["client"]
+
+    page = text(client.get(f"/statement?from={year}-01-01&to={year}-12-31"))
+    assert re.search(r'data-testid="opening-balance">60.00 EUR<', page)
+    assert re.search(r'data-testid="invoiced">300.00 EUR<', page)
+    assert re.search(r'data-testid="paid">100.00 EUR<', page)
+    assert re.search(r'data-testid="closing-balance">260.00 EUR<', page)
+    assert "INV-IN" in page and "INV-DRAFT-S" not in page and "INV-THEIRS" not in page
+    # The default period is the current year.
+    assert re.search(r'data-testid="closing-balance">260.00 EUR<', text(client.get("/statement")))
+
+    expect_pdf(client.get(f"/statement.pdf?from={year}-01-01&to={year}-12-31"), f"statement-{year}-01-01-{year}-12-31")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["from=2026-13-01&to=2026-12-31", "from=yesterday", "from=2026-05-01&to=2026-04-01", "to=2026-02-30", "from=%00"],
+)
+def test_statement_with_bad_dates_says_so_and_shows_the_current_year(world, query):
+    client = world["client"]
+    response = client.get(f"/statement?{query}")
+    assert response.status_code == 200
+    page = text(response)
+    assert ("Enter the dates as YYYY-MM-DD" in page) or ("start date is after the end date" in page)
+    assert f'value="{TODAY.year}-01-01"' in page and f'value="{TODAY.year}-12-31"' in page
+
+    download = client.get(f"/statement.pdf?{query}", follow_redirects=True)
+    assert download.status_code == 200 and download.mimetype == "text/html"
+    assert "Showing the current year" in text(download)
+
+
+def test_statement_belongs_to_the_contacts_own_customer(world):
+    make_invoice(world["customer"], number="INV-MINE", total="500.00")
+    theirs = text(world["stranger"].get("/statement"))
+    assert "INV-MINE" not in theirs and "500.00" not in theirs
+    assert world["stranger"].get("/statement.pdf").status_code == 200  # their own (empty) statement
+    assert world["nothing"].get("/statement").status_code == 403
+    assert world["nothing"].get("/statement.pdf").status_code == 403
+
+
+# -- estimates -------------------------------------------------------------------------------
+
+
+def test_accepting_an_estimate_records_the_signature_and_notifies_once(world, f):
+    estimate = f.make_estimate(world["customer"])
+    client = world["client"]
+    assert "Accept and sign" in text(client.get(f"/estimates/{estimate.id}"))
+
+    response = client.post(
+        f"/estimates/{estimate.id}/accept",
+        data={"signer_name": "  Anna   Able "},
+        environ_base={"REMOTE_ADDR": OTHER_IP},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and "is accepted" in text(response)
+    saved = fresh(Estimate, estimate.id)
+    assert (saved.status, saved.signer_name, saved.decided_ip) == ("accepted", "Anna Able", OTHER_IP)
+    decided_at = saved.decided_at
+    assert decided_at is not None
+    assert outbox("staff_estimate_decided") == sorted(s.email for s in world["staff"])
+    assert outbox("estimate_decided") == sorted([world["me"].email, world["colleague"].email])
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "estimate.accepted")) == 1
+    assert "Accepted and signed by" in text(client.get(f"/estimates/{estimate.id}"))
+
+    # A double submit, then a change of mind: nothing changes, and the contact is told why.
+    for action, data in (("accept", {"signer_name": "Anna Able"}), ("accept", {}), ("decline", {})):
+        again = client.post(f"/estimates/{estimate.id}/{action}", data=data, follow_redirects=True)
+        assert again.status_code == 200
+        assert "already accepted by Anna Able" in text(again) and "cannot be changed" in text(again)
+    saved = fresh(Estimate, estimate.id)
+    assert (saved.status, saved.decided_at, saved.decided_ip) == ("accepted", decided_at, OTHER_IP)
+    assert len(outbox("staff_estimate_decided")) == 2 and len(outbox("estimate_decided")) == 2
+
+
+def test_declining_an_estimate_once(world, f):
+    estimate = f.make_estimate(world["customer"])
+    client = world["client"]
+    response = client.post(f"/estimates/{estimate.id}/decline", follow_redirects=True)
+    assert "is declined" in text(response)
+    saved = fresh(Estimate, estimate.id)
+    assert saved.status == "declined" and saved.decided_at is not None and saved.signer_name is None
+    assert saved.decided_ip == "127.0.0.1"
+    assert len(outbox("staff_estimate_decided")) == 2
+    assert outbox("estimate_decided") == sorted([world["me"].email, world["colleague"].email])
+
+    again = client.post(f"/estimates/{estimate.id}/accept", data={"signer_name": "Anna"}, follow_redirects=True)
+    assert "already declined" in text(again)
+    assert fresh(Estimate, estimate.id).status == "declined"
+    assert len(outbox("staff_estimate_decided")) == 2 and len(outbox("estimate_decided")) == 2
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 161])
+def test_accepting_needs_a_name_of_at_most_160_characters(world, f, name):
+    estimate = f.make_estimate(world["customer"])
+    response = world["client"].post(f"/estimates/{estimate.id}/accept", data={"signer_name": name})
+    assert response.status_code == 200
+    assert "This field is required" in text(response) or "160" in text(response)
+    assert fresh(Estimate, estimate.id).status == "sent"
+    assert outbox("staff_estimate_decided") == []
+
+
+def test_an_expired_or_unsent_estimate_cannot_be_decided(world, f):
+    expired = f.make_estimate(world["customer"])
+    expired.expiry_date = TODAY - timedelta(days=1)
+    db.session.commit()
+    client = world["client"]
+    page = text(client.get(f"/estimates/{expired.id}"))
+    assert "Accept and sign" not in page and "expired on" in page and ">Expired</span>" in page
+    response = client.post(f"/estimates/{expired.id}/accept", data={"signer_name": "Anna"}, follow_redirects=True)
+    assert "expired on" in text(response)
+    assert fresh(Estimate, expired.id).status == "sent"
+
+    draft = f.make_estimate(world["customer"], status="draft")
+    for url in (f"/estimates/{draft.id}", f"/estimates/{draft.id}/pdf"):
+        assert client.get(url).status_code == 404
+    assert client.post(f"/estimates/{draft.id}/accept", data={"signer_name": "Anna"}).status_code == 404
+    assert draft.number not in text(client.get("/estimates"))
+    assert fresh(Estimate, draft.id).status == "draft"
+    assert outbox("staff_estimate_decided") == []
+
+
+def test_estimate_pdf_and_access(world, f):
+    estimate = f.make_estimate(world["customer"])
+    expect_pdf(world["client"].get(f"/estimates/{estimate.id}/pdf"), f"estimate-{estimate.number}")
+    for client, status in ((world["stranger"], 404), (world["nothing"], 403)):
+        for url in (f"/estimates/{estimate.id}", f"/estimates/{estimate.id}/pdf"):
+            assert client.get(url).status_code == status
+        assert client.post(f"/estimates/{estimate.id}/accept", data={"signer_name": "X"}).status_code == status
+        assert client.post(f"/estimates/{estimate.id}/decline").status_code == status
+    assert world["nothing"].get("/estimates").status_code == 403
+    assert fresh(Estimate, estimate.id).status == "sent"
+    assert outbox("staff_estimate_decided") == [] and outbox("estimate_decided") == []
+
+
+def test_a_concurrent_decision_loses_cleanly(world, f):
+    """Two requests that both saw "sent": the conditional UPDATE lets only the first win."""
+    estimate = f.make_estimate(world["customer"])
+    assert estimate.status == "sent"  # loaded in this session, now stale:
+    with db.engine.begin() as conn:
+        conn.execute(update(Estimate).where(Estimate.id == estimate.id).values(status="declined"))
+    with pytest.raises(ServiceError, match="already declined"):
+        decide_estimate(estimate, world["me"], accept=True, signer_name="Anna", ip=None, today=TODAY)
+    assert fresh(Estimate, estimate.id).status == "declined"
+    assert outbox("staff_estimate_decided") == [] and outbox("estimate_decided") == []
+
+    contract = f.make_contract(world["customer"])
+    with db.engine.begin() as conn:
+        conn.execute(update(Contract).where(Contract.id == contract.id).values(signer_name="Other", signed_at=TODAY))
+    with pytest.raises(ServiceError, match="already signed by Other"):
+        sign_contract(contract, world["me"], signer_name="Anna", ip=None)
+    assert fresh(Contract, contract.id).signer_name == "Other"
+    assert outbox("staff_contract_signed") == []
+
+
+# -- proposals -------------------------------------------------------------------------------
+
+
+def test_accepting_a_proposal_once(world, f):
+    proposal = f.make_proposal(world["customer"], subject="Website redesign")
+    client = world["client"]
+    response = client.post(f"/proposals/{proposal.id}/accept", data={"signer_name": "Anna Able"}, follow_redirects=True)
+    assert "proposal is accepted" in text(response)
+    saved = fresh(Proposal, proposal.id)
+    assert (saved.status, saved.signer_name, saved.decided_ip) == ("accepted", "Anna Able", "127.0.0.1")
+    assert outbox("staff_proposal_decided") == sorted(s.email for s in world["staff"])
+
+    for action in ("accept", "decline"):
+        again = client.post(f"/proposals/{proposal.id}/{action}", data={"signer_name": "Anna"}, follow_redirects=True)
+        assert "already accepted" in text(again)
+    assert fresh(Proposal, proposal.id).status == "accepted"
+    assert len(outbox("staff_proposal_decided")) == 2
+
+
+def test_declining_a_proposal_and_what_cannot_be_decided(world, f):
+    proposal = f.make_proposal(world["customer"])
+    client = world["client"]
+    assert "is declined" in text(client.post(f"/proposals/{proposal.id}/decline", follow_redirects=True))
+    assert fresh(Proposal, proposal.id).status == "declined"
+    assert len(outbox("staff_proposal_decided")) == 2
+    assert "already declined" in text(client.post(f"/proposals/{proposal.id}/decline", follow_redirects=True))
+    assert len(outbox("staff_proposal_decided")) == 2
+
+    past = f.make_proposal(world["customer"])
+    past.open_till = TODAY - timedelta(days=1)
+    db.session.commit()
+    assert "Accept and sign" not in text(client.get(f"/proposals/{past.id}"))
+    refused = client.post(f"/proposals/{past.id}/accept", data={"signer_name": "Anna"}, follow_redirects=True)
+    assert "was open until" in text(refused)
+    assert fresh(Proposal, past.id).status == "open"
+
+    empty = client.post(f"/proposals/{past.id}/accept", data={"signer_name": ""})
+    assert fresh(Proposal, past.id).status == "open" and empty.status_code == 302
+
+    draft = f.make_proposal(world["customer"], status="draft", subject="Secret draft")
+    assert client.get(f"/proposals/{draft.id}").status_code == 404
+    assert client.post(f"/proposals/{draft.id}/accept", data={"signer_name": "A"}).status_code == 404
+    assert client.post(f"/proposals/{draft.id}/comments", data={"body": "Hi"}).status_code == 404
+    assert "Secret draft" not in text(client.get("/proposals"))
+    assert len(outbox("staff_proposal_decided")) == 2
+
+
+def test_comments_between_contact_and_staff(world, f):
+    proposal = f.make_proposal(world["customer"])
+    db.session.add(ProposalComment(proposal_id=proposal.id, staff_id=world["staff"][0].id, body="Any questions?"))
+    db.session.commit()
+    client = world["client"]
+
+    response = client.post(
+        f"/proposals/{proposal.id}/comments",
+        data={"body": "Can we start in May?\r\n<b>Thanks</b>"},
+        follow_redirects=True,
+    )
+    page = text(response)
+    assert "comment is posted" in page
+    assert "Any questions?" in page and "Can we start in May?" in page
+    assert "&lt;b&gt;Thanks&lt;/b&gt;" in page and "<b>Thanks</b>" not in page
+    rows = db.session.scalars(select(ProposalComment).where(ProposalComment.contact_id.is_not(None))).all()
+    assert [(r.proposal_id, r.contact_id, r.body) for r in rows] == [
+        (proposal.id, world["me"].id, "Can we start in May?\n<b>Thanks</b>")
+    ]
+    assert outbox("staff_proposal_comment") == sorted(s.email for s in world["staff"])
+    mail = db.session.scalars(select(OutboxEmail).where(OutboxEmail.event == "staff_proposal_comment")).first()
+    assert "Anna Able" in mail.text_body and "Can we start in May?" in mail.text_body
+    assert mail.link.endswith(f"/admin/proposals/{proposal.id}")
+
+    # The same comment again (a double submit) is refused; a different one is fine.
+    again = client.post(
+        f"/proposals/{proposal.id}/comments",
+        data={"body": "Can we start in May?\n<b>Thanks</b>"},
+        follow_redirects=True,
+    )
+    assert "already posted" in text(again)
+    assert len(outbox("staff_proposal_comment")) == 2
+    client.post(f"/proposals/{proposal.id}/comments", data={"body": "One more thing."})
+    assert len(outbox("staff_proposal_comment")) == 4
+
+    for body in ("", "   ", "x" * 5001):
+        bad = client.post(f"/proposals/{proposal.id}/comments", data={"body": body})
+        assert bad.status_code == 200 and ("Write a comment first" in text(bad) or "at most 5000" in text(bad))
+    assert db.session.scalar(select(func.count(ProposalComment.id))) == 3
+
+
+def test_proposal_access(world, f):
+    proposal = f.make_proposal(world["customer"], subject="Private offer")
+    for client, status in ((world["stranger"], 404), (world["nothing"], 403)):
+        assert client.get(f"/proposals/{proposal.id}").status_code == status
+        assert client.post(f"/proposals/{proposal.id}/accept", data={"signer_name": "X"}).status_code == status
+        assert client.post(f"/proposals/{proposal.id}/decline").status_code == status
+        assert client.post(f"/proposals/{proposal.id}/comments", data={"body": "Hi"}).status_code == status
+    assert "Private offer" not in text(world["stranger"].get("/proposals"))
+    assert fresh(Proposal, proposal.id).status == "open"
+    assert db.session.scalar(select(func.count(ProposalComment.id))) == 0
+    assert outbox("staff_proposal_decided") == [] and outbox("staff_proposal_comment") == []
+
+
+# -- contracts -------------------------------------------------------------------------------
+
+
+def test_signing_a_contract_once(world, f):
+    contract = f.make_contract(world["customer"], subject="Support agreement")
+    client = world["client"]
+    response = client.post(
+        f"/contracts/{contract.id}/sign",
+        data={"signer_name": "Anna Able"},
+        environ_base={"REMOTE_ADDR": OTHER_IP},
+        follow_redirects=True,
+    )
+    assert "contract is signed" in text(response)
+    saved = fresh(Contract, contract.id)
+    assert (saved.signer_name, saved.signer_ip) == ("Anna Able", OTHER_IP) and saved.signed_at is not None
+    signed_at = saved.signed_at
+    assert outbox("staff_contract_signed") == sorted(s.email for s in world["staff"])
+    page = text(client.get(f"/contracts/{contract.id}"))
+    assert "Signed by <strong>Anna Able</strong>" in page and "Sign contract" not in page
+
+    for data in ({"signer_name": "Mallory"}, {}):
+        again = client.post(f"/contracts/{contract.id}/sign", data=data, follow_redirects=True)
+        assert "already signed by Anna Able" in text(again)
+    saved = fresh(Contract, contract.id)
+    assert (saved.signer_name, saved.signed_at, saved.signer_ip) == ("Anna Able", signed_at, OTHER_IP)
+    assert len(outbox("staff_contract_signed")) == 2
+    expect_pdf(client.get(f"/contracts/{contract.id}/pdf"), f"contract-{contract.id}")
+
+
+@pytest.mark.parametrize("name", ["", "x" * 161])
+def test_signing_needs_a_name_of_at_most_160_characters(world, f, name):
+    contract = f.make_contract(world["customer"])
+    response = world["client"].post(f"/contracts/{contract.id}/sign", data={"signer_name": name})
+    assert response.status_code == 200 and ("This field is required" in text(response) or "160" in text(response))
+    assert fresh(Contract, contract.id).signed_at is None
+    assert outbox("staff_contract_signed") == []
+
+
+def test_contract_access(world, f):
+    contract = f.make_contract(world["customer"], subject="Private contract")
+    for client, status in ((world["stranger"], 404), (world["nothing"], 403)):
+        for url in (f"/contracts/{contract.id}", f"/contracts/{contract.id}/pdf"):
+            response = client.get(url)
+            assert response.status_code == status and b"%PDF" not in response.data
+        assert client.post(f"/contracts/{contract.id}/sign", data={"signer_name": "X"}).status_code == status
+    assert fresh(Contract, contract.id).signed_at is None
+    assert outbox("staff_contract_signed") == []
+
+
+@pytest.mark.csrf
+def test_decisions_need_the_csrf_token(app, f):
+    customer = f.make_customer()
+    contact = f.make_contact(customer)
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text(client.get("/login"))).group(1)
+    assert (
+        client.post("/login", data={"email": contact.email, "password": PASSWORD, "csrf_token": token}).status_code
+        == 302
+    )
+    estimate = f.make_estimate(customer)
+    contract = f.make_contract(customer)
+    proposal = f.make_proposal(customer)
+    for url, data in (
+        (f"/estimates/{estimate.id}/accept", {"signer_name": "Anna"}),
+        (f"/estimates/{estimate.id}/decline", {}),
+        (f"/contracts/{contract.id}/sign", {"signer_name": "Anna"}),
+        (f"/proposals/{proposal.id}/accept", {"signer_name": "Anna"}),
+        (f"/proposals/{proposal.id}/decline", {}),
+        (f"/proposals/{proposal.id}/comments", {"body": "Hi"}),
+    ):
+        assert client.post(url, data=data).status_code == 400
+    assert fresh(Estimate, estimate.id).status == "sent" and fresh(Contract, contract.id).signed_at is None
+    assert fresh(Proposal, proposal.id).status == "open"
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0
+
+    # The token from the page itself works.
+    page = text(client.get(f"/contracts/{contract.id}"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(f"/contracts/{contract.id}/sign", data={"signer_name": "Anna", "csrf_token": token})
+    assert response.status_code == 302 and fresh(Contract, contract.id).signed_at is not None

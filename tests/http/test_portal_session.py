@@ -1,0 +1,459 @@
+"""Contact sessions: login, logout, deactivation, live permission changes, menu, profile."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from core.catalogs import PERMISSION_KEYS, PERMISSIONS
+from core.extensions import db
+from core.models import Contact
+from core.services.contacts import ContactData, set_active, update_contact
+from core.services.customers import save_customer
+from tests import factories
+from tests.conftest import login
+
+from .authz_matrix import DETAIL_ROUTES, PERMISSION_SETS, ROUTES
+
+ALL = frozenset(PERMISSION_KEYS)
+NEW_PASSWORD = "a brand new passphrase"
+LOGIN_FAILED = "Email or password is not correct."
+
+
+@pytest.fixture
+def new_client(app):
+    """More clients (other browsers) for the same test."""
+    return app.test_client
+
+
+def _fresh(contact: Contact) -> Contact:
+    """Re-read ``contact``: requests run in their own session and change the row (last_login)."""
+    db.session.refresh(contact)
+    return contact
+
+
+def _data(contact: Contact, **changes) -> ContactData:
+    """A ContactData that keeps everything of ``contact``, except ``changes``."""
+    data = ContactData(
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        email=contact.email,
+        phone=contact.phone,
+        position=contact.position,
+        is_primary=contact.is_primary,
+        active=contact.active,
+        permissions=set(contact.permissions),
+        notifications=set(contact.notifications),
+    )
+    for name, value in changes.items():
+        setattr(data, name, value)
+    return data
+
+
+def _menu(body: str) -> list[str]:
+    return re.findall(r'data-feature="([^"]+)"', body)
+
+
+def _location(response) -> str:
+    return response.headers["Location"]
+
+
+def _sent_to_login(response, path: str | None = None) -> bool:
+    """True when ``response`` redirects to the login page (asking to come back to ``path``)."""
+    if response.status_code != 302:
+        return False
+    location = urlsplit(_location(response))
+    if (location.scheme, location.netloc, location.path) != ("", "", "/login"):
+        return False
+    return path is None or parse_qs(location.query) == {"next": [path]}
+
+
+# -- logging in ------------------------------------------------------------------------------
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, f):
+    f.make_contact(email="known@example.com")
+    f.make_contact(email="sleeper@example.com", active=False)
+
+    def attempt(email, password):
+        response = client.post("/login", data={"email": email, "password": password})
+        return response.status_code, response.get_data(as_text=True).replace(email, "EMAIL")
+
+    wrong_password = attempt("known@example.com", "not the password")
+    unknown_email = attempt("nobody@example.com", "not the password")
+    inactive = attempt("sleeper@example.com", factories.PASSWORD)
+
+    assert wrong_password[0] == 200
+    assert LOGIN_FAILED in wrong_password[1]
+    assert unknown_email == wrong_password
+    assert inactive == wrong_password
+    assert _sent_to_login(client.get("/dashboard"))
+
+
+def test_login_lands_on_the_dashboard(client, f):
+    contact = f.make_contact()
+    response = login(client, contact)
+    assert (response.status_code, _location(response)) == (302, "/dashboard")
+    assert client.get("/dashboard").status_code == 200
+
+
+def test_email_is_matched_case_insensitively(client, f):
+    contact = f.make_contact(email="mixed@example.com")
+    assert _location(login(client, "  MIXED@Example.COM ")) == "/dashboard"
+    assert contact.email in client.get("/profile").get_data(as_text=True)
+
+
+def test_inactive_contact_cannot_log_in(client, f):
+    contact = f.make_contact(active=False)
+    response = login(client, contact)
+    assert response.status_code == 200
+    assert LOGIN_FAILED in response.get_data(as_text=True)
+    assert _sent_to_login(client.get("/dashboard"), "/dashboard")
+
+
+def test_contact_of_an_inactive_customer_cannot_log_in(client, f):
+    contact = f.make_contact()
+    save_customer(contact.customer, {"active": False})
+    response = login(client, contact)
+    assert response.status_code == 200
+    assert LOGIN_FAILED in response.get_data(as_text=True)
+    assert _sent_to_login(client.get("/dashboard"))
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("x" * 10_000 + "@example.com", factories.PASSWORD), ("a@example.com", "p" * 10_000), ("", ""), (" ", " ")],
+    ids=["huge-email", "huge-password", "empty", "blank"],
+)
+def test_odd_login_input_is_a_form_error(client, f, email, password):
+    f.make_contact(email="a@example.com")
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 200
+    assert "is-invalid" in response.get_data(as_text=True)
+    assert _sent_to_login(client.get("/dashboard"))
+
+
+# -- changes made by staff take effect on the next request ------------------------------------
+
+
+def test_deactivated_contact_is_logged_out_on_its_next_request(client, f):
+    contact = f.make_contact()
+    login(client, contact)
+    assert client.get("/invoices").status_code == 200
+
+    set_active(_fresh(contact), False)
+
+    assert _sent_to_login(client.get("/invoices"), "/invoices")
+    # Reactivating does not bring the old session back: deactivation ended it.
+    set_active(_fresh(contact), True)
+    assert _sent_to_login(client.get("/invoices"), "/invoices")
+
+
+def test_deactivated_customer_logs_its_contacts_out(client, f):
+    contact = f.make_contact()
+    login(client, contact)
+    assert client.get("/dashboard").status_code == 200
+    save_customer(_fresh(contact).customer, {"active": False})
+    assert _sent_to_login(client.get("/dashboard"), "/dashboard")
+
+
+def test_removed_permission_is_refused_on_the_next_request(client, f):
+    contact = f.make_contact(permissions=ALL)
+    invoice = f.make_invoice(contact.customer)
+    login(client, contact)
+    assert client.get("/invoices").status_code == 200
+    assert "invoices" in _menu(client.get("/dashboard").get_data(as_text=True))
+
+    update_contact(_fresh(contact), _data(contact, permissions=set(ALL - {"invoices"})))
+
+    for path in ("/invoices", f"/invoices/{invoice.id}", "/credit-notes"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert invoice.number not in response.get_data(as_text=True)
+    assert "invoices" not in _menu(client.get("/dashboard").get_data(as_text=True))
+    assert client.get("/estimates").status_code == 200  # the other permissions stay
+
+
+def test_added_permission_appears_in_the_menu_on_the_next_request(client, f):
+    contact = f.make_contact(permissions={"invoices"})
+    login(client, contact)
+    assert _menu(client.get("/dashboard").get_data(as_text=True)) == ["invoices"]
+    assert client.get("/projects").status_code == 403
+
+    update_contact(_fresh(contact), _data(contact, permissions={"invoices", "projects"}))
+
+    assert _menu(client.get("/dashboard").get_data(as_text=True)) == ["invoices", "projects"]
+    assert client.get("/projects").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "permissions",
+    [pytest.param(keys, id=set_id) for set_id, keys in PERMISSION_SETS]
+    + [pytest.param(frozenset({"support", "invoices"}), id="support+invoices")],
+)
+def test_menu_lists_exactly_the_permitted_features(client, f, permissions):
+    contact = f.make_contact(permissions=permissions)
+    login(client, contact)
+    body = client.get("/dashboard").get_data(as_text=True)
+
+    expected = [p for p in PERMISSIONS if p.key in permissions]  # catalog order
+    assert _menu(body) == [p.key for p in expected]
+    for p in expected:
+        match = re.search(rf'data-feature="{p.key}" href="([^"]+)">{re.escape(p.label)}</a>', body)
+        assert match, p.key
+        assert client.get(html.unescape(match.group(1))).status_code == 200, p.key  # never a link to a 403
+
+
+# -- where login returns to ------------------------------------------------------------------
+
+
+def test_login_returns_to_the_page_that_asked_for_it(client, f):
+    contact = f.make_contact()
+    to_login = client.get("/invoices?status=paid")
+    assert _sent_to_login(to_login, "/invoices?status=paid")
+
+    form = client.get(_location(to_login)).get_data(as_text=True)
+    hidden = re.search(r'<input[^>]*name="next"[^>]*value="([^"]*)"', form)
+    assert hidden, form
+    next_value = html.unescape(hidden.group(1))
+    assert next_value == "/invoices?status=paid"
+    response = client.post("/login", data={"email": contact.email, "password": factories.PASSWORD, "next": next_value})
+    assert (response.status_code, _location(response)) == (302, "/invoices?status=paid")
+
+
+@pytest.mark.parametrize("target", ["/profile", "/invoices/12", "/tickets?page=2"])
+def test_local_next_is_followed(client, f, target):
+    contact = f.make_contact()
+    response = client.post("/login", data={"email": contact.email, "password": factories.PASSWORD, "next": target})
+    assert _location(response) == target
+
+
+EVIL_NEXT = [
+    "//evil.example",
+    "///evil.example",
+    "\\\\evil.example",
+    "\\\\\\\\evil.example",
+    "/\\evil.example",
+    "http://evil.example/",
+    "https://evil.example",
+    "javascript:alert(1)",
+    "/%2F%2Fevil.example",
+    "%2F%2Fevil.example",
+    " /\t//evil.example",
+    " /\\t//evil.example",
+    "/%5Cevil.example",
+]
+
+
+@pytest.mark.parametrize("target", EVIL_NEXT, ids=repr)
+def test_foreign_next_is_refused(client, f, target):
+    contact = f.make_contact()
+    response = client.post("/login", data={"email": contact.email, "password": factories.PASSWORD, "next": target})
+    assert (response.status_code, _location(response)) == (302, "/dashboard")
+
+
+# -- logging out -----------------------------------------------------------------------------
+
+
+def test_logout_is_post_only(client, f):
+    login(client, f.make_contact())
+    assert client.get("/logout").status_code == 405
+    assert client.get("/dashboard").status_code == 200  # still logged in
+
+
+def test_old_session_cookie_is_dead_after_logout(app, client, f, new_client):
+    login(client, f.make_contact())
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(cookie_name).value
+    replay = new_client()
+    replay.set_cookie(cookie_name, cookie)
+    assert replay.get("/dashboard").status_code == 200  # the copy works while the session lives
+
+    response = client.post("/logout")
+
+    assert _sent_to_login(response)
+    assert _sent_to_login(client.get("/dashboard"), "/dashboard")
+    assert _sent_to_login(replay.get("/dashboard"), "/dashboard")
+
+
+# -- own profile -----------------------------------------------------------------------------
+
+
+def _profile_form(contact, **changes):
+    form = {
+        "profile-first_name": contact.first_name,
+        "profile-last_name": contact.last_name,
+        "profile-phone": contact.phone,
+    }
+    form.update(changes)
+    return form
+
+
+def _password_form(current, new, confirm=None):
+    return {
+        "password-current_password": current,
+        "password-new_password": new,
+        "password-confirm": new if confirm is None else confirm,
+    }
+
+
+def test_contact_changes_its_name_and_phone(client, f):
+    contact = f.make_contact(first_name="Old", last_name="Name")
+    login(client, contact)
+    response = client.post(
+        "/profile",
+        data={"profile-first_name": " Ada ", "profile-last_name": "Lovelace", "profile-phone": "+44 20 7946 0000"},
+    )
+    assert (response.status_code, _location(response)) == (302, "/profile")
+    _fresh(contact)
+    assert (contact.first_name, contact.last_name, contact.phone) == ("Ada", "Lovelace", "+44 20 7946 0000")
+    assert "Ada Lovelace" in client.get("/profile").get_data(as_text=True)
+
+
+def _snapshot(contact: Contact) -> dict:
+    _fresh(contact)
+    return {
+        "customer_id": contact.customer_id,
+        "email": contact.email,
+        "is_primary": contact.is_primary,
+        "active": contact.active,
+        "permissions": contact.permissions,
+        "notifications": contact.notifications,
+        "password_hash": contact.password_hash,
+        "position": contact.position,
+    }
+
+
+def test_profile_ignores_fields_a_contact_may_not_set(client, f):
+    customer, other = f.make_customer(), f.make_customer()
+    f.make_contact(customer)  # the primary contact
+    contact = f.make_contact(customer, permissions={"support"}, notifications={"ticket"}, position="Buyer")
+    login(client, contact)
+    before = _snapshot(contact)
+    version = contact.version
+    extra = {
+        "customer_id": other.id,
+        "email": "taken-over@example.com",
+        "is_primary": "y",
+        "active": "n",
+        "perm_invoices": "y",
+        "permissions": "invoices",
+        "position": "CEO",
+        "version": "999",
+        "password_hash": "x",
+    }
+    form = _profile_form(contact, **{"profile-first_name": "Changed"})
+    form.update(extra)
+    form.update({f"profile-{name}": value for name, value in extra.items()})
+
+    response = client.post("/profile", data=form)
+
+    assert (response.status_code, _location(response)) == (302, "/profile")
+    assert _snapshot(contact) == before
+    assert contact.first_name == "Changed"
+    assert contact.version == version + 1  # the ORM's own bump for the name change, not the posted 999
+    assert client.get("/invoices").status_code == 403
+
+
+def test_password_change_needs_the_current_password(client, f, new_client):
+    contact = f.make_contact()
+    login(client, contact)
+    old_hash = _fresh(contact).password_hash
+
+    response = client.post("/profile/password", data=_password_form("not my password", NEW_PASSWORD))
+
+    assert response.status_code == 200
+    assert "Your current password is not correct." in response.get_data(as_text=True)
+    assert _fresh(contact).password_hash == old_hash
+    assert _location(login(new_client(), contact)) == "/dashboard"
+    assert login(new_client(), contact, NEW_PASSWORD).status_code == 200
+
+
+def test_new_password_works_and_ends_other_sessions(client, f, new_client):
+    contact = f.make_contact()
+    login(client, contact)
+    elsewhere = new_client()
+    login(elsewhere, contact)
+    assert elsewhere.get("/dashboard").status_code == 200
+
+    # Regression: login_user(current_user) once stored the LocalProxy in g, and the next
+    # current_user access (the after_request hook) recursed forever: a 500 after the commit.
+    response = client.post("/profile/password", data=_password_form(factories.PASSWORD, NEW_PASSWORD))
+
+    assert (response.status_code, _location(response)) == (302, "/profile")
+    assert client.get("/profile").status_code == 200  # this session goes on
+    assert _sent_to_login(elsewhere.get("/dashboard"), "/dashboard")  # the others end
+    assert _location(login(new_client(), contact, NEW_PASSWORD)) == "/dashboard"
+    assert login(new_client(), contact, factories.PASSWORD).status_code == 200
+
+
+def test_password_change_refuses_a_mismatched_confirmation(client, f):
+    contact = f.make_contact()
+    login(client, contact)
+    old_hash = _fresh(contact).password_hash
+    response = client.post(
+        "/profile/password", data=_password_form(factories.PASSWORD, NEW_PASSWORD, "something else entirely")
+    )
+    assert response.status_code == 200
+    assert "The passwords do not match." in response.get_data(as_text=True)
+    assert _fresh(contact).password_hash == old_hash
+
+
+TOO_LONG = "x" * 10_000
+
+
+@pytest.mark.parametrize("field", ["profile-first_name", "profile-last_name", "profile-phone"])
+def test_too_long_profile_value_is_a_form_error(client, f, field):
+    contact = f.make_contact(first_name="Keep", last_name="Me")
+    login(client, contact)
+    before = (contact.first_name, contact.last_name, contact.phone)
+
+    response = client.post("/profile", data=_profile_form(contact, **{field: TOO_LONG}))
+
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "is-invalid" in body
+    assert "longer than" in body
+    _fresh(contact)
+    assert (contact.first_name, contact.last_name, contact.phone) == before
+
+
+@pytest.mark.parametrize("field", ["password-current_password", "password-new_password"])
+def test_too_long_password_is_a_form_error(client, f, field):
+    contact = f.make_contact()
+    login(client, contact)
+    old_hash = _fresh(contact).password_hash
+    form = _password_form(factories.PASSWORD, NEW_PASSWORD)
+    form[field] = TOO_LONG
+    if field == "password-new_password":
+        form["password-confirm"] = TOO_LONG
+
+    response = client.post("/profile/password", data=form)
+
+    assert response.status_code == 200
+    assert "is-invalid" in response.get_data(as_text=True)
+    assert _fresh(contact).password_hash == old_hash
+
+
+# -- malformed input in URLs -----------------------------------------------------------------
+
+HUGE_ID = "99999999999999999999"
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "-1", HUGE_ID, "1.5", "0x10"])
+@pytest.mark.parametrize("route", DETAIL_ROUTES, ids=lambda r: r.name)
+def test_malformed_object_id_is_404(client, f, route, bad_id):
+    login(client, f.make_contact(permissions=ALL))
+    response = client.get(route.url.format(id=bad_id))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "0", HUGE_ID])
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.lists], ids=lambda r: r.name)
+def test_malformed_page_number_is_not_an_error(client, f, route, page):
+    login(client, f.make_contact(permissions=ALL))
+    response = client.get(f"{route.url}?page={page}")
+    assert response.status_code in (200, 404)
