@@ -127,6 +127,13 @@ def _register_error_pages(app: Flask) -> None:
         app.register_error_handler(code, lambda exc, code=code: render_error(code))
 
     from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import SecurityError
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc):
+        # The Host header is not one of TRUSTED_HOSTS: no URL can be built for it, so answer
+        # with a plain page instead of the templated one.
+        return "Bad request: this host name is not served here.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

@@ -77,7 +77,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret"  # noqa: S105 - tests only
+    # Used by the test suite only.
+    SECRET_KEY = "test-secret"  # noqa: S105  # nosec B105
     WTF_CSRF_ENABLED = False
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 64

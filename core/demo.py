@@ -42,7 +42,8 @@ from core.services.accounts import create_staff
 from core.services.contacts import ContactData, create_contact
 from core.services.settings import PRIMARY_MANAGES_CONTACTS, set_settings
 
-PASSWORD = "demo-pass-2026"
+# The documented demo login (README); demo data is never loaded in production.
+PASSWORD = "demo-pass-2026"  # nosec B105
 ALL_PERMS = {p.key for p in PERMISSIONS}
 ALL_NOTES = {n.key for n in NOTIFICATIONS}
 

@@ -17,9 +17,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from core.extensions import db
 from core.models import Contact
 
+# Lifetimes in seconds (bandit mistakes the "password_reset" key for a password).
 MAX_AGE = {
     "invitation": 48 * 3600,
-    "password_reset": 3600,
+    "password_reset": 3600,  # nosec B105
     "unsubscribe": 365 * 24 * 3600,
 }
 

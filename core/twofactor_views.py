@@ -9,7 +9,8 @@ from core import twofactor
 from core.forms import TwoFactorDisableForm, TwoFactorEnableForm
 from core.services import ServiceError
 
-SETUP_SECRET = "_2fa_setup_secret"  # noqa: S105 - a session key name, not a secret
+# The name of a session key, not a secret.
+SETUP_SECRET = "_2fa_setup_secret"  # noqa: S105  # nosec B105
 
 
 def setup_page(endpoint: str, template: str):

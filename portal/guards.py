@@ -41,7 +41,8 @@ def require_contact():
 
 def feature_blueprint(name: str, import_name: str, permission: str) -> Blueprint:
     """A child blueprint of the portal whose routes all require ``permission``."""
-    assert permission in PERMISSION_KEYS, permission
+    if permission not in PERMISSION_KEYS:
+        raise ValueError(f"unknown permission {permission!r}")
     feature = Blueprint(name, import_name)
 
     @feature.before_request

@@ -13,7 +13,8 @@ FEATURE_ENDPOINTS = {
     "support": "portal.tickets.index",
     "projects": "portal.projects.index",
 }
-assert set(FEATURE_ENDPOINTS) == {p.key for p in PERMISSIONS}
+if set(FEATURE_ENDPOINTS) != {p.key for p in PERMISSIONS}:
+    raise RuntimeError("every permission needs exactly one feature page in FEATURE_ENDPOINTS")
 
 
 def menu_for(contact) -> list[tuple[str, str, str]]:

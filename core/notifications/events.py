@@ -55,4 +55,5 @@ EVENTS: dict[str, Event] = {
     )
 }
 
-assert {e.notification for e in EVENTS.values() if e.notification} == NOTIFICATION_KEYS
+if {e.notification for e in EVENTS.values() if e.notification} != NOTIFICATION_KEYS:
+    raise RuntimeError("every notification toggle must govern at least one event, and only catalog toggles")

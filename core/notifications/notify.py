@@ -28,7 +28,8 @@ def notify(
     ``author`` (a contact or staff user who caused the event) never gets its own email.
     """
     event = EVENTS[event_key]
-    assert event.notification, f"{event_key} is a personal email, not a notification"
+    if not event.notification:
+        raise ValueError(f"{event_key} is a personal email, not a notification")
     contacts = recipients_for(customer_id, event.notification, only_contact_id=only_contact_id)
     if isinstance(author, Contact):
         contacts = [contact for contact in contacts if contact.id != author.id]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core.audit import record
 from core.extensions import db
 from core.mail.outbox import queue_email
 from core.models import Contact
@@ -55,5 +56,11 @@ def set_password_with_token(purpose: str, token: str, password: str) -> Contact:
     contact.session_token = new_session_token()
     if purpose == "password_reset":
         queue_email("password_changed", contact)
+    record(
+        "password.reset" if purpose == "password_reset" else "password.set_from_invitation",
+        actor=contact,
+        customer_id=contact.customer_id,
+        target=contact,
+    )
     db.session.commit()
     return contact

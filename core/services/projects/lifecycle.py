@@ -30,7 +30,8 @@ def project_settings(project: Project) -> frozenset[str]:
 
 def project_allows(project: Project, key: str) -> bool:
     """True when the project's setting ``key`` is on (``key`` must be in the catalog)."""
-    assert key in PROJECT_SETTING_KEYS, key
+    if key not in PROJECT_SETTING_KEYS:
+        raise ValueError(f"unknown project setting {key!r}")
     return key in project_settings(project)
 
 
