@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from core import auth  # noqa: F401  (registers the user loader)
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
-from core.config import INSTANCE, Config
+from core.config import DEV_SECRET_KEY, INSTANCE, Config
 from core.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -48,6 +48,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     app.config.from_prefixed_env("PORTAL")
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and app.config["PUBLIC_BASE_URL"].startswith("https://"):
+        # Served publicly with the development key, anyone could forge sessions and tokens.
+        raise RuntimeError("Set SECRET_KEY to a long random value before serving the portal publicly.")
     INSTANCE.mkdir(exist_ok=True)
 
     # Ids beyond the database's integer range are a 404, not an overflow error deep in the driver.

@@ -25,8 +25,11 @@ def database_url() -> str:
     return url
 
 
+DEV_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105  # nosec B105
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     COMPANY_NAME = os.environ.get("COMPANY_NAME", "Northwind Services")

@@ -82,12 +82,11 @@ def _schema():
 
 
 def _empty_tables(tables: list[str]) -> None:
+    # DELETE in dependency order is much faster than TRUNCATE for the handful of rows a test
+    # leaves behind (TRUNCATE takes exclusive locks and rewrites every table).
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - names from our metadata
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - names from our metadata
 
 
 @pytest.fixture
