@@ -191,7 +191,7 @@ def test_added_permission_appears_in_the_menu_on_the_next_request(client, f):
 
 @pytest.mark.parametrize(
     "permissions",
-    [pytest.param(keys, id=set_id) for set_id, keys in PERMISSION_SETS]
+    [pytest.param(who.permissions, id=who.id) for who in PERMISSION_SETS]
     + [pytest.param(frozenset({"support", "invoices"}), id="support+invoices")],
 )
 def test_menu_lists_exactly_the_permitted_features(client, f, permissions):
@@ -444,15 +444,15 @@ HUGE_ID = "99999999999999999999"
 
 
 @pytest.mark.parametrize("bad_id", ["abc", "-1", HUGE_ID, "1.5", "0x10"])
-@pytest.mark.parametrize("route", DETAIL_ROUTES, ids=lambda r: r.name)
+@pytest.mark.parametrize("route", [r for r in DETAIL_ROUTES if r.method == "GET" and not r.rule], ids=lambda r: r.name)
 def test_malformed_object_id_is_404(client, f, route, bad_id):
     login(client, f.make_contact(permissions=ALL))
-    response = client.get(route.url.format(id=bad_id))
+    response = client.get(route.url.format(id=bad_id, sub_id=bad_id))
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("page", ["abc", "-1", "0", HUGE_ID])
-@pytest.mark.parametrize("route", [r for r in ROUTES if r.lists], ids=lambda r: r.name)
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.lists and not r.rule], ids=lambda r: r.name)
 def test_malformed_page_number_is_not_an_error(client, f, route, page):
     login(client, f.make_contact(permissions=ALL))
     response = client.get(f"{route.url}?page={page}")
