@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, abort, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -76,6 +76,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     _register_template_helpers(app)
     _register_error_pages(app)
     _register_security_headers(app)
+    _refuse_nul_characters(app)
 
     from core.cli import register_cli
 
@@ -142,6 +143,16 @@ def _register_error_pages(app: Flask) -> None:
     def csrf_error(exc):
         message = "Your form expired or was not sent from this site. Please reload the page and try again."
         return render_error(400, "Form expired", message)
+
+
+def _refuse_nul_characters(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul():
+        # No text field has a use for NUL, and PostgreSQL cannot store it: refuse it up front
+        # (400) instead of failing deep in a service.
+        values = list(request.args.values()) + [v for _, v in request.form.items(multi=True)]
+        if any("\x00" in value for value in values):
+            abort(400)
 
 
 def _register_security_headers(app: Flask) -> None:

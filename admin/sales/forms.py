@@ -87,6 +87,22 @@ def _range(low, high) -> NumberRange:
     return NumberRange(min=low, max=high, message=f"Enter a number from {low:,} to {high:,}.")
 
 
+class LineList(FieldList):
+    """A FieldList that ignores posted row names whose index is not a small ASCII number.
+
+    WTForms accepts any ``str.isdigit()`` index (``"²"`` or 5,000 nines) and then fails in
+    ``int()``; a forged field name must never turn into a 500.
+    """
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix + "-"):
+                index = key[offset:].split("-", 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 4:
+                    yield int(index)
+
+
 class LineItemForm(Form):
     description = StringField(
         "Description",
@@ -149,7 +165,7 @@ class SalesForm(DocumentForm):
     status = SelectField("Status")
     discount = AmountField("Discount", validators=[Optional(), _range(0, MAX_AMOUNT)])
     notes = TextAreaField("Notes", validators=[_max_length(MAX_NOTES)])
-    lines = FieldList(FormField(LineItemForm), min_entries=LINE_ROWS, max_entries=MAX_LINES)
+    lines = LineList(FormField(LineItemForm), min_entries=LINE_ROWS, max_entries=MAX_LINES)
 
     def validate_lines(self, field) -> None:
         """At least one row must be filled in (the service checks the same)."""
