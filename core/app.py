@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from flask import Flask, abort, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from core import auth  # noqa: F401  (registers the user loader)
+from core import (
+    auth,  # noqa: F401  (registers the user loader)
+    i18n,
+)
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.config import DEV_SECRET_KEY, INSTANCE, Config
-from core.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
+from core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -63,6 +65,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     mail.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
 
     from admin import bp as admin_bp
     from portal import bp as portal_bp
@@ -94,18 +97,9 @@ def _register_template_helpers(app: Flask) -> None:
             "today": date.today(),
         }
 
-    @app.template_filter("money")
-    def money_filter(value, currency: str = "EUR") -> str:
-        amount = Decimal(value or 0)
-        return f"{amount:,.2f} {currency}"
-
-    @app.template_filter("date")
-    def date_filter(value) -> str:
-        return value.strftime("%d %b %Y") if value else "—"
-
-    @app.template_filter("datetime")
-    def datetime_filter(value) -> str:
-        return value.strftime("%d %b %Y %H:%M") if value else "—"
+    app.add_template_filter(i18n.money, "money")
+    app.add_template_filter(i18n.short_date, "date")
+    app.add_template_filter(i18n.short_datetime, "datetime")
 
     @app.template_filter("label")
     def label_filter(value: str) -> str:

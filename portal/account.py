@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from core import twofactor
 from core.auth import is_contact
 from core.catalogs import NOTIFICATIONS
 from core.forms import CodeForm, LoginForm, PasswordChangeForm, name_field
+from core.i18n import LANGUAGES
 from core.loginflow import complete_password_step, complete_second_step, pending_user
 from core.security import safe_next
 from core.services import ServiceError, impersonation
@@ -37,6 +39,7 @@ class ProfileForm(FlaskForm):
     first_name = name_field("First name")
     last_name = name_field("Last name")
     phone = StringField("Phone", validators=[Length(max=40)])
+    language = SelectField("Language", choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()])
 
 
 @bp.route("/")
@@ -114,7 +117,7 @@ def _profile_page(form=None, password_form=None, notifications_form=None):
 def profile():
     form = ProfileForm(obj=current_user, prefix="profile")
     if form.validate_on_submit():
-        update_own_profile(current_user, form.first_name.data, form.last_name.data, form.phone.data)
+        update_own_profile(current_user, form.first_name.data, form.last_name.data, form.phone.data, form.language.data)
         flash("Your details are saved.", "success")
         return redirect(url_for("portal.profile"))
     return _profile_page(form=form)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from markupsafe import Markup
 
 from core.extensions import db
@@ -96,6 +97,7 @@ def queue_email(
         context={**(context or {}), "contact": contact},
         cc=cc,
         attachments=attachments,
+        language=contact.language,
     )
 
 
@@ -128,11 +130,13 @@ def _queue(
     context: dict,
     cc: Iterable[str] = (),
     attachments: Iterable[Attachment] = (),
+    language: str = "en",
 ) -> OutboxEmail:
     if "\r" in to_address or "\n" in to_address:
         raise ValueError("an email address cannot contain a line break")
     full_context = {**context, "link": link, "unsubscribe_url": unsubscribe_url, "event": EVENTS[event_key]}
-    subject, text_body, html_body = render_email(event_key, full_context)
+    with force_locale(language):  # amounts and dates in the recipient's language
+        subject, text_body, html_body = render_email(event_key, full_context)
     domain = current_app.config["MAIL_MESSAGE_ID_DOMAIN"]
     email = OutboxEmail(
         event=event_key,

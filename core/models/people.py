@@ -81,6 +81,8 @@ class Contact(UserMixin, TimestampMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64))
     last_login: Mapped[datetime | None]
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The contact's language: pages and the emails it receives are formatted for it.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     version: Mapped[int] = mapped_column(default=1)
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")

@@ -7,6 +7,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.audit import record
 from core.extensions import db
+from core.i18n import LANGUAGES
 from core.mail.outbox import queue_email
 from core.models import Contact, StaffUser, utcnow
 from core.passwords import hash_password, new_session_token, password_problem, verify_password
@@ -85,15 +86,17 @@ def change_contact_password(contact: Contact, current: str, new: str) -> None:
     db.session.commit()
 
 
-def update_own_profile(contact: Contact, first_name: str, last_name: str, phone: str) -> None:
+def update_own_profile(contact: Contact, first_name: str, last_name: str, phone: str, language: str = "") -> None:
     """Save the fields a contact may edit itself, and commit.
 
-    Only these three are touched, so nothing else posted (customer, permissions, primary,
-    active, toggles) can reach the contact row through the profile form.
+    Only these are touched, so nothing else posted (customer, permissions, primary, active,
+    toggles) can reach the contact row through the profile form.
     """
     contact.first_name = first_name.strip()
     contact.last_name = last_name.strip()
     contact.phone = phone.strip()
+    if language in LANGUAGES:
+        contact.language = language
     db.session.commit()
 
 
