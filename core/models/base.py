@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric
+from sqlalchemy import ForeignKey, Numeric, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 Money = Numeric(12, 2)
@@ -23,3 +23,19 @@ class TimestampMixin:
 def money(value) -> Decimal:
     """Round to cents the way invoices do."""
     return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+class AuthoredMixin:
+    """A contact or a staff member wrote it; the author is kept NULL if later deleted."""
+
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+
+    @property
+    def author_name(self) -> str:
+        if self.staff is not None:
+            return self.staff.name
+        if self.contact is not None:
+            return self.contact.full_name
+        return "Former contact"

@@ -10,23 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 
-from .base import TimestampMixin
-
-
-class AuthoredMixin:
-    """A contact or a staff member wrote it; the author is kept NULL if later deleted."""
-
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
-    body: Mapped[str] = mapped_column(Text)
-
-    @property
-    def author_name(self) -> str:
-        if self.staff is not None:
-            return self.staff.name
-        if self.contact is not None:
-            return self.contact.full_name
-        return "Former contact"
+from .base import AuthoredMixin, TimestampMixin
 
 
 class ProposalComment(AuthoredMixin, TimestampMixin, db.Model):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 
-from .base import TimestampMixin, utcnow
+from .base import AuthoredMixin, TimestampMixin, utcnow
 
 TICKET_STATUSES = ("open", "in_progress", "answered", "on_hold", "closed")
 TICKET_PRIORITIES = ("low", "medium", "high", "urgent")
@@ -37,25 +37,13 @@ class Ticket(TimestampMixin, db.Model):
     replies: Mapped[list[TicketReply]] = relationship(order_by="TicketReply.created_at", cascade="all, delete-orphan")
 
 
-class TicketReply(TimestampMixin, db.Model):
+class TicketReply(AuthoredMixin, TimestampMixin, db.Model):
     __tablename__ = "ticket_replies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
-    body: Mapped[str] = mapped_column(Text)
-
     contact = relationship("Contact")
     staff = relationship("StaffUser")
-
-    @property
-    def author_name(self) -> str:
-        if self.staff is not None:
-            return self.staff.name
-        if self.contact is not None:
-            return self.contact.full_name
-        return "Former contact"
 
 
 class Project(TimestampMixin, db.Model):
