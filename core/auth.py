@@ -8,7 +8,7 @@ makes permission changes and deactivation take effect on the next request.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from core.extensions import db, login_manager
 from core.models import Contact, Customer, StaffUser
@@ -22,7 +22,21 @@ def load_user(user_id: str):
     except ValueError:
         return None
     if kind == "contact":
-        contact = db.session.scalar(select(Contact).options(joinedload(Contact.customer)).where(Contact.id == pk))
+        # One statement: the contact with its customer and permissions (checked on every
+        # page); notification rows load only where a page uses them.
+        contact = (
+            db.session.scalars(
+                select(Contact)
+                .options(
+                    joinedload(Contact.customer),
+                    joinedload(Contact.permission_rows),
+                    lazyload(Contact.notification_rows),
+                )
+                .where(Contact.id == pk)
+            )
+            .unique()
+            .one_or_none()
+        )
         if contact is None or contact.session_token != token:
             return None
         if not contact.active or not contact.customer.active:

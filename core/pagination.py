@@ -1,20 +1,81 @@
-"""One pagination helper for every list page."""
+"""One pagination helper for every list page.
+
+A page costs one query: it fetches ``per_page + 1`` rows, and the extra row (never shown) says
+whether there is a next page. The total, which only a "Page 2 of 7" label needs, is computed
+lazily: on the last page it follows from the rows already fetched; otherwise reading
+``total`` or ``pages`` runs one COUNT. The customer area's pager (``templates/portal/_pager.html``)
+never reads them, so its list pages never count; the shared ``macros.pager`` (admin) shows
+"Page x of y" and so pays for the COUNT only where there is more than one page.
+"""
 
 from __future__ import annotations
 
+from functools import cached_property
+from math import ceil
+
 from flask import current_app, request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import lazyload
 
 from core.extensions import db
 
 MAX_PAGE = 100_000
 
 
-def paginate(stmt, *, per_page: int | None = None):
-    """A Flask-SQLAlchemy page of ``stmt`` for ``?page=``; junk or huge numbers never error.
+class Page:
+    """The rows of one page of a select(), with what a pager needs to link to its neighbours.
+
+    Attribute names follow Flask-SQLAlchemy's ``Pagination`` (``items``, ``page``, ``per_page``,
+    ``has_prev``, ``prev_num``, ``has_next``, ``next_num``, ``total``, ``pages``), so templates
+    written for it keep working.
+    """
+
+    def __init__(self, stmt: Select, page: int, per_page: int):
+        self._stmt = stmt
+        self.page = page
+        self.per_page = per_page
+        offset = (page - 1) * per_page
+        rows = list(db.session.execute(stmt.limit(per_page + 1).offset(offset)).unique().scalars())
+        self.has_next = len(rows) > per_page
+        self.items = rows[:per_page]
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def total_known(self) -> bool:
+        """True when ``total`` needs no COUNT query: this is a non-empty last page, or page 1."""
+        return not self.has_next and (bool(self.items) or self.page == 1)
+
+    @cached_property
+    def total(self) -> int:
+        """How many rows all pages hold (one COUNT query, unless ``total_known``)."""
+        if self.total_known:
+            return (self.page - 1) * self.per_page + len(self.items)
+        counted = self._stmt.options(lazyload("*")).order_by(None).subquery()
+        return db.session.scalar(select(func.count()).select_from(counted)) or 0
+
+    @property
+    def pages(self) -> int:
+        return ceil(self.total / self.per_page) if self.total else 0
+
+
+def paginate(stmt: Select, *, per_page: int | None = None) -> Page:
+    """The page of ``stmt`` that ``?page=`` asks for; junk or huge numbers never error.
 
     The page number is clamped to 1..MAX_PAGE so a giant value cannot overflow the database's
-    OFFSET; a page past the end is simply empty.
+    OFFSET; a page past the end is simply empty. ``stmt`` must have a deterministic ORDER BY
+    (end it with the primary key) so rows neither repeat nor vanish between pages.
     """
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), MAX_PAGE)
-    return db.paginate(stmt, page=page, per_page=per_page or current_app.config["PAGE_SIZE"], error_out=False)
+    return Page(stmt, page, per_page or current_app.config["PAGE_SIZE"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from core.extensions import db
@@ -64,6 +64,10 @@ class TotalsMixin:
 
 class Invoice(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     __tablename__ = "invoices"
+    __table_args__ = (
+        Index("ix_invoices_customer_id_date_id", "customer_id", "date", "id"),
+        Index("ix_invoices_customer_id_status_due_date", "customer_id", "status", "due_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -110,12 +114,13 @@ class Payment(TimestampMixin, db.Model):
 
 class CreditNote(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     __tablename__ = "credit_notes"
+    __table_args__ = (Index("ix_credit_notes_customer_id_date_id", "customer_id", "date", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     date: Mapped[date]
     status: Mapped[str] = mapped_column(String(20), default="open")
-    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None]
 
@@ -130,6 +135,7 @@ class CreditNoteItem(LineItemMixin, db.Model):
 
 class Estimate(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     __tablename__ = "estimates"
+    __table_args__ = (Index("ix_estimates_customer_id_date_id", "customer_id", "date", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -154,6 +160,7 @@ class EstimateItem(LineItemMixin, db.Model):
 
 class Proposal(CustomerOwned, TimestampMixin, db.Model):
     __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_customer_id_date_id", "customer_id", "date", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(200))
@@ -170,6 +177,7 @@ class Proposal(CustomerOwned, TimestampMixin, db.Model):
 
 class Contract(CustomerOwned, TimestampMixin, db.Model):
     __tablename__ = "contracts"
+    __table_args__ = (Index("ix_contracts_customer_id_start_date_id", "customer_id", "start_date", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(200))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -19,6 +19,10 @@ TASK_STATUSES = ("not_started", "in_progress", "testing", "awaiting_feedback", "
 
 class Ticket(TimestampMixin, db.Model):
     __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_customer_id_last_reply_at_id", "customer_id", "last_reply_at", "id"),
+        Index("ix_tickets_contact_id_last_reply_at_id", "contact_id", "last_reply_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
@@ -48,6 +52,7 @@ class TicketReply(AuthoredMixin, TimestampMixin, db.Model):
 
 class Project(TimestampMixin, db.Model):
     __tablename__ = "projects"
+    __table_args__ = (Index("ix_projects_customer_id_start_date_id", "customer_id", "start_date", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)

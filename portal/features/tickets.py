@@ -11,8 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, select
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -35,6 +34,7 @@ from core.services.tickets import (
 )
 
 from ..guards import feature_blueprint, owned_or_404, scoped
+from .loading import contact_name_only, with_authors
 
 bp = feature_blueprint("tickets", __name__, "support")
 
@@ -69,6 +69,17 @@ def _ticket_or_404(ticket_id: int, *options) -> Ticket:
     return owned_or_404(Ticket, ticket_id, *options, condition=ticket_visibility(current_user))
 
 
+# The ticket's project, only if it is the same customer's (as ``scoped(Project)`` would check).
+_ticket_project = and_(Project.id == Ticket.project_id, Project.customer_id == Ticket.customer_id)
+
+
+def _project_of(ticket: Ticket) -> Project | None:
+    """The ticket's project for the link on the page, if the contact may see projects."""
+    if ticket.project_id is None or not current_user.can("projects"):
+        return None
+    return db.session.scalar(scoped(Project).where(Project.id == ticket.project_id))
+
+
 def _open_form() -> OpenTicketForm:
     form = OpenTicketForm()
     form.department.choices = [SelectChoice(name) for name in department_names()]
@@ -89,7 +100,7 @@ def index():
     stmt = (
         scoped(Ticket)
         .where(ticket_visibility(current_user))
-        .options(joinedload(Ticket.contact))
+        .options(contact_name_only(Ticket.contact))
         .order_by(Ticket.last_reply_at.desc(), Ticket.id.desc())
     )
     if status == "open":
@@ -129,8 +140,16 @@ def new():
 
 @bp.route("/tickets/<int:ticket_id>")
 def detail(ticket_id: int):
-    ticket = _ticket_or_404(ticket_id)
-    return _render_detail(ticket, ReplyForm(formdata=None))
+    # The ticket and its project (shown as a link) in one query.
+    stmt = scoped(Ticket).where(Ticket.id == ticket_id, ticket_visibility(current_user))
+    sees_projects = current_user.can("projects")
+    if sees_projects:
+        stmt = stmt.outerjoin(Project, _ticket_project).add_columns(Project)
+    row = db.session.execute(stmt).first()
+    if row is None:
+        abort(404)
+    ticket, project = (row[0], row[1]) if sees_projects else (row[0], None)
+    return _render_detail(ticket, ReplyForm(formdata=None), project)
 
 
 @bp.route("/tickets/<int:ticket_id>/reply", methods=["POST"])
@@ -145,7 +164,7 @@ def reply(ticket_id: int):
         else:
             flash("Your reply was sent.", "success")
             return redirect(url_for(".detail", ticket_id=ticket.id))
-    return _render_detail(ticket, form)
+    return _render_detail(ticket, form, _project_of(ticket))
 
 
 @bp.route("/tickets/<int:ticket_id>/close", methods=["POST"])
@@ -169,16 +188,13 @@ def download(ticket_id: int, file_id: int):
         abort(404)
 
 
-def _render_detail(ticket: Ticket, form: ReplyForm):
+def _render_detail(ticket: Ticket, form: ReplyForm, project: Project | None):
     replies = db.session.scalars(
         select(TicketReply)
         .where(TicketReply.ticket_id == ticket.id)
-        .options(joinedload(TicketReply.contact), joinedload(TicketReply.staff))
+        .options(*with_authors(TicketReply))
         .order_by(TicketReply.created_at, TicketReply.id)
     ).all()
-    project = None
-    if ticket.project_id is not None and current_user.can("projects"):
-        project = db.session.scalar(scoped(Project).where(Project.id == ticket.project_id))
     return render_template(
         "portal/tickets/detail.html",
         ticket=ticket,

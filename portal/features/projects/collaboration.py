@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.files import serve, upload_folder
@@ -14,6 +13,7 @@ from core.pagination import paginate
 from core.services import ServiceError
 from core.services.projects import add_discussion_comment, add_project_file
 
+from ..loading import with_authors
 from . import bp
 from .access import open_tab
 from .forms import CommentForm, UploadForm, flash_errors
@@ -111,7 +111,7 @@ def discussion(project_id: int, discussion_id: int):
     comments = db.session.scalars(
         select(DiscussionComment)
         .where(DiscussionComment.discussion_id == discussion.id)
-        .options(selectinload(DiscussionComment.contact), selectinload(DiscussionComment.staff))
+        .options(*with_authors(DiscussionComment))
         .order_by(DiscussionComment.id)
     ).all()
     return render_template(

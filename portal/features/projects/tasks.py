@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.models import Project, Task, TaskComment
@@ -13,6 +12,7 @@ from core.pagination import paginate
 from core.services import ServiceError
 from core.services.projects import add_task_comment
 
+from ..loading import with_authors
 from . import bp
 from .access import open_tab
 from .forms import CommentForm, flash_errors
@@ -41,7 +41,7 @@ def task(project_id: int, task_id: int):
     comments = db.session.scalars(
         select(TaskComment)
         .where(TaskComment.task_id == task.id)
-        .options(selectinload(TaskComment.contact), selectinload(TaskComment.staff))
+        .options(*with_authors(TaskComment))
         .order_by(TaskComment.id)
     ).all()
     form = CommentForm() if view.allows("comment_tasks") else None

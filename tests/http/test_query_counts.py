@@ -1,0 +1,466 @@
+"""SQL statements per customer-area page: a small constant, whatever the amount of data.
+
+Every GET page of the portal blueprint (walked from ``app.url_map``, so a new page cannot be
+forgotten) is requested twice: as the primary contact of a customer with SMALL objects of every
+kind, and as the primary contact of a customer with LARGE objects of every kind (more than one
+page of every list; the detail objects have LARGE lines, payments, comments, replies, files).
+Each customer's data is the other one's "someone else's data". Every statement the database
+driver executes while the request runs is counted, the user loader's and the guards' included.
+
+A page passes when it runs exactly the same number of statements at both sizes (no query per
+row, no COUNT that only appears once there is a second page) and no more than ``BUDGET``.
+Every list page is also checked to be paginated (page 1 links to page 2) without a COUNT.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask import url_for
+from sqlalchemy import event
+
+from core.catalogs import NOTIFICATION_KEYS, PERMISSION_KEYS, PROJECT_SETTING_KEYS
+from core.extensions import db
+from core.models import (
+    Contact,
+    ContactNotification,
+    ContactPermission,
+    Contract,
+    CreditNote,
+    CreditNoteItem,
+    Department,
+    Discussion,
+    DiscussionComment,
+    Estimate,
+    EstimateItem,
+    Invoice,
+    InvoiceItem,
+    Milestone,
+    Payment,
+    Project,
+    ProjectSettingRow,
+    Proposal,
+    ProposalComment,
+    StoredFile,
+    Task,
+    TaskComment,
+    Ticket,
+    TicketReply,
+)
+from core.passwords import new_session_token
+from core.services.settings import CONTACTS_SEE_ALL_TICKETS, PRIMARY_MANAGES_CONTACTS, set_settings
+from core.tokens import make_password_token, make_unsubscribe_token
+from tests.conftest import login
+
+SMALL, LARGE = 2, 25  # LARGE is more than one page (PAGE_SIZE 20) of every list
+BUDGET = 8  # statements per page, the user loader included
+# Pages that need more than BUDGET: page id -> (exact count, why). None at present.
+OVER_BUDGET: dict[str, tuple[int, str]] = {}
+
+_seq = itertools.count(1)
+
+
+# -- the data ----------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """One customer with ``n`` objects of every kind, seen by its primary contact."""
+
+    n: int
+    contact: Contact
+    ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def _items(model, count: int) -> list:
+    return [
+        model(
+            position=i, description=f"Line {i}", quantity=Decimal("1"), unit_price=Decimal("10"), tax_rate=Decimal("19")
+        )
+        for i in range(count)
+    ]
+
+
+def _stored(customer_id: int, folder: Path, *, write: bool = False, **owner) -> StoredFile:
+    name = f"qc-{next(_seq)}"
+    if write:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"%PDF-1.4 test")
+    return StoredFile(
+        customer_id=customer_id,
+        original_name=f"{name}.pdf",
+        stored_name=name,
+        content_type="application/pdf",
+        size=13,
+        **owner,
+    )
+
+
+def build_world(f, staff: list, n: int, folder: Path) -> World:
+    """A customer whose every list has ``n`` rows and whose detail objects have ``n`` children each."""
+    today = date.today()
+    customer = f.make_customer(f"Company {n}-{next(_seq)}")
+    contact = f.make_contact(customer, permissions=PERMISSION_KEYS, notifications=NOTIFICATION_KEYS)
+    world = World(n, contact)
+    cid = customer.id
+    add = db.session.add_all
+
+    # Colleagues (the primary contact manages them), with permissions and toggles.
+    colleagues = [
+        Contact(
+            customer_id=cid,
+            first_name="Colleague",
+            last_name=str(i),
+            email=f"colleague{next(_seq)}@example.com",
+            session_token=new_session_token(),
+            permission_rows=[ContactPermission(permission=p) for p in sorted(PERMISSION_KEYS)],
+            notification_rows=[ContactNotification(notification=k) for k in sorted(NOTIFICATION_KEYS)],
+        )
+        for i in range(n)
+    ]
+    add(colleagues)
+    db.session.flush()
+    # Comments, replies and tickets come from many different people, so a query per author
+    # (a lazy load the identity map cannot answer) would show as a difference between sizes.
+    people = [{"contact_id": c.id} for c in (contact, *colleagues)] + [{"staff_id": s.id} for s in staff]
+
+    def author(i: int) -> dict:
+        return people[i % len(people)]
+
+    # Projects: the first one is fully shared and carries everything below.
+    projects = [Project(customer_id=cid, name=f"Project {i}", start_date=today - timedelta(days=i)) for i in range(n)]
+    add(projects)
+    db.session.flush()
+    project = projects[0]
+    add(ProjectSettingRow(project_id=p.id, setting=key) for p in projects for key in sorted(PROJECT_SETTING_KEYS))
+    tasks = [Task(project_id=project.id, name=f"Task {i}", visible_to_customer=True) for i in range(n)]
+    tasks.append(Task(project_id=project.id, name="Internal", visible_to_customer=False))
+    milestones = [Milestone(project_id=project.id, name=f"Milestone {i}", due_date=today) for i in range(n)]
+    discussions = [Discussion(project_id=project.id, subject=f"Discussion {i}") for i in range(n)]
+    project_files = [_stored(cid, folder, write=i == 0, project_id=project.id) for i in range(n)]
+    add([*tasks, *milestones, *discussions, *project_files])
+    db.session.flush()
+    for i in range(n):
+        add([TaskComment(task_id=tasks[0].id, body=f"Task note {i}", **author(i))])
+        add(DiscussionComment(discussion_id=d.id, body=f"Comment {i}", **author(i)) for d in discussions)
+
+    # Invoices across two years, with payments; the first has n lines, payments and credit notes.
+    statuses = ("unpaid", "partially_paid", "paid", "cancelled")
+    invoices = []
+    for i in range(n):
+        invoice = Invoice(
+            customer_id=cid,
+            project_id=project.id,
+            number=f"INV-Q{next(_seq):06d}",
+            status=statuses[i % len(statuses)],
+            date=today - timedelta(days=1 + 25 * i),
+            due_date=today + timedelta(days=14 - 20 * i),
+            items=_items(InvoiceItem, n if i == 0 else 1),
+        )
+        invoice.recalculate()
+        payments = n if i == 0 else 1
+        invoice.payments = [
+            Payment(amount=Decimal("1.00"), date=invoice.date, reference=f"P{j}") for j in range(payments)
+        ]
+        invoice.amount_paid = Decimal(payments)
+        invoices.append(invoice)
+    invoices.append(
+        Invoice(
+            customer_id=cid, number=f"INV-Q{next(_seq):06d}", status="draft", date=today, items=_items(InvoiceItem, 1)
+        )
+    )
+    add(invoices)
+    db.session.flush()
+    notes = []
+    for i in range(n):
+        note = CreditNote(
+            customer_id=cid,
+            number=f"CN-Q{next(_seq):06d}",
+            date=today - timedelta(days=i),
+            invoice_id=invoices[0].id,
+            items=_items(CreditNoteItem, n if i == 0 else 1),
+        )
+        note.recalculate()
+        notes.append(note)
+    estimates = []
+    for i in range(n):
+        estimate = Estimate(
+            customer_id=cid,
+            project_id=project.id,
+            number=f"EST-Q{next(_seq):06d}",
+            status=("sent", "accepted", "declined")[i % 3],
+            date=today - timedelta(days=i),
+            expiry_date=today + timedelta(days=30),
+            items=_items(EstimateItem, n if i == 0 else 1),
+        )
+        estimate.recalculate()
+        estimates.append(estimate)
+    contracts = [
+        Contract(customer_id=cid, project_id=project.id, subject=f"Contract {i}", start_date=today - timedelta(days=i))
+        for i in range(n)
+    ]
+    proposals = [
+        Proposal(customer_id=cid, project_id=project.id, subject=f"Proposal {i}", date=today - timedelta(days=i))
+        for i in range(n)
+    ]
+    openers = (contact, *colleagues)
+    tickets = [
+        Ticket(customer_id=cid, contact_id=openers[i % len(openers)].id, project_id=project.id, subject=f"Ticket {i}")
+        for i in range(n)
+    ]
+    add([*notes, *estimates, *contracts, *proposals, *tickets])
+    db.session.flush()
+    add(ProposalComment(proposal_id=proposals[0].id, body=f"Question {i}", **author(i)) for i in range(n))
+    replies = [TicketReply(ticket_id=tickets[0].id, body=f"Reply {i}", **author(i)) for i in range(n)]
+    add(replies)
+    db.session.flush()
+    ticket_files = [_stored(cid, folder, write=i == 0, ticket_reply_id=r.id) for i, r in enumerate(replies)]
+    add(ticket_files)
+    db.session.commit()
+
+    world.ids = {
+        "contact_id": colleagues[0].id,
+        "invoice_id": invoices[0].id,
+        "credit_note_id": notes[0].id,
+        "estimate_id": estimates[0].id,
+        "contract_id": contracts[0].id,
+        "proposal_id": proposals[0].id,
+        "ticket_id": tickets[0].id,
+        "ticket_file_id": ticket_files[0].id,
+        "project_id": project.id,
+        "task_id": tasks[0].id,
+        "discussion_id": discussions[0].id,
+        "project_file_id": project_files[0].id,
+    }
+    world.tokens = {
+        "invitation": make_password_token("invitation", colleagues[0]),
+        "password_reset": make_password_token("password_reset", contact),
+        "unsubscribe": make_unsubscribe_token(contact, "invoice"),
+    }
+    return world
+
+
+# -- the pages ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    endpoint: str
+    values: Callable[[World], dict] = lambda world: {}  # noqa: E731 - the url_for values
+    anonymous: bool = False  # requested without logging in (public pages)
+    status: int = 200
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.endpoint.removeprefix("portal.") + (f"[{self.label}]" if self.label else "")
+
+
+def _ids(*names: str, **extra):
+    def values(world: World) -> dict:
+        out = {name: world.ids[name] for name in names}
+        return {**out, **extra}
+
+    return values
+
+
+def _project(**extra):
+    return _ids("project_id", **extra)
+
+
+PERIOD = {"from": (date.today() - timedelta(days=800)).isoformat(), "to": date.today().isoformat()}
+
+PAGES: tuple[Page, ...] = (
+    Page("portal.index", status=302, label="logged in"),
+    Page("portal.index", anonymous=True, status=302, label="anonymous"),
+    Page("portal.login", anonymous=True),
+    Page("portal.login_verify", anonymous=True, status=302),
+    Page("portal.forgot_password", anonymous=True),
+    Page("portal.set_password", lambda w: {"token": w.tokens["invitation"]}, anonymous=True),
+    Page("portal.reset_password", lambda w: {"token": w.tokens["password_reset"]}, anonymous=True),
+    Page("portal.unsubscribe", lambda w: {"token": w.tokens["unsubscribe"]}, anonymous=True),
+    Page("portal.dashboard"),
+    Page("portal.profile"),
+    Page("portal.two_factor"),
+    Page("portal.company.details"),
+    Page("portal.colleagues.index"),
+    Page("portal.colleagues.invite"),
+    Page("portal.colleagues.edit", _ids("contact_id")),
+    Page("portal.invoices.index"),
+    Page("portal.invoices.index", lambda w: {"status": "overdue", "year": date.today().year}, label="filtered"),
+    Page("portal.invoices.detail", _ids("invoice_id")),
+    Page("portal.invoices.invoice_pdf", _ids("invoice_id")),
+    Page("portal.invoices.credit_notes"),
+    Page("portal.invoices.credit_note", _ids("credit_note_id")),
+    Page("portal.invoices.credit_note_pdf", _ids("credit_note_id")),
+    Page("portal.invoices.statement", lambda w: PERIOD),
+    Page("portal.invoices.statement_download", lambda w: PERIOD),
+    Page("portal.estimates.index"),
+    Page("portal.estimates.detail", _ids("estimate_id")),
+    Page("portal.estimates.estimate_pdf", _ids("estimate_id")),
+    Page("portal.contracts.index"),
+    Page("portal.contracts.detail", _ids("contract_id")),
+    Page("portal.contracts.contract_pdf", _ids("contract_id")),
+    Page("portal.proposals.index"),
+    Page("portal.proposals.detail", _ids("proposal_id")),
+    Page("portal.tickets.index"),
+    Page("portal.tickets.index", lambda w: {"status": "open"}, label="open"),
+    Page("portal.tickets.new"),
+    Page("portal.tickets.detail", _ids("ticket_id")),
+    Page("portal.tickets.download", lambda w: {"ticket_id": w.ids["ticket_id"], "file_id": w.ids["ticket_file_id"]}),
+    Page("portal.projects.index"),
+    Page("portal.projects.detail", _project()),
+    Page("portal.projects.tasks", _project()),
+    Page("portal.projects.task", _ids("project_id", "task_id")),
+    Page("portal.projects.milestones", _project()),
+    Page("portal.projects.files", _project()),
+    Page("portal.projects.file", lambda w: {"project_id": w.ids["project_id"], "file_id": w.ids["project_file_id"]}),
+    Page("portal.projects.discussions", _project()),
+    Page("portal.projects.discussion", _ids("project_id", "discussion_id")),
+    Page("portal.projects.invoices", _project()),
+    Page("portal.projects.estimates", _project()),
+    Page("portal.projects.contracts", _project()),
+    Page("portal.projects.proposals", _project()),
+    Page("portal.projects.tickets", _project()),
+)
+
+
+# -- counting ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def uploads(app, tmp_path) -> Path:
+    folder = tmp_path / "uploads"
+    app.config["UPLOAD_FOLDER"] = str(folder)
+    return folder
+
+
+@pytest.fixture
+def statements_during(app):
+    """``statements_during(client, url)``: the response, and every SQL statement executed while
+    the request ran (the user loader's included); nothing is counted outside the request."""
+    recorded: list[str] = []
+    recording = False
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        if recording:
+            recorded.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+
+    def run(client, url: str):
+        nonlocal recording
+        recorded.clear()
+        recording = True
+        try:
+            response = client.get(url)
+            response.get_data()  # streamed bodies (files) are read while counting
+            response.close()
+        finally:
+            recording = False
+        return response, list(recorded)
+
+    yield run
+    event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+@pytest.fixture
+def worlds(app, f, uploads):
+    set_settings({CONTACTS_SEE_ALL_TICKETS: "1", PRIMARY_MANAGES_CONTACTS: "1"})
+    db.session.add_all(Department(name=name) for name in ("Billing", "General", "Technical"))
+    db.session.commit()
+    staff = [f.make_staff() for _ in range(3)]
+    return {size: build_world(f, staff, size, uploads) for size in (SMALL, LARGE)}
+
+
+def _measure(app, statements_during, world: World, page: Page):
+    client = app.test_client()
+    if not page.anonymous:
+        assert login(client, world.contact).status_code == 302
+    with app.test_request_context():
+        url = url_for(page.endpoint, **page.values(world))
+    response, statements = statements_during(client, url)
+    assert response.status_code == page.status, (url, response.status_code)
+    return statements, response
+
+
+def _explain(statements: list[str]) -> str:
+    return "\n".join(f"  {i + 1}. {' '.join(s.split())[:220]}" for i, s in enumerate(statements))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.id for p in PAGES])
+def test_queries_per_page_do_not_grow_with_data(app, worlds, statements_during, page):
+    small, _ = _measure(app, statements_during, worlds[SMALL], page)
+    large, _ = _measure(app, statements_during, worlds[LARGE], page)
+    assert len(small) == len(large), (
+        f"{page.id}: {len(small)} statements with {SMALL} objects, {len(large)} with {LARGE}\n"
+        f"small:\n{_explain(small)}\nlarge:\n{_explain(large)}"
+    )
+    if page.id in OVER_BUDGET:
+        assert len(large) == OVER_BUDGET[page.id][0], _explain(large)
+    else:
+        assert len(large) <= BUDGET, f"{page.id}: {len(large)} statements\n{_explain(large)}"
+
+
+LISTS = tuple(
+    p
+    for p in PAGES
+    if p.endpoint
+    in {
+        "portal.colleagues.index",
+        "portal.invoices.index",
+        "portal.invoices.credit_notes",
+        "portal.estimates.index",
+        "portal.contracts.index",
+        "portal.proposals.index",
+        "portal.tickets.index",
+        "portal.projects.index",
+        "portal.projects.tasks",
+        "portal.projects.milestones",
+        "portal.projects.files",
+        "portal.projects.discussions",
+        "portal.projects.invoices",
+        "portal.projects.estimates",
+        "portal.projects.contracts",
+        "portal.projects.proposals",
+        "portal.projects.tickets",
+    }
+    and not p.label
+)
+
+
+@pytest.mark.parametrize("page", LISTS, ids=[p.id for p in LISTS])
+def test_list_pages_are_paginated_and_never_count(app, worlds, statements_during, page):
+    """With more rows than a page holds, page 1 links to page 2 and back; both cost the same
+    and neither runs a COUNT (the pager needs no total)."""
+    world = worlds[LARGE]
+    first, response = _measure(app, statements_during, world, page)
+    assert 'rel="next"' in response.get_data(as_text=True)
+    page_2 = Page(page.endpoint, lambda w: {**page.values(w), "page": 2})
+    second, response = _measure(app, statements_during, world, page_2)
+    assert 'rel="prev"' in response.get_data(as_text=True) and 'rel="next"' not in response.get_data(as_text=True)
+    assert len(first) == len(second), f"page 1:\n{_explain(first)}\npage 2:\n{_explain(second)}"
+    assert not [s for s in first + second if _is_row_count(s)], _explain(first + second)
+
+
+def _is_row_count(statement: str) -> bool:
+    """A pager's COUNT: ``SELECT count(*) FROM (<the list's select>)``."""
+    return " ".join(statement.split()).lower().startswith("select count(*) as count_1 from (select")
+
+
+def test_every_portal_get_page_is_measured(app):
+    """A new customer-area page fails here until it is added to PAGES (and so measured)."""
+    get_endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("portal.") and "GET" in rule.methods
+    }
+    assert get_endpoints == {p.endpoint for p in PAGES}
