@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""Mail fan-out: the reminders command, the dispatcher, and a bare smtplib loop (the limit).
+
+    python bench/mailbench.py [--database-url URL] [--invoices 100000] [--dispatch 20000]
+
+1. A fresh database from bench/generate.py's "mail" shape: one contact per customer (every
+   permission and toggle, so each overdue invoice gives one email), 100 invoices per customer,
+   all unpaid and past due (--invoices / 100 customers).
+2. ``core.services.reminders.send_reminders(today)`` over all of them: rows/s (invoices
+   checked) and emails queued/s.
+3. An aiosmtpd sink on 127.0.0.1 in its own process, accepting and discarding every message.
+   The first --dispatch queued rows stay due, the rest are pushed a year ahead.
+4. In the same run: the bare smtplib loop (one connection, ``sendmail`` of pre-built messages
+   made from the same outbox rows), then ``core.mail.dispatcher.dispatch_all()`` with
+   MAIL_SERVER pointed at the sink, then the bare loop again; emails/s and the ratio to the
+   mean of the two bare loops.
+
+Each step runs in its own process (``--phase``), so its peak RSS (``ru_maxrss``) is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+import click
+from common import BENCH, RESULTS, ROOT, app_state, db_label, default_url, load_average, make_app, wait_for_idle
+
+PY = sys.executable
+
+
+def maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+def emit(data: dict) -> None:
+    data["maxrss_mb"] = round(maxrss_mb(), 1)
+    print("BENCH_JSON " + json.dumps(data), flush=True)
+
+
+def mail_app(url: str, port: int | None = None):
+    cfg = {"MAIL_FLUSH_AFTER_REQUEST": False}
+    if port:
+        cfg.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    return make_app(url, **cfg)
+
+
+# --------------------------------------------------------------------------------------------
+# what-if tweaks: monkeypatches applied in the benchmark process only, to measure a proposed
+# app change before anyone makes it (see the README). Never used by default.
+
+TWEAKS = ("cache-recipients", "compat32", "no-expire")
+
+
+def apply_tweaks(tweaks: list[str]) -> None:
+    if "cache-recipients" in tweaks:
+        # One recipients query per customer and run instead of one (plus two selectin loads)
+        # per invoice.
+        import core.notifications.notify as notify_module
+
+        original = notify_module.recipients_for
+        cache: dict = {}
+
+        def cached(customer_id, notification, *, only_contact_id=None):
+            key = (customer_id, notification, only_contact_id)
+            if key not in cache:
+                cache[key] = original(customer_id, notification, only_contact_id=only_contact_id)
+            return cache[key]
+
+        notify_module.recipients_for = cached
+    if "compat32" in tweaks:
+        # Serialise the MIME message with the compat32 policy (CRLF) instead of policy.SMTP,
+        # whose header registry re-parses every header.
+        from email import policy
+
+        import flask_mail
+
+        smtp_compat = policy.compat32.clone(linesep="\r\n")
+        flask_mail.Message.as_bytes = lambda self: self._message().as_bytes(policy=smtp_compat)
+    if "no-expire" in tweaks:
+        # Commits no longer expire the batch's other rows, so each row is not SELECTed again.
+        from core.extensions import db
+
+        db.session.configure(expire_on_commit=False)
+
+
+# --------------------------------------------------------------------------------------------
+# phases (each in its own process)
+
+
+def phase_reminders(url: str, tweaks: list[str]) -> None:
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+    from core.models import OutboxEmail
+    from core.services.reminders import count_due, send_reminders
+
+    app = mail_app(url)
+    with app.app_context():
+        apply_tweaks(tweaks)
+        today = date.today()
+        due = count_due(today)
+        t0 = time.perf_counter()
+        summary = send_reminders(today)
+        seconds = time.perf_counter() - t0
+        rows = sum(summary.checked.values())
+        emails = sum(summary.emails.values())
+        queued = db.session.scalar(select(func.count(OutboxEmail.id)))
+        emit(
+            dict(
+                due=due,
+                rows=rows,
+                emails=emails,
+                queued=queued,
+                seconds=seconds,
+                rows_per_s=rows / seconds,
+                emails_per_s=emails / seconds,
+            )
+        )
+
+
+def phase_sink(port: int) -> None:
+    from aiosmtpd.controller import Controller
+
+    class Discard:
+        count = 0
+        size = 0
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            Discard.count += 1
+            Discard.size += len(envelope.content or b"")
+            return "250 Message accepted"
+
+    controller = Controller(Discard(), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("READY", flush=True)
+
+    def finish(*_):
+        controller.stop()
+        emit(dict(received=Discard.count, bytes=Discard.size))
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, finish)
+    while True:
+        time.sleep(1)
+
+
+def phase_dispatch(url: str, port: int, batch: int | None, tweaks: list[str]) -> None:
+    from core.mail.dispatcher import dispatch_all
+
+    app = mail_app(url, port)
+    with app.app_context():
+        apply_tweaks(tweaks)
+        t0 = time.perf_counter()
+        result = dispatch_all(batch)
+        seconds = time.perf_counter() - t0
+        emit(
+            dict(
+                sent=result.sent,
+                failed=result.failed,
+                retried=result.retried,
+                errors=result.errors[:3],
+                seconds=seconds,
+                emails_per_s=result.sent / seconds,
+                batch=batch or app.config["MAIL_BATCH_SIZE"],
+            )
+        )
+
+
+def phase_bare(url: str, port: int, count: int) -> None:
+    """One SMTP connection, ``sendmail`` in a loop: messages pre-built from real outbox rows."""
+    import smtplib
+
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.mail.dispatcher import build_message
+    from core.models import OutboxEmail
+
+    app = mail_app(url, port)
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id).limit(500)).all()
+        messages = []
+        for email in rows:
+            message = build_message(email)
+            messages.append((message.sender, [email.to_address], message.as_bytes()))
+    size = sum(len(m[2]) for m in messages) / len(messages)
+    host = smtplib.SMTP("127.0.0.1", port, timeout=10)
+    t0 = time.perf_counter()
+    for i in range(count):
+        sender, recipients, data = messages[i % len(messages)]
+        host.sendmail(sender, recipients, data)
+    seconds = time.perf_counter() - t0
+    host.quit()
+    emit(dict(sent=count, seconds=seconds, emails_per_s=count / seconds, avg_message_bytes=round(size)))
+
+
+# --------------------------------------------------------------------------------------------
+# orchestration
+
+
+def run_phase(*args: str) -> dict:
+    out = subprocess.run([PY, __file__, *args], cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+    if out.returncode != 0:
+        raise click.ClickException(f"phase {args[:2]} failed:\n{out.stderr[-3000:]}")
+    line = next(line for line in out.stdout.splitlines() if line.startswith("BENCH_JSON "))
+    return json.loads(line[len("BENCH_JSON ") :])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sink(port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(  # noqa: S603 (this script, fixed arguments)
+        [PY, __file__, "--phase", "sink", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout.readline().strip() == "READY"
+    return proc
+
+
+def stop_sink(proc: subprocess.Popen) -> dict:
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    line = next((line for line in out.splitlines() if line.startswith("BENCH_JSON ")), None)
+    return json.loads(line[len("BENCH_JSON ") :]) if line else {}
+
+
+def limit_due(url: str, keep: int) -> int:
+    """Leave the first ``keep`` pending rows due; push the others a year ahead."""
+    from sqlalchemy import func, select, update
+
+    from core.extensions import db
+    from core.models import OutboxEmail, utcnow
+
+    app = mail_app(url)
+    with app.app_context():
+        ids = select(OutboxEmail.id).where(OutboxEmail.status == "pending").order_by(OutboxEmail.id)
+        cutoff = db.session.scalar(ids.offset(keep).limit(1))
+        due_now = update(OutboxEmail).where(OutboxEmail.status == "pending")
+        if cutoff is not None:
+            due_now = due_now.where(OutboxEmail.id < cutoff)
+        db.session.execute(due_now.values(next_attempt_at=utcnow() - timedelta(minutes=1)))
+        if cutoff is not None:
+            db.session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id >= cutoff)
+                .values(next_attempt_at=utcnow() + timedelta(days=365))
+            )
+        db.session.commit()
+        due = db.session.scalar(
+            select(func.count()).where(
+                OutboxEmail.status == "pending", OutboxEmail.id < (cutoff if cutoff is not None else 2**31 - 1)
+            )
+        )
+        db.engine.dispose()
+        return due
+
+
+@click.command()
+@click.option("--database-url", default=None, help="default bench/.data/mail.sqlite3")
+@click.option("--invoices", default=100_000, show_default=True, help="overdue invoices (100 per customer)")
+@click.option("--dispatch", "dispatch_count", default=20_000, show_default=True, help="emails the dispatcher sends")
+@click.option("--batch", default=None, type=int, help="dispatcher batch size (default MAIL_BATCH_SIZE)")
+@click.option("--skip-generate", is_flag=True, help="reuse the database as it is (reminders already queued)")
+@click.option("--label", default=None)
+@click.option("--tweak", "tweak_opt", default="", help=f"what-if monkeypatches, comma-separated: {', '.join(TWEAKS)}")
+@click.option("--wait-idle", default=0.0, help="first wait (up to 5 min) for a 1-minute load average below this")
+@click.option("--phase", type=click.Choice(["reminders", "sink", "dispatch", "bare"]), default=None, hidden=True)
+@click.option("--port", default=0, hidden=True)
+@click.option("--count", default=0, hidden=True)
+def main(database_url, invoices, dispatch_count, batch, skip_generate, label, tweak_opt, wait_idle, phase, port, count):
+    url = database_url or default_url("mail")
+    tweaks = [t for t in tweak_opt.split(",") if t]
+    if set(tweaks) - set(TWEAKS):
+        raise click.BadParameter(f"unknown tweak in {tweak_opt!r}; known: {', '.join(TWEAKS)}")
+    if phase == "reminders":
+        return phase_reminders(url, tweaks)
+    if phase == "sink":
+        return phase_sink(port)
+    if phase == "dispatch":
+        return phase_dispatch(url, port, batch, tweaks)
+    if phase == "bare":
+        return phase_bare(url, port, count)
+
+    label = label or f"mail-{db_label(url).lower()}" + (f"-{'+'.join(tweaks)}" if tweaks else "")
+    wait_for_idle(wait_idle)
+    tweak_args = ["--tweak", ",".join(tweaks)] if tweaks else []
+    result = dict(
+        label=label,
+        database=db_label(url),
+        invoices=invoices,
+        tweaks=tweaks,
+        load_before=load_average(),
+        started=time.strftime("%Y-%m-%d %H:%M:%S"),
+        code=app_state(),
+    )
+    if not skip_generate:
+        customers = max(invoices // 100, 1)
+        t0 = time.perf_counter()
+        subprocess.run(  # noqa: S603 (our generator, fixed arguments)
+            [PY, str(BENCH / "generate.py"), "--size", "mail", "--customers", str(customers), "--database-url", url],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        click.echo(f"[{label}] generated {customers * 100:,} overdue invoices in {time.perf_counter() - t0:.1f} s")
+        click.echo(f"reminders over {customers * 100:,} invoices (load {load_average()}) ...")
+        result["reminders"] = r = run_phase("--phase", "reminders", "--database-url", url, *tweak_args)
+        result["reminders"]["load_after"] = load_average()
+        click.echo(
+            f"  {r['rows']:,} rows, {r['emails']:,} emails in {r['seconds']:.1f} s: {r['rows_per_s']:.0f} rows/s, "
+            f"{r['emails_per_s']:.0f} emails/s, peak RSS {r['maxrss_mb']:.0f} MB"
+        )
+    due = limit_due(url, dispatch_count)
+    count = min(due, dispatch_count)
+    result["dispatch_rows"] = count
+    port = free_port()
+    sink = start_sink(port)
+    try:
+        runs = []
+        for name in ("bare", "dispatch", "bare"):
+            args = ["--phase", name, "--database-url", url, "--port", str(port)]
+            if name == "bare":
+                args += ["--count", str(count)]
+            else:
+                args += tweak_args + (["--batch", str(batch)] if batch else [])
+            data = run_phase(*args)
+            data["load_after"] = load_average()
+            runs.append((name, data))
+            click.echo(
+                f"  {name:<9} {data.get('sent', 0):,} emails in {data['seconds']:.1f} s: "
+                f"{data['emails_per_s']:.0f} emails/s, peak RSS {data['maxrss_mb']:.0f} MB (load {data['load_after']})"
+            )
+    finally:
+        sink_stats = stop_sink(sink)
+    bare = [d for n, d in runs if n == "bare"]
+    result["bare"] = bare
+    result["dispatch"] = d = next(d for n, d in runs if n == "dispatch")
+    result["sink"] = sink_stats
+    limit = sum(b["emails_per_s"] for b in bare) / len(bare)
+    result["ratio"] = d["emails_per_s"] / limit
+    result["load_after"] = load_average()
+    expected = d["sent"] + sum(b["sent"] for b in bare)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{label}.json").write_text(json.dumps(result, indent=2))
+    click.echo(
+        f"\n### {label} ({db_label(url)}), load average before {result['load_before']}, after {result['load_after']}\n"
+    )
+    click.echo("| step | rows | seconds | rate | peak RSS |\n|---|---:|---:|---:|---:|")
+    if "reminders" in result:
+        r = result["reminders"]
+        click.echo(
+            f"| reminders (send_reminders) | {r['rows']:,} invoices, {r['emails']:,} emails | {r['seconds']:.1f} | "
+            f"{r['rows_per_s']:.0f} rows/s | {r['maxrss_mb']:.0f} MB |"
+        )
+    click.echo(
+        f"| dispatcher (dispatch_all, batch {d['batch']}) | {d['sent']:,} emails | {d['seconds']:.1f} | "
+        f"{d['emails_per_s']:.0f} emails/s | {d['maxrss_mb']:.0f} MB |"
+    )
+    for i, b in enumerate(bare, 1):
+        click.echo(
+            f"| bare smtplib loop #{i} (limit) | {b['sent']:,} emails | {b['seconds']:.1f} | "
+            f"{b['emails_per_s']:.0f} emails/s | {b['maxrss_mb']:.0f} MB |"
+        )
+    click.echo(
+        f"\nDispatcher / limit: {100 * result['ratio']:.0f}% (target >= 50%). Sink received "
+        f"{sink_stats.get('received', '?'):,} messages (expected {expected:,}), "
+        f"avg {bare[0]['avg_message_bytes']:,} bytes."
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
