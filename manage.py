@@ -2,9 +2,10 @@
 """Set up and run the portal with nothing but Python 3.11+ installed.
 
     python3 manage.py run     # venv, install, migrate, demo data, start on http://127.0.0.1:5000
-    python3 manage.py test    # venv, install test tools, lint, run the whole test suite
+    python3 manage.py test    # venv, install test tools (axe-core with npm ci), run the whole test suite
     python3 manage.py lint    # ruff check + format check + bandit
     python3 manage.py audit   # pip-audit of requirements.txt
+    python3 manage.py translations  # extract strings, update translations/de, compile
 
 Only the standard library is used here: this file has to work before anything is installed.
 """
@@ -12,6 +13,7 @@ Only the standard library is used here: this file has to work before anything is
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -40,6 +42,12 @@ def ensure_venv(requirements: str) -> None:
     stamp.write_text(wanted)
 
 
+def install(requirements: str) -> None:
+    """The virtualenv with ``requirements``, and the message catalogs compiled (build output)."""
+    ensure_venv(requirements)
+    sh(PYTHON, "-m", "core.translations", "compile")
+
+
 def flask_env() -> dict:
     env = dict(os.environ)
     env.setdefault("FLASK_APP", "wsgi.py")
@@ -47,7 +55,7 @@ def flask_env() -> dict:
 
 
 def run() -> None:
-    ensure_venv("requirements.txt")
+    install("requirements.txt")
     env = flask_env()
     sh(PYTHON, "-m", "flask", "db", "upgrade", env=env)
     sh(PYTHON, "-m", "flask", "seed-demo", env=env)
@@ -76,9 +84,37 @@ def audit() -> None:
     sh(PYTHON, "-m", "pip_audit", "-r", "requirements.txt", "--progress-spinner", "off")
 
 
+def ensure_node_tools() -> None:
+    """axe-core for the accessibility browser tests (package-lock.json), installed with npm ci.
+
+    Without npm a note is printed and the tests go on: the axe tests then skip, or fail when
+    PORTAL_REQUIRE_BROWSER=1 (CI), like the other browser tests without Chromium.
+    """
+    axe = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    lock = ROOT / "package-lock.json"
+    if axe.exists() and axe.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print("Note: npm is not installed, so axe-core is not; the accessibility browser tests skip.", flush=True)
+        return
+    try:
+        sh(npm, "ci", "--no-audit", "--no-fund")
+    except subprocess.CalledProcessError:
+        print("Note: npm ci failed (offline?); the accessibility browser tests cannot run.", flush=True)
+        return
+    axe.touch()  # npm ci keeps the package's own file times; mark it as newer than the lock file
+
+
 def test(extra: list[str]) -> None:
-    ensure_venv("requirements-dev.txt")
+    install("requirements-dev.txt")
+    ensure_node_tools()
     sh(PYTHON, "-m", "pytest", *extra, env=flask_env())
+
+
+def translations() -> None:
+    install("requirements-dev.txt")
+    sh(PYTHON, "-m", "core.translations")
 
 
 def main(argv: list[str]) -> int:
@@ -92,6 +128,8 @@ def main(argv: list[str]) -> int:
             lint()
         elif command == "audit":
             audit()
+        elif command == "translations":
+            translations()
         else:
             print(__doc__)
             return 2

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from core.auth import is_staff
+from core.i18n import _
 from core.services.settings import REQUIRE_STAFF_TWO_FACTOR, get_bool_setting
 
 bp = Blueprint("admin", __name__)
@@ -39,7 +40,7 @@ def require_staff():
         and request.endpoint not in SETUP_ENDPOINTS
         and get_bool_setting(REQUIRE_STAFF_TWO_FACTOR)
     ):
-        flash("Two-factor login is required for staff. Please set it up now.", "warning")
+        flash(_("Two-factor login is required for staff. Please set it up now."), "warning")
         return redirect(url_for("admin.two_factor"))
     if request.endpoint in ADMINISTRATORS_ONLY and not current_user.is_admin:
         abort(403)

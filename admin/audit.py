@@ -13,12 +13,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from core.extensions import db
+from core.i18n import _, _l
 from core.models import AuditEntry, Customer
 from core.pagination import paginate
 
 from . import bp
 
-ACTOR_TYPES = (("staff", "Staff"), ("contact", "Customer contact"), ("system", "System"))
+ACTOR_TYPES = (("staff", _l("Staff")), ("contact", _l("Customer contact")), ("system", _l("System")))
 
 
 class AuditFilterForm(FlaskForm):
@@ -27,17 +28,19 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    customer_id = SelectField("Customer", choices=[], default="")
-    action = StringField("Action starts with", validators=[Optional(), Length(max=60)])
+    customer_id = SelectField(_l("Customer"), choices=[], default="")
+    action = StringField(_l("Action starts with"), validators=[Optional(), Length(max=60)])
     actor_type = SelectField(
-        "Actor", choices=[SelectChoice("", "Anyone")] + [SelectChoice(*pair) for pair in ACTOR_TYPES], default=""
+        _l("Actor"),
+        choices=[SelectChoice("", _l("Anyone"))] + [SelectChoice(*pair) for pair in ACTOR_TYPES],
+        default="",
     )
-    date_from = DateField("From (UTC)", validators=[Optional()])
-    date_to = DateField("To (UTC)", validators=[Optional()])
+    date_from = DateField(_l("From (UTC)"), validators=[Optional()])
+    date_to = DateField(_l("To (UTC)"), validators=[Optional()])
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(_("The end date is before the start date."))
 
 
 def _customer_choices() -> list[SelectChoice]:
@@ -46,7 +49,7 @@ def _customer_choices() -> list[SelectChoice]:
     rows = db.session.execute(
         select(Customer.id, Customer.company).where(Customer.id.in_(logged)).order_by(Customer.company, Customer.id)
     ).all()
-    return [SelectChoice("", "All customers")] + [SelectChoice(str(cid), company) for cid, company in rows]
+    return [SelectChoice("", _("All customers"))] + [SelectChoice(str(cid), company) for cid, company in rows]
 
 
 def _filtered(form: AuditFilterForm):
@@ -73,7 +76,7 @@ def _show(value) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list):
         return ", ".join(_show(v) for v in value)
     if isinstance(value, dict):
@@ -84,7 +87,8 @@ def _show(value) -> str:
 def readable(details: str) -> dict:
     """The JSON ``details`` of an entry as rows: ``changes`` (field, before, after) and ``context``.
 
-    ``before``/``after`` dicts become one row per field; lists or single values one row. Text
+    ``before``/``after`` dicts become one row per field; lists or single values one row; so does a
+    field whose value is its own ``{"before": ..., "after": ...}``. Text
     that is not JSON is shown as it is.
     """
     try:
@@ -102,6 +106,12 @@ def readable(details: str) -> dict:
                 changes.append((key, _show(before.get(key)), _show(after.get(key))))
         else:
             changes.append(("value", _show(before), _show(after)))
+    for key in sorted(data):
+        # One field's own {"before": ..., "after": ...} (e.g. contact.access_changed) is a change too.
+        value = data[key]
+        if isinstance(value, dict) and value and set(value) <= {"before", "after"}:
+            changes.append((key, _show(value.get("before")), _show(value.get("after"))))
+            del data[key]
     context = [(key, _show(value)) for key, value in sorted(data.items())]
     return {"changes": changes, "context": context}
 

@@ -8,6 +8,7 @@ from flask_login import current_user, logout_user
 from core import twofactor
 from core.auth import is_staff
 from core.forms import CodeForm, LoginForm
+from core.i18n import _
 from core.loginflow import complete_password_step, complete_second_step, pending_user
 from core.security import safe_next
 from core.services.accounts import authenticate_staff, end_sessions
@@ -28,7 +29,7 @@ def login():
         if staff is not None:
             next_url = safe_next(form.next.data) or url_for("admin.customers")
             return complete_password_step(staff, next_url, "admin.login_verify")
-        flash("Email or password is not correct.", "danger")
+        flash(_("Email or password is not correct."), "danger")
     return render_template("admin/login.html", form=form)
 
 
@@ -37,13 +38,13 @@ def login():
 def login_verify():
     staff = pending_user()
     if not is_staff(staff):
-        flash("Please log in again.", "info")
+        flash(_("Please log in again."), "info")
         return redirect(url_for("admin.login"))
     form = CodeForm()
     if form.validate_on_submit():
         if twofactor.verify(staff, form.code.data):
             return complete_second_step(staff)
-        form.code.errors.append("That code is not right.")
+        form.code.errors.append(_("That code is not right."))
     return render_template("admin/login_verify.html", form=form)
 
 
@@ -52,7 +53,7 @@ def logout():
     if is_staff(current_user):
         end_sessions(current_user)
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("admin.login"))
 
 

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core.extensions import db
+from core.i18n import _
 from core.models import Contact, Customer
 from core.services import ServiceError, impersonation
 from core.services.contacts import (
@@ -43,6 +44,7 @@ def _data(form: ContactForm, contact: Contact | None = None) -> ContactData:
         active=form.active.data,
         permissions=permissions,
         notifications=notifications,
+        language=form.language.data,
     )
 
 
@@ -63,8 +65,10 @@ def contact_new(customer_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            invited = " and invited by email" if form.send_invitation.data else ""
-            flash(f"Contact {contact.full_name} created{invited}.", "success")
+            if form.send_invitation.data:
+                flash(_("Contact %(name)s created and invited by email.", name=contact.full_name), "success")
+            else:
+                flash(_("Contact %(name)s created.", name=contact.full_name), "success")
             return _back(customer.id)
     return render_template("admin/contacts/form.html", form=form, customer=customer, contact=None)
 
@@ -87,7 +91,7 @@ def contact_edit(contact_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"Contact {contact.full_name} saved.", "success")
+            flash(_("Contact %(name)s saved.", name=contact.full_name), "success")
             return _back(contact.customer_id)
     return render_template("admin/contacts/form.html", form=form, customer=contact.customer, contact=contact)
 
@@ -102,23 +106,23 @@ def contact_action(contact_id: int, action: str):
     try:
         if action == "activate":
             set_active(contact, True)
-            flash(f"{name} can log in again.", "success")
+            flash(_("%(name)s can log in again.", name=name), "success")
         elif action == "deactivate":
             set_active(contact, False)
-            flash(f"{name} is deactivated and logged out.", "success")
+            flash(_("%(name)s is deactivated and logged out.", name=name), "success")
         elif action == "login-as":
             impersonation.start(current_user._get_current_object(), contact)
-            flash(f"You are now viewing the customer area as {name}.", "info")
+            flash(_("You are now viewing the customer area as %(name)s.", name=name), "info")
             return redirect(url_for("portal.dashboard"))
         elif action == "invite":
             send_invitation(contact)
-            flash(f"Invitation sent to {contact.email}.", "success")
+            flash(_("Invitation sent to %(email)s.", email=contact.email), "success")
         elif action == "make-primary":
             make_primary(contact)
-            flash(f"{name} is now the primary contact.", "success")
+            flash(_("%(name)s is now the primary contact.", name=name), "success")
         else:
             delete_contact(contact)
-            flash(f"Contact {name} deleted. The customer's documents are kept.", "success")
+            flash(_("Contact %(name)s deleted. The customer's documents are kept.", name=name), "success")
     except ServiceError as exc:
         flash(str(exc), "danger")
     return _back(customer_id)

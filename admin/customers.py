@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.catalogs import NOTIFICATIONS
 from core.extensions import db
+from core.i18n import _
 from core.models import Contract, CreditNote, Customer, Estimate, Invoice, Project, Proposal, Ticket, contacts_of
 from core.notifications.recipients import qualifies
 from core.pagination import paginate
@@ -65,7 +66,7 @@ def customer_new():
     form = CustomerForm()
     if form.validate_on_submit():
         customer = save_customer(None, form.values())
-        flash(f"Customer {customer.company} created. Now add its contacts.", "success")
+        flash(_("Customer %(company)s created. Now add its contacts.", company=customer.company), "success")
         return redirect(url_for("admin.customer_contacts", customer_id=customer.id))
     return render_template("admin/customers/form.html", form=form, customer=None)
 
@@ -80,7 +81,7 @@ def customer_edit(customer_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Customer saved.", "success")
+            flash(_("Customer saved."), "success")
             return redirect(url_for("admin.customer_profile", customer_id=customer.id))
     return render_template("admin/customers/form.html", form=form, customer=customer)
 

@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, Regexp
 
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.forms import email_field, name_field, strong_password
+from core.i18n import LANGUAGES, _l
 from core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from core.services.reminders import REMINDER_SETTINGS
 
 
 class CustomerForm(FlaskForm):
-    company = name_field("Company", 160)
-    vat_number = StringField("VAT number", validators=[Length(max=40)])
-    phone = StringField("Phone", validators=[Length(max=40)])
+    company = name_field(_l("Company"), 160)
+    vat_number = StringField(_l("VAT number"), validators=[Length(max=40)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
     website = StringField(
-        "Website",
-        validators=[Optional(), URL(message="Enter a full address such as https://example.com."), Length(max=200)],
+        _l("Website"),
+        validators=[Optional(), URL(message=_l("Enter a full address such as https://example.com.")), Length(max=200)],
     )
-    address = TextAreaField("Address", validators=[Length(max=500)])
-    city = StringField("City", validators=[Length(max=100)])
-    zip_code = StringField("ZIP code", validators=[Length(max=20)])
-    country = StringField("Country", validators=[Length(max=80)])
+    address = TextAreaField(_l("Address"), validators=[Length(max=500)])
+    city = StringField(_l("City"), validators=[Length(max=100)])
+    zip_code = StringField(_l("ZIP code"), validators=[Length(max=20)])
+    country = StringField(_l("Country"), validators=[Length(max=80)])
     currency = StringField(
-        "Currency", default="EUR", validators=[Regexp(r"^[A-Z]{3}$", message="Use a three-letter code such as EUR.")]
+        _l("Currency"),
+        default="EUR",
+        validators=[Regexp(r"^[A-Z]{3}$", message=_l("Use a three-letter code such as EUR."))],
     )
-    active = BooleanField("Active", default=True)
+    active = BooleanField(_l("Active"), default=True)
     version = HiddenField()
 
     def values(self) -> dict:
@@ -49,26 +53,32 @@ class CustomerForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    first_name = name_field("First name")
-    last_name = name_field("Last name")
+    first_name = name_field(_l("First name"))
+    last_name = name_field(_l("Last name"))
     email = email_field()
-    phone = StringField("Phone", validators=[Length(max=40)])
-    position = StringField("Position", validators=[Length(max=80)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
+    position = StringField(_l("Position"), validators=[Length(max=80)])
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
             Optional(),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=MAX_PASSWORD_LENGTH,
-                message=f"Use between {MIN_PASSWORD_LENGTH} and {MAX_PASSWORD_LENGTH} characters.",
+                message=_l(
+                    "Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
+                ),
             ),
             strong_password,
         ],
     )
-    send_invitation = BooleanField("Send an invitation email to choose a password")
-    is_primary = BooleanField("Primary Contact")
-    active = BooleanField("Active", default=True)
+    send_invitation = BooleanField(_l("Send an invitation email to choose a password"))
+    is_primary = BooleanField(_l("Primary Contact"))
+    active = BooleanField(_l("Active"), default=True)
+    # The language of the contact's pages, invitation and emails; an unsupported code is refused.
+    language = SelectField(
+        _l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()], default="en"
+    )
     version = IntegerField(validators=[Optional()])
 
     def permissions(self) -> set[str]:

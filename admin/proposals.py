@@ -8,8 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from core.extensions import db
+from core.i18n import _
+from core.labels import label
 from core.models import PROPOSAL_STATUSES, Customer, Project, Proposal, ProposalComment
 from core.services import ServiceError
 from core.services.documents import (
@@ -26,14 +29,18 @@ from .sales.edit import flash_form_errors
 from .sales.forms import ConfirmForm, ProposalCommentForm, ProposalForm, chosen_customer_id, fill_choices
 from .sales.lists import render_list
 
-STATUS_CHOICES = [(s, s.capitalize()) for s in PROPOSAL_STATUSES]
+
+def status_choices() -> list[SelectChoice]:
+    """The status options, labelled in the reader's language."""
+    return [SelectChoice(s, label(s)) for s in PROPOSAL_STATUSES]
 
 
 @bp.route("/proposals")
 def proposals():
     return render_list(
         Proposal,
-        title="Proposals",
+        title=_("Proposals"),
+        new_label=_("New proposal"),
         endpoint="admin.proposals",
         new_url=url_for("admin.proposal_new"),
         detail_url=lambda proposal: url_for("admin.proposal_detail", proposal_id=proposal.id),
@@ -77,7 +84,7 @@ def proposal_comment(proposal_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Comment added.", "success")
+            flash(_("Comment added."), "success")
             return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id) + "#comments")
     # Shown again with the text kept, so a refused comment is not lost.
     return _detail_page(proposal, form)
@@ -88,7 +95,7 @@ def proposal_new():
     form = ProposalForm()
     customer_id = chosen_customer_id(form, request.args.get("customer_id"))
     fill_choices(form, customer_id)
-    form.status.choices = STATUS_CHOICES
+    form.status.choices = status_choices()
     if request.method == "GET":
         form.status.data = "draft"
         form.start(db.session.get(Customer, customer_id) if customer_id else None)
@@ -98,7 +105,7 @@ def proposal_new():
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Proposal saved.", "success")
+            flash(_("Proposal saved."), "success")
             return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
     return render_template("admin/proposals/form.html", form=form, proposal=None, customer=None)
 
@@ -121,14 +128,14 @@ def proposal_edit(proposal_id: int):
         )
     del form.customer
     fill_choices(form, proposal.customer_id)
-    form.status.choices = STATUS_CHOICES
+    form.status.choices = status_choices()
     if form.validate_on_submit():
         try:
             update_proposal(proposal, form.proposal_data(), actor=current_user)
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Proposal saved.", "success")
+            flash(_("Proposal saved."), "success")
             return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
     return render_template(
         "admin/proposals/form.html",
@@ -151,5 +158,5 @@ def proposal_delete(proposal_id: int):
     except ServiceError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
-    flash("Proposal deleted.", "success")
+    flash(_("Proposal deleted."), "success")
     return redirect(url_for("admin.proposals"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from wtforms import BooleanField
 
+from core.i18n import _, _l
 from core.services.reminders import REMINDER_SETTINGS
 from core.services.reminders import setting as reminder_setting
 from core.services.settings import (
@@ -23,9 +24,9 @@ from .forms import DefaultPermissionsForm
 
 # Yes/no settings shown as checkboxes: setting key -> label. Stored as "1" / "0".
 SWITCHES = {
-    CONTACTS_SEE_ALL_TICKETS: "Contacts see all tickets of their company",
-    PRIMARY_MANAGES_CONTACTS: "Primary contacts may manage their colleagues",
-    REQUIRE_STAFF_TWO_FACTOR: "Require two-factor login for staff",
+    CONTACTS_SEE_ALL_TICKETS: _l("Contacts see all tickets of their company"),
+    PRIMARY_MANAGES_CONTACTS: _l("Primary contacts may manage their colleagues"),
+    REQUIRE_STAFF_TWO_FACTOR: _l("Require two-factor login for staff"),
 }
 
 
@@ -49,7 +50,7 @@ def settings():
                 **{key: "1" if form[key].data else "0" for key in SWITCHES},
             }
         )
-        flash("Settings saved.", "success")
+        flash(_("Settings saved."), "success")
         return redirect(url_for("admin.settings"))
     if request.method == "GET":
         defaults = default_contact_permissions()

@@ -1,4 +1,4 @@
-"""Staff management (administrators only): list, create, role and active flag."""
+"""Staff management (administrators only): list, create (with its language), role and active flag."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, PasswordField
+from wtforms import BooleanField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from core.extensions import db
 from core.forms import email_field, name_field, strong_password
+from core.i18n import LANGUAGES, _, _l
 from core.models import StaffUser
 from core.services import ServiceError
 from core.services.accounts import create_staff
@@ -20,15 +22,21 @@ from . import bp
 
 
 class StaffForm(FlaskForm):
-    name = name_field("Name", 120)
+    name = name_field(_l("Name"), 120)
     email = email_field()
-    password = PasswordField("Password", validators=[DataRequired(), strong_password])
-    is_admin = BooleanField("Administrator", description="May change contact access, settings, staff and the audit log")
+    password = PasswordField(_l("Password"), validators=[DataRequired(), strong_password])
+    is_admin = BooleanField(
+        _l("Administrator"), description=_l("May change contact access, settings, staff and the audit log")
+    )
+    # The language of the admin pages and emails of the new staff member (they can switch it later).
+    language = SelectField(
+        _l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()], default="en"
+    )
 
 
 class RoleForm(FlaskForm):
-    is_admin = BooleanField("Administrator")
-    active = BooleanField("Active")
+    is_admin = BooleanField(_l("Administrator"))
+    active = BooleanField(_l("Active"))
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -36,11 +44,17 @@ def staff_list():
     form = StaffForm()
     if form.validate_on_submit():
         try:
-            create_staff(form.email.data, form.name.data, form.password.data, is_admin=form.is_admin.data)
+            create_staff(
+                form.email.data,
+                form.name.data,
+                form.password.data,
+                is_admin=form.is_admin.data,
+                language=form.language.data,
+            )
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Staff member created.", "success")
+            flash(_("Staff member created."), "success")
             return redirect(url_for("admin.staff_list"))
     members = db.session.scalars(select(StaffUser).order_by(StaffUser.name, StaffUser.id)).all()
     return render_template("admin/staff/index.html", members=members, form=form)
@@ -58,5 +72,5 @@ def staff_role(staff_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"{member.name} saved.", "success")
+            flash(_("%(name)s saved.", name=member.name), "success")
     return redirect(url_for("admin.staff_list"))

@@ -15,6 +15,8 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from core.extensions import db
 from core.files import serve
+from core.i18n import _, _l
+from core.labels import label
 from core.models import (
     TICKET_PRIORITIES,
     TICKET_STATUSES,
@@ -46,20 +48,25 @@ from . import bp
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField("Reply", validators=[DataRequired(), Length(max=20000)])
-    attachments = MultipleFileField(f"Attachments (up to {MAX_ATTACHMENTS})")
+    body = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=20000)])
+    attachments = MultipleFileField(_l("Attachments (up to %(count)d)", count=MAX_ATTACHMENTS))
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("Status", choices=[SelectChoice(s, s.replace("_", " ").capitalize()) for s in TICKET_STATUSES])
+    status = SelectField(_l("Status"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set per request, so the options are labelled in the reader's language.
+        self.status.choices = [SelectChoice(s, label(s)) for s in TICKET_STATUSES]
 
 
 class TicketDepartmentForm(FlaskForm):
-    department = SelectField("Department", validators=[DataRequired()])
+    department = SelectField(_l("Department"), validators=[DataRequired()])
 
 
 class DepartmentForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
 
 
 class DepartmentActiveForm(FlaskForm):
@@ -109,7 +116,7 @@ def ticket_detail(ticket_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Reply sent.", "success")
+            flash(_("Reply sent."), "success")
             return redirect(url_for("admin.ticket_detail", ticket_id=ticket.id))
     replies = db.session.scalars(
         select(TicketReply)
@@ -137,7 +144,7 @@ def ticket_status(ticket_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         set_ticket_status(ticket, form.status.data, current_user)
-        flash("Ticket status saved.", "success")
+        flash(_("Ticket status saved."), "success")
     else:
         _flash_errors(form)
     return redirect(url_for("admin.ticket_detail", ticket_id=ticket.id))
@@ -153,7 +160,7 @@ def ticket_department(ticket_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Ticket department saved.", "success")
+            flash(_("Ticket department saved."), "success")
     else:
         _flash_errors(form)
     return redirect(url_for("admin.ticket_detail", ticket_id=ticket.id))
@@ -178,7 +185,7 @@ def departments():
         except ServiceError as exc:
             form.name.errors.append(str(exc))
         else:
-            flash(f'Department "{department.name}" added.', "success")
+            flash(_('Department "%(name)s" added.', name=department.name), "success")
             return redirect(url_for("admin.departments"))
     rows = db.session.scalars(select(Department).order_by(Department.active.desc(), Department.name)).all()
     return render_template(
@@ -196,7 +203,7 @@ def department_rename(department_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Department renamed.", "success")
+            flash(_("Department renamed."), "success")
     else:
         _flash_errors(form)
     return redirect(url_for("admin.departments"))
@@ -208,7 +215,7 @@ def department_active(department_id: int):
     form = DepartmentActiveForm()
     if form.validate_on_submit():
         set_department_active(department, form.active.data == "1", current_user)
-        flash("Department activated." if department.active else "Department deactivated.", "success")
+        flash(_("Department activated.") if department.active else _("Department deactivated."), "success")
     else:
-        flash("Choose whether the department is active.", "danger")
+        flash(_("Choose whether the department is active."), "danger")
     return redirect(url_for("admin.departments"))

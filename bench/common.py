@@ -96,14 +96,17 @@ def app_state() -> str:
     return f"{head.strip()} + {changed} changed file(s) in core/portal/admin/templates"
 
 
-WEB_TWEAKS = ("no-pre-ping",)
+WEB_TWEAKS = ("pre-ping", "no-pre-ping", "no-pdf-cache")
 
 
 def apply_web_tweaks(app, tweaks: list[str]) -> None:
-    """What-if changes for the load test (never applied unless asked for).
+    """What-if changes for the load test (never applied unless asked for), to compare a page
+    with and without an app setting in the same run (``loadtest.py --database-url "URL|tweak"``).
 
-    - no-pre-ping: no "ping" round trip when a request checks out a database connection
-      (``pool_pre_ping`` off; the app sets it on in core/config.py).
+    - pre-ping / no-pre-ping: the "ping" round trip when a request checks out a database
+      connection on or off (``pool_pre_ping``; core/config.py leaves it off unless
+      DATABASE_POOL_PRE_PING=1).
+    - no-pdf-cache: every PDF download renders again (core.pdf's per-version cache off).
 
     (An earlier "one-query-user" tweak, the contact loaded with its customer and permissions in
     one statement, is now what core/auth.py does.)
@@ -111,8 +114,12 @@ def apply_web_tweaks(app, tweaks: list[str]) -> None:
     unknown = set(tweaks) - set(WEB_TWEAKS)
     if unknown:
         raise ValueError(f"unknown web tweak(s) {sorted(unknown)}; known: {', '.join(WEB_TWEAKS)}")
-    if "no-pre-ping" in tweaks:
+    if "pre-ping" in tweaks or "no-pre-ping" in tweaks:
         from core.extensions import db
 
         with app.app_context():
-            db.engine.pool._pre_ping = False
+            db.engine.pool._pre_ping = "pre-ping" in tweaks
+    if "no-pdf-cache" in tweaks:
+        import core.pdf
+
+        core.pdf.pdf_cache.max_bytes = 0

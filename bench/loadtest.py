@@ -554,12 +554,20 @@ def main(
         raise click.ClickException("--label needs a single --database-url")
     tweaks = tuple(t for t in tweak_opt.split(",") if t)
     wanted = [p for p in PAGES if p[0] in pages.split(",")]
-    targets = [Target(url, label, tweaks, contacts, workers) for url in urls]
+    targets = []
+    for spec in urls:
+        # "URL|tweak,tweak" runs that database with extra what-if tweaks (e.g. the same database
+        # twice, with and without a tweak, interleaved).
+        url, _, extra = spec.partition("|")
+        own = tweaks + tuple(t for t in extra.split(",") if t and t not in tweaks)
+        targets.append(Target(url, label, own, contacts, workers))
+    if len({t.label for t in targets}) != len(targets):
+        raise click.ClickException("two targets with the same label")
     results = {}
     for t in targets:
         results[t.label] = dict(
             label=t.label,
-            tweaks=list(tweaks),
+            tweaks=list(t.tweaks),
             size=t.size,
             database=db_label(t.url),
             workers=workers,

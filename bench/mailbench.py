@@ -27,10 +27,21 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import click
-from common import BENCH, RESULTS, ROOT, app_state, db_label, default_url, load_average, make_app, wait_for_idle
+from common import (
+    BENCH,
+    RESULTS,
+    ROOT,
+    app_state,
+    db_label,
+    default_url,
+    load_average,
+    make_app,
+    sqlalchemy_url,
+    wait_for_idle,
+)
 
 PY = sys.executable
 
@@ -55,10 +66,32 @@ def mail_app(url: str, port: int | None = None):
 # what-if tweaks: monkeypatches applied in the benchmark process only, to measure a proposed
 # app change before anyone makes it (see the README). Never used by default.
 
-TWEAKS = ("cache-recipients", "compat32", "no-expire")
+# (Earlier tweaks "claim-by-id", "batch-commit", "no-expire" and "compat32" measured what
+# core/mail/dispatcher.py now does: rows read back by primary key, sent rows marked in groups
+# (MAIL_COMMIT_EVERY, see --commit-every), no reload after each commit, and a faster MIME
+# writer than the email package's.)
+TWEAKS = ("cache-recipients", "async-commit", "due-index")
 
 
 def apply_tweaks(tweaks: list[str]) -> None:
+    from sqlalchemy import text
+
+    from core.extensions import db
+
+    # due-index: a partial index over the rows still to send (PostgreSQL and SQLite), to see
+    # whether claiming a batch would gain from it. Created in the benchmark database only;
+    # dropped again when the tweak is not asked for.
+    if "due-index" in tweaks:
+        db.session.execute(
+            text(
+                "CREATE INDEX IF NOT EXISTS bench_ix_outbox_due ON email_outbox (next_attempt_at, id)"
+                " WHERE status IN ('pending', 'sending')"
+            )
+        )
+        db.session.execute(text("ANALYZE email_outbox"))
+    else:
+        db.session.execute(text("DROP INDEX IF EXISTS bench_ix_outbox_due"))
+    db.session.commit()
     if "cache-recipients" in tweaks:
         # One recipients query per customer and run instead of one (plus two selectin loads)
         # per invoice.
@@ -74,20 +107,18 @@ def apply_tweaks(tweaks: list[str]) -> None:
             return cache[key]
 
         notify_module.recipients_for = cached
-    if "compat32" in tweaks:
-        # Serialise the MIME message with the compat32 policy (CRLF) instead of policy.SMTP,
-        # whose header registry re-parses every header.
-        from email import policy
+    if "async-commit" in tweaks:
+        # PostgreSQL only: a COMMIT no longer waits for its WAL flush (per connection).
+        from sqlalchemy import event
 
-        import flask_mail
+        @event.listens_for(db.engine, "connect")
+        def _async_commit(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET synchronous_commit TO off")
+            cursor.close()
+            dbapi_connection.commit()
 
-        smtp_compat = policy.compat32.clone(linesep="\r\n")
-        flask_mail.Message.as_bytes = lambda self: self._message().as_bytes(policy=smtp_compat)
-    if "no-expire" in tweaks:
-        # Commits no longer expire the batch's other rows, so each row is not SELECTed again.
-        from core.extensions import db
-
-        db.session.configure(expire_on_commit=False)
+        db.engine.dispose()
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,14 +182,30 @@ def phase_sink(port: int) -> None:
         time.sleep(1)
 
 
-def phase_dispatch(url: str, port: int, batch: int | None, tweaks: list[str]) -> None:
-    from core.mail.dispatcher import dispatch_all
+def phase_dispatch(url: str, port: int, batch: int | None, tweaks: list[str], commit_every: int | None) -> None:
+    import core.mail.dispatcher as dispatcher
 
     app = mail_app(url, port)
+    if commit_every:
+        app.config["MAIL_COMMIT_EVERY"] = commit_every
     with app.app_context():
         apply_tweaks(tweaks)
+        # Time spent claiming batches (the SELECT ... FOR UPDATE SKIP LOCKED, UPDATE, re-SELECT).
+        claim = {"seconds": 0.0, "batches": 0}
+        name = "_claim" if hasattr(dispatcher, "_claim") else "claim_batch"
+        original_claim = getattr(dispatcher, name)
+
+        def timed_claim(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return original_claim(*args, **kwargs)
+            finally:
+                claim["seconds"] += time.perf_counter() - t
+                claim["batches"] += 1
+
+        setattr(dispatcher, name, timed_claim)
         t0 = time.perf_counter()
-        result = dispatch_all(batch)
+        result = dispatcher.dispatch_all(batch)
         seconds = time.perf_counter() - t0
         emit(
             dict(
@@ -167,8 +214,11 @@ def phase_dispatch(url: str, port: int, batch: int | None, tweaks: list[str]) ->
                 retried=result.retried,
                 errors=result.errors[:3],
                 seconds=seconds,
-                emails_per_s=result.sent / seconds,
+                claim_seconds=claim["seconds"],
+                batches=claim["batches"],
+                emails_per_s=result.sent / seconds if seconds else 0.0,
                 batch=batch or app.config["MAIL_BATCH_SIZE"],
+                commit_every=app.config.get("MAIL_COMMIT_EVERY", 1),
             )
         )
 
@@ -179,8 +229,8 @@ def phase_bare(url: str, port: int, count: int) -> None:
 
     from sqlalchemy import select
 
+    import core.mail.dispatcher as dispatcher
     from core.extensions import db
-    from core.mail.dispatcher import build_message
     from core.models import OutboxEmail
 
     app = mail_app(url, port)
@@ -188,8 +238,13 @@ def phase_bare(url: str, port: int, count: int) -> None:
         rows = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id).limit(500)).all()
         messages = []
         for email in rows:
-            message = build_message(email)
-            messages.append((message.sender, [email.to_address], message.as_bytes()))
+            # The very bytes the dispatcher sends (``message_bytes``; older code: ``build_message``).
+            if hasattr(dispatcher, "message_bytes"):
+                sender, data = dispatcher.message_bytes(email)
+            else:
+                message = dispatcher.build_message(email)
+                sender, data = message.sender, message.as_bytes()
+            messages.append((sender, [email.to_address, *email.cc_list], data))
     size = sum(len(m[2]) for m in messages) / len(messages)
     host = smtplib.SMTP("127.0.0.1", port, timeout=10)
     t0 = time.perf_counter()
@@ -238,6 +293,23 @@ def stop_sink(proc: subprocess.Popen) -> dict:
     return json.loads(line[len("BENCH_JSON ") :]) if line else {}
 
 
+def reset_outbox(url: str) -> None:
+    """Every queued row pending and due again (to rerun the dispatcher on the same rows)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(
+            text(
+                "UPDATE email_outbox SET status = 'pending', attempts = 0, claimed_at = NULL, claim_token = NULL,"
+                " sent_at = NULL, next_attempt_at = :due"
+            ),
+            {"due": datetime(2000, 1, 1)},
+        )
+        conn.execute(text("VACUUM FULL email_outbox" if url.startswith("postgres") else "VACUUM"))
+    engine.dispose()
+
+
 def limit_due(url: str, keep: int) -> int:
     """Leave the first ``keep`` pending rows due; push the others a year ahead."""
     from sqlalchemy import func, select, update
@@ -266,7 +338,16 @@ def limit_due(url: str, keep: int) -> int:
             )
         )
         db.engine.dispose()
-        return due
+    if url.startswith("postgres"):
+        # Start from a vacuumed table, as autovacuum would leave it: the updates above (and any
+        # earlier run) leave dead index entries that the claim query's bitmap scan must visit.
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE email_outbox"))
+        engine.dispose()
+    return due
 
 
 @click.command()
@@ -274,14 +355,30 @@ def limit_due(url: str, keep: int) -> int:
 @click.option("--invoices", default=100_000, show_default=True, help="overdue invoices (100 per customer)")
 @click.option("--dispatch", "dispatch_count", default=20_000, show_default=True, help="emails the dispatcher sends")
 @click.option("--batch", default=None, type=int, help="dispatcher batch size (default MAIL_BATCH_SIZE)")
+@click.option("--commit-every", default=None, type=int, help="dispatcher MAIL_COMMIT_EVERY (default: the app's)")
 @click.option("--skip-generate", is_flag=True, help="reuse the database as it is (reminders already queued)")
+@click.option("--reset", is_flag=True, help="with --skip-generate: make every queued row due again first")
 @click.option("--label", default=None)
 @click.option("--tweak", "tweak_opt", default="", help=f"what-if monkeypatches, comma-separated: {', '.join(TWEAKS)}")
 @click.option("--wait-idle", default=0.0, help="first wait (up to 5 min) for a 1-minute load average below this")
 @click.option("--phase", type=click.Choice(["reminders", "sink", "dispatch", "bare"]), default=None, hidden=True)
 @click.option("--port", default=0, hidden=True)
 @click.option("--count", default=0, hidden=True)
-def main(database_url, invoices, dispatch_count, batch, skip_generate, label, tweak_opt, wait_idle, phase, port, count):
+def main(
+    database_url,
+    invoices,
+    dispatch_count,
+    batch,
+    commit_every,
+    skip_generate,
+    reset,
+    label,
+    tweak_opt,
+    wait_idle,
+    phase,
+    port,
+    count,
+):
     url = database_url or default_url("mail")
     tweaks = [t for t in tweak_opt.split(",") if t]
     if set(tweaks) - set(TWEAKS):
@@ -291,11 +388,13 @@ def main(database_url, invoices, dispatch_count, batch, skip_generate, label, tw
     if phase == "sink":
         return phase_sink(port)
     if phase == "dispatch":
-        return phase_dispatch(url, port, batch, tweaks)
+        return phase_dispatch(url, port, batch, tweaks, commit_every)
     if phase == "bare":
         return phase_bare(url, port, count)
 
     label = label or f"mail-{db_label(url).lower()}" + (f"-{'+'.join(tweaks)}" if tweaks else "")
+    # A SIGTERM (e.g. from `timeout`) unwinds like an exception, so the sink is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     wait_for_idle(wait_idle)
     tweak_args = ["--tweak", ",".join(tweaks)] if tweaks else []
     result = dict(
@@ -310,12 +409,14 @@ def main(database_url, invoices, dispatch_count, batch, skip_generate, label, tw
     if not skip_generate:
         customers = max(invoices // 100, 1)
         t0 = time.perf_counter()
-        subprocess.run(  # noqa: S603 (our generator, fixed arguments)
+        out = subprocess.run(  # noqa: S603 (our generator, fixed arguments)
             [PY, str(BENCH / "generate.py"), "--size", "mail", "--customers", str(customers), "--database-url", url],
             cwd=ROOT,
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if out.returncode != 0:
+            raise click.ClickException(f"bench/generate.py failed:\n{out.stderr[-3000:]}")
         click.echo(f"[{label}] generated {customers * 100:,} overdue invoices in {time.perf_counter() - t0:.1f} s")
         click.echo(f"reminders over {customers * 100:,} invoices (load {load_average()}) ...")
         result["reminders"] = r = run_phase("--phase", "reminders", "--database-url", url, *tweak_args)
@@ -324,6 +425,8 @@ def main(database_url, invoices, dispatch_count, batch, skip_generate, label, tw
             f"  {r['rows']:,} rows, {r['emails']:,} emails in {r['seconds']:.1f} s: {r['rows_per_s']:.0f} rows/s, "
             f"{r['emails_per_s']:.0f} emails/s, peak RSS {r['maxrss_mb']:.0f} MB"
         )
+    if reset:
+        reset_outbox(url)
     due = limit_due(url, dispatch_count)
     count = min(due, dispatch_count)
     result["dispatch_rows"] = count
@@ -337,12 +440,18 @@ def main(database_url, invoices, dispatch_count, batch, skip_generate, label, tw
                 args += ["--count", str(count)]
             else:
                 args += tweak_args + (["--batch", str(batch)] if batch else [])
+                args += ["--commit-every", str(commit_every)] if commit_every else []
             data = run_phase(*args)
             data["load_after"] = load_average()
             runs.append((name, data))
             click.echo(
                 f"  {name:<9} {data.get('sent', 0):,} emails in {data['seconds']:.1f} s: "
                 f"{data['emails_per_s']:.0f} emails/s, peak RSS {data['maxrss_mb']:.0f} MB (load {data['load_after']})"
+                + (
+                    f", claiming {data['claim_seconds']:.1f} s in {data['batches']} batches"
+                    if "claim_seconds" in data
+                    else ""
+                )
             )
     finally:
         sink_stats = stop_sink(sink)
@@ -367,7 +476,8 @@ def main(database_url, invoices, dispatch_count, batch, skip_generate, label, tw
             f"{r['rows_per_s']:.0f} rows/s | {r['maxrss_mb']:.0f} MB |"
         )
     click.echo(
-        f"| dispatcher (dispatch_all, batch {d['batch']}) | {d['sent']:,} emails | {d['seconds']:.1f} | "
+        f"| dispatcher (dispatch_all, batch {d['batch']}, commit every {d.get('commit_every', 1)}) "
+        f"| {d['sent']:,} emails | {d['seconds']:.1f} | "
         f"{d['emails_per_s']:.0f} emails/s | {d['maxrss_mb']:.0f} MB |"
     )
     for i, b in enumerate(bare, 1):

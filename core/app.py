@@ -11,10 +11,13 @@ from werkzeug.routing import IntegerConverter
 from core import (
     auth,  # noqa: F401  (registers the user loader)
     i18n,
+    labels,
 )
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.config import DEV_SECRET_KEY, INSTANCE, Config
 from core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
+from core.i18n import _, _l
+from core.translations import TRANSLATIONS
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -26,13 +29,13 @@ class BoundedIntConverter(IntegerConverter):
 
 
 ERROR_MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Please check what you entered."),
-    403: ("Access denied", "You do not have permission to see this page."),
-    404: ("Not found", "This page does not exist, or it is not available to you."),
-    405: ("Not allowed", "This action is not available here."),
-    413: ("Too large", "What you sent is larger than allowed."),
-    429: ("Too many attempts", "Too many attempts in a short time. Please wait a minute and try again."),
-    500: ("Something went wrong", "An unexpected error happened. Please try again later."),
+    400: (_l("Bad request"), _l("The request could not be understood. Please check what you entered.")),
+    403: (_l("Access denied"), _l("You do not have permission to see this page.")),
+    404: (_l("Not found"), _l("This page does not exist, or it is not available to you.")),
+    405: (_l("Not allowed"), _l("This action is not available here.")),
+    413: (_l("Too large"), _l("What you sent is larger than allowed.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a minute and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error happened. Please try again later.")),
 }
 
 
@@ -65,13 +68,16 @@ def create_app(config: type | dict | None = None) -> Flask:
     mail.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=i18n.select_locale)
 
     from admin import bp as admin_bp
+    from core.language import bp as language_bp
     from portal import bp as portal_bp
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(language_bp)
 
     from core.mail.flush import init_flush
 
@@ -95,15 +101,15 @@ def _register_template_helpers(app: Flask) -> None:
             "NOTIFICATIONS": NOTIFICATIONS,
             "company_name": app.config["COMPANY_NAME"],
             "today": date.today(),
+            "LANGUAGES": i18n.LANGUAGES,
+            "current_language": i18n.current_language(),
         }
 
     app.add_template_filter(i18n.money, "money")
     app.add_template_filter(i18n.short_date, "date")
     app.add_template_filter(i18n.short_datetime, "datetime")
 
-    @app.template_filter("label")
-    def label_filter(value: str) -> str:
-        return (value or "").replace("_", " ").capitalize()
+    app.add_template_filter(labels.label, "label")
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -135,8 +141,8 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        message = "Your form expired or was not sent from this site. Please reload the page and try again."
-        return render_error(400, "Form expired", message)
+        message = _("Your form expired or was not sent from this site. Please reload the page and try again.")
+        return render_error(400, _("Form expired"), message)
 
 
 def _refuse_nul_characters(app: Flask) -> None:

@@ -9,39 +9,78 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.i18n import _l
+
 
 @dataclass(frozen=True)
 class Permission:
     key: str
-    label: str
+    label: str  # a lazy string (``_l``): ``str(...)`` it where a real ``str`` is needed
     description: str
 
 
 @dataclass(frozen=True)
 class Notification:
     key: str
-    label: str
+    label: str  # a lazy string (``_l``): ``str(...)`` it where a real ``str`` is needed
     description: str
     permission: str  # the permission a contact must hold to receive these emails
 
 
 PERMISSIONS: tuple[Permission, ...] = (
-    Permission("invoices", "Invoices", "Invoices, credit notes, payments and statements"),
-    Permission("estimates", "Estimates", "Estimates: view, accept or decline"),
-    Permission("contracts", "Contracts", "Contracts: view and sign"),
-    Permission("proposals", "Proposals", "Proposals: view, accept, decline and comment"),
-    Permission("support", "Support", "Support tickets: open, reply and close"),
-    Permission("projects", "Projects", "Projects, tasks, milestones, files and discussions"),
+    Permission(key="invoices", label=_l("Invoices"), description=_l("Invoices, credit notes, payments and statements")),
+    Permission(key="estimates", label=_l("Estimates"), description=_l("Estimates: view, accept or decline")),
+    Permission(key="contracts", label=_l("Contracts"), description=_l("Contracts: view and sign")),
+    Permission(key="proposals", label=_l("Proposals"), description=_l("Proposals: view, accept, decline and comment")),
+    Permission(key="support", label=_l("Support"), description=_l("Support tickets: open, reply and close")),
+    Permission(
+        key="projects", label=_l("Projects"), description=_l("Projects, tasks, milestones, files and discussions")
+    ),
 )
 
 NOTIFICATIONS: tuple[Notification, ...] = (
-    Notification("invoice", "Invoice", "Invoice sent, overdue and due-soon notices, payments", "invoices"),
-    Notification("credit_note", "Credit Note", "Credit note sent", "invoices"),
-    Notification("estimate", "Estimate", "Estimate sent, expiry reminder, confirmations", "estimates"),
-    Notification("ticket", "Tickets", "Replies to the contact's own tickets", "support"),
-    Notification("contract", "Contract", "Contract sent, comments, expiry reminder", "contracts"),
-    Notification("task", "Task", "Customer-visible tasks: created, commented, status changed", "projects"),
-    Notification("project", "Project", "Project created or finished, files, discussions", "projects"),
+    Notification(
+        key="invoice",
+        label=_l("Invoice"),
+        description=_l("Invoice sent, overdue and due-soon notices, payments"),
+        permission="invoices",
+    ),
+    Notification(
+        key="credit_note",
+        label=_l("Credit Note"),
+        description=_l("Credit note sent"),
+        permission="invoices",
+    ),
+    Notification(
+        key="estimate",
+        label=_l("Estimate"),
+        description=_l("Estimate sent, expiry reminder, confirmations"),
+        permission="estimates",
+    ),
+    Notification(
+        key="ticket",
+        label=_l("Tickets"),
+        description=_l("Replies to the contact's own tickets"),
+        permission="support",
+    ),
+    Notification(
+        key="contract",
+        label=_l("Contract"),
+        description=_l("Contract sent, comments, expiry reminder"),
+        permission="contracts",
+    ),
+    Notification(
+        key="task",
+        label=_l("Task"),
+        description=_l("Customer-visible tasks: created, commented, status changed"),
+        permission="projects",
+    ),
+    Notification(
+        key="project",
+        label=_l("Project"),
+        description=_l("Project created or finished, files, discussions"),
+        permission="projects",
+    ),
 )
 
 PERMISSION_KEYS: frozenset[str] = frozenset(p.key for p in PERMISSIONS)
@@ -65,14 +104,16 @@ class ProjectSetting:
 # invoices, estimates, contracts, proposals and tickets additionally need the contact's
 # permission of the same name.
 PROJECT_SETTINGS: tuple[ProjectSetting, ...] = (
-    ProjectSetting("view_tasks", "Customer sees tasks shared with it"),
-    ProjectSetting("comment_tasks", "Customer may comment on tasks"),
-    ProjectSetting("view_milestones", "Customer sees milestones"),
-    ProjectSetting("view_files", "Customer sees and downloads files"),
-    ProjectSetting("upload_files", "Customer may upload files"),
-    ProjectSetting("view_discussions", "Customer sees and joins discussions"),
-    ProjectSetting("view_finance", "Customer sees the project's invoices, estimates, contracts and proposals"),
-    ProjectSetting("view_tickets", "Customer sees the project's tickets"),
+    ProjectSetting(key="view_tasks", label=_l("Customer sees tasks shared with it")),
+    ProjectSetting(key="comment_tasks", label=_l("Customer may comment on tasks")),
+    ProjectSetting(key="view_milestones", label=_l("Customer sees milestones")),
+    ProjectSetting(key="view_files", label=_l("Customer sees and downloads files")),
+    ProjectSetting(key="upload_files", label=_l("Customer may upload files")),
+    ProjectSetting(key="view_discussions", label=_l("Customer sees and joins discussions")),
+    ProjectSetting(
+        key="view_finance", label=_l("Customer sees the project's invoices, estimates, contracts and proposals")
+    ),
+    ProjectSetting(key="view_tickets", label=_l("Customer sees the project's tickets")),
 )
 PROJECT_SETTING_KEYS: frozenset[str] = frozenset(s.key for s in PROJECT_SETTINGS)
 DEFAULT_PROJECT_SETTINGS: frozenset[str] = frozenset(

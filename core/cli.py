@@ -1,11 +1,40 @@
-"""Command-line commands registered on the app (``flask create-admin``, ``flask seed-demo``)."""
+"""Command-line commands registered on the app (``flask create-admin``, ``flask seed-demo``).
+
+Long-running commands show a progress bar on a terminal (and plain lines when the output is
+piped or logged), then one summary line. Command-line output is for operators: English.
+"""
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
 import click
 from flask import Flask
+from flask_babel import force_locale
 
 from core.services import ServiceError
+
+
+def _is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+@contextmanager
+def _steps(heading: str, length: int) -> Iterator[Callable[[str], None]]:
+    """A ``progress(message)`` callback: a bar on a terminal, otherwise one line per step."""
+    if not _is_terminal():
+        yield click.echo
+        return
+    with click.progressbar(length=length, label=heading, show_pos=True, item_show_func=lambda item: item) as bar:
+        yield lambda message: bar.update(1, message)
+
+
+def _seconds(started: float) -> str:
+    return f"{time.perf_counter() - started:.1f} s"
 
 
 def register_cli(app: Flask) -> None:
@@ -21,7 +50,8 @@ def register_cli(app: Flask) -> None:
         from core.services.accounts import create_staff
 
         try:
-            staff = create_staff(email, name, password)
+            with force_locale("en"):  # service messages in English, as all command-line output
+                staff = create_staff(email, name, password)
         except ServiceError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Created administrator {staff.email}.")
@@ -29,13 +59,39 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load the demo data (idempotent: a second run changes nothing)."""
-        from core.demo import DEMO_LOGINS, load_demo
+        from core.demo import DEMO_LOGINS, DEMO_STEPS, load_demo
 
-        created = load_demo(progress=click.echo)
-        click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+        started = time.perf_counter()
+        with _steps("Loading demo data", DEMO_STEPS) as progress, force_locale("en"):
+            created = load_demo(progress=progress)
+        if created:
+            click.echo(f"Demo data loaded: {_demo_counts()} in {_seconds(started)}.")
+        else:
+            click.echo("Demo data already present; nothing changed.")
         click.echo(f"\nDemo logins (password for all: {DEMO_LOGINS['password']})")
         for area, email, what in DEMO_LOGINS["accounts"]:
             click.echo(f"  {area:<8} {email:<32} {what}")
+
+
+def _demo_counts() -> str:
+    """``3 customers, 9 contacts, ...``: what the database now holds."""
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+    from core.models import Contact, Contract, CreditNote, Customer, Estimate, Invoice, Project, Proposal, Ticket
+
+    counted = (
+        ("customers", Customer),
+        ("contacts", Contact),
+        ("invoices", Invoice),
+        ("credit notes", CreditNote),
+        ("estimates", Estimate),
+        ("proposals", Proposal),
+        ("contracts", Contract),
+        ("projects", Project),
+        ("tickets", Ticket),
+    )
+    return ", ".join(f"{db.session.scalar(select(func.count()).select_from(model))} {name}" for name, model in counted)
 
 
 def register_mail_cli(app: Flask) -> None:
@@ -44,21 +100,76 @@ def register_mail_cli(app: Flask) -> None:
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls in --loop mode.")
     @click.option("--batch-size", default=None, type=int, help="Rows per batch (default MAIL_BATCH_SIZE).")
     def mail_dispatch(loop: bool, interval: float, batch_size: int | None) -> None:
-        """Deliver queued emails over SMTP once, or continuously with --loop."""
-        import time
+        """Deliver queued emails over SMTP once, or continuously with --loop.
 
-        from core.mail.dispatcher import dispatch_all
+        Once: a progress bar over the emails due, then a summary. With --loop: one line per
+        batch that handled emails, and the totals when stopped (Ctrl-C).
+        """
+        from core.mail.dispatcher import DispatchResult
 
-        while True:
-            result = dispatch_all(batch_size)
-            if result.handled or not loop:
-                click.echo(
-                    f"sent {result.sent}, failed {result.failed}, retried later {result.retried}, "
-                    f"stored only {result.logged}" + (f"; errors: {result.errors[0]}" if result.errors else "")
-                )
-            if not loop:
-                return
-            time.sleep(interval)
+        started = time.perf_counter()
+        if not loop:
+            due = _due_count()
+            if due and _is_terminal():
+                heading = "Sending emails"  # command-line output: English
+                with click.progressbar(length=due, label=heading, show_pos=True) as bar:
+                    total = _dispatch_round(batch_size, lambda batch: bar.update(batch.handled))
+            else:
+                total = _dispatch_round(batch_size, lambda batch: None)
+            click.echo(f"{_counts(total)} ({total.handled} handled in {_seconds(started)})" + _first_error(total))
+            return
+        grand = DispatchResult()
+        try:
+            while True:
+                total = _dispatch_round(batch_size, _echo_batch)
+                _add(grand, total)
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            click.echo(f"Stopped. In total: {_counts(grand)} ({grand.handled} handled in {_seconds(started)})")
+
+
+def _due_count() -> int:
+    """How many outbox rows are due now (the length of the progress bar)."""
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+    from core.mail.dispatcher import _due
+    from core.models import OutboxEmail, utcnow
+
+    return db.session.scalar(select(func.count()).select_from(OutboxEmail).where(_due(utcnow()))) or 0
+
+
+def _dispatch_round(batch_size: int | None, report: Callable) -> object:
+    """Batches until nothing is due (or the mail server has trouble), like ``dispatch_all``;
+    ``report`` is called with each batch's result. Returns the summed result."""
+    from core.mail.dispatcher import DispatchResult, dispatch_once
+
+    total = DispatchResult()
+    while True:
+        batch = dispatch_once(batch_size)
+        report(batch)
+        _add(total, batch)
+        if batch.handled == 0 or batch.retried or batch.errors:
+            return total
+
+
+def _add(total, batch) -> None:
+    for name in ("sent", "failed", "retried", "logged"):
+        setattr(total, name, getattr(total, name) + getattr(batch, name))
+    total.errors.extend(batch.errors)
+
+
+def _counts(result) -> str:
+    return f"sent {result.sent}, failed {result.failed}, retried later {result.retried}, stored only {result.logged}"
+
+
+def _first_error(result) -> str:
+    return f"; errors: {result.errors[0]}" if result.errors else ""
+
+
+def _echo_batch(batch) -> None:
+    if batch.handled:
+        click.echo(f"[{datetime.now():%H:%M:%S}] batch: {_counts(batch)}{_first_error(batch)}")
 
 
 def register_reminders_cli(app: Flask) -> None:
@@ -72,12 +183,17 @@ def register_reminders_cli(app: Flask) -> None:
 
         day = today.date() if today else date.today()
         total = count_due(day)
-        with click.progressbar(length=total, label=f"Reminders for {day}", show_pos=True) as bar:
+        heading = f"Reminders for {day}"
+        with click.progressbar(length=total, label=heading, show_pos=True) as bar:
             summary = send_reminders(day, progress=bar.update)
         if not summary.checked:
             click.echo("Nothing to remind today.")
         for event, checked in summary.checked.items():
             click.echo(f"{event}: {checked} document(s), {summary.emails[event]} email(s) queued")
+        if summary.checked:
+            click.echo(
+                f"Total: {sum(summary.checked.values())} document(s), {sum(summary.emails.values())} email(s) queued"
+            )
         if app.config["MAIL_FLUSH_AFTER_REQUEST"]:
             from core.mail.dispatcher import dispatch_all
 

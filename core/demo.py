@@ -60,6 +60,10 @@ DEMO_LOGINS = {
 }
 
 
+# How many times ``load_demo`` calls ``progress`` (the length of ``flask seed-demo``'s bar).
+DEMO_STEPS = 6
+
+
 def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> bool:
     """Create the demo data and commit; returns False (and changes nothing) if it is present."""
     if db.session.scalar(select(StaffUser.id).where(StaffUser.email == "admin@example.com")):
@@ -158,12 +162,13 @@ def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> bool:
             ("Parking deck", "not_started", 0),
             ("Reception redesign", "finished", 100),
         ):
+            about = f"{name} for {customer.company}."  # demo data, English like every demo row
             project = Project(
                 customer_id=customer.id,
                 name=name,
                 status=status,
                 progress=progress_pct,
-                description=f"{name} for {customer.company}.",
+                description=about,
                 start_date=today - timedelta(days=30),
                 deadline=today + timedelta(days=60),
             )
@@ -192,7 +197,8 @@ def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> bool:
                     ),
                 ]
             )
-            discussion = Discussion(project_id=project.id, subject="Choice of materials", description="Oak or walnut?")
+            subject, question = "Choice of materials", "Oak or walnut?"
+            discussion = Discussion(project_id=project.id, subject=subject, description=question)
             discussion.comments = [
                 DiscussionComment(staff_id=admin.id, body="We recommend oak for the reception desk."),
                 DiscussionComment(contact_id=opener.id, body="Oak sounds good to us."),
@@ -263,22 +269,20 @@ def _contact(customer, first, last, email, position, perms, notes, primary=False
     )
 
 
+# Demo line items (data, not interface text): description, quantity, unit price.
+DEMO_ITEMS = (("Consulting (hours)", "12", "95"), ("Materials", "1", "480"))
+
+
 def _items(model):
     return [
         model(
-            position=1,
-            description="Consulting (hours)",
-            quantity=Decimal("12"),
-            unit_price=Decimal("95"),
+            position=position,
+            description=text,
+            quantity=Decimal(quantity),
+            unit_price=Decimal(price),
             tax_rate=Decimal("19"),
-        ),
-        model(
-            position=2,
-            description="Materials",
-            quantity=Decimal("1"),
-            unit_price=Decimal("480"),
-            tax_rate=Decimal("19"),
-        ),
+        )
+        for position, (text, quantity, price) in enumerate(DEMO_ITEMS, 1)
     ]
 
 

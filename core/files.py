@@ -17,6 +17,7 @@ from flask import abort, current_app, send_file
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
+from core.i18n import _
 from core.models import StoredFile
 from core.services import ServiceError
 
@@ -36,15 +37,17 @@ def check_upload(upload: FileStorage) -> tuple[str, bytes]:
     cfg = current_app.config
     name = secure_filename(upload.filename or "")[:200]
     if not name:
-        raise ServiceError("Choose a file with a name.")
+        raise ServiceError(_("Choose a file with a name."))
     allowed = cfg["UPLOAD_ALLOWED_EXTENSIONS"]
     if _extension(name) not in allowed:
-        raise ServiceError(f"Files of this type are not allowed. Allowed: {', '.join(sorted(allowed))}.")
+        raise ServiceError(
+            _("Files of this type are not allowed. Allowed: %(types)s.", types=", ".join(sorted(allowed)))
+        )
     data = upload.stream.read(cfg["UPLOAD_MAX_BYTES"] + 1)
     if len(data) > cfg["UPLOAD_MAX_BYTES"]:
-        raise ServiceError(f"The file is larger than {cfg['UPLOAD_MAX_BYTES'] // (1024 * 1024)} MB.")
+        raise ServiceError(_("The file is larger than %(size)d MB.", size=cfg["UPLOAD_MAX_BYTES"] // (1024 * 1024)))
     if not data:
-        raise ServiceError("The file is empty.")
+        raise ServiceError(_("The file is empty."))
     return name, data
 
 

@@ -6,12 +6,13 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from core.i18n import _l
 from core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
     next = HiddenField()
 
 
@@ -23,15 +24,17 @@ def strong_password(form, field) -> None:
             raise ValidationError(problem)
 
 
-def new_password_field(label: str = "New password") -> PasswordField:
+def new_password_field(label: str | None = None) -> PasswordField:
     return PasswordField(
-        label,
+        _l("New password") if label is None else label,
         validators=[
             DataRequired(),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=MAX_PASSWORD_LENGTH,
-                message=f"Use between {MIN_PASSWORD_LENGTH} and {MAX_PASSWORD_LENGTH} characters.",
+                message=_l(
+                    "Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
+                ),
             ),
             strong_password,
         ],
@@ -39,10 +42,13 @@ def new_password_field(label: str = "New password") -> PasswordField:
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     new_password = new_password_field()
     confirm = PasswordField(
-        "Repeat new password", validators=[DataRequired(), EqualTo("new_password", "The passwords do not match.")]
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("new_password", _l("The passwords do not match."))],
     )
 
 
@@ -53,13 +59,16 @@ def name_field(label: str, max_length: int = 80, required: bool = True) -> Strin
     return StringField(label, validators=validators)
 
 
-def email_field(label: str = "Email") -> EmailField:
-    return EmailField(label, validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+def email_field(label: str | None = None) -> EmailField:
+    return EmailField(
+        _l("Email") if label is None else label,
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
 
 
 class CodeForm(FlaskForm):
     code = StringField(
-        "Code from your authenticator app (or a recovery code)",
+        _l("Code from your authenticator app (or a recovery code)"),
         validators=[DataRequired(), Length(max=20)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
     )
@@ -67,11 +76,11 @@ class CodeForm(FlaskForm):
 
 class TwoFactorEnableForm(FlaskForm):
     code = StringField(
-        "Code shown by the app",
+        _l("Code shown by the app"),
         validators=[DataRequired(), Length(max=20)],
         render_kw={"autocomplete": "one-time-code"},
     )
 
 
 class TwoFactorDisableForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])

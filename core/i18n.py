@@ -1,7 +1,12 @@
 """Languages and locale-aware formatting (Flask-Babel).
 
-The locale is the logged-in contact's language, else the browser's preference among the
-supported languages. Emails are rendered in the recipient's language (``force_locale``).
+The locale is the logged-in user's language (contact or staff), else the language picked with
+the switcher (kept in the session), else the browser's preference among the supported
+languages. Emails are rendered in the recipient's language (``force_locale``).
+
+Every user-visible string goes through ``_`` (or ``_l`` where it is defined at import time,
+e.g. form labels and catalog entries) so that ``python3 manage.py translations`` extracts it;
+``tests/unit/test_i18n_coverage.py`` fails on a string that does not.
 """
 
 from __future__ import annotations
@@ -9,19 +14,37 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import request
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask import has_request_context, request, session
+from flask_babel import format_currency, format_date, format_datetime, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+# ``_`` for strings made during a request, ``_l`` for strings defined at import time (form
+# labels, catalog entries), ``ngettext`` for counted ones: the one import for views and services.
+__all__ = ["LANGUAGES", "_", "_l", "current_language", "money", "ngettext", "select_locale", "short_date"]
+
+# Language names are shown in their own language, so nobody has to read a foreign word to find theirs.
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 
 
 def select_locale() -> str:
-    """The locale of this request: the user's language if it has one, else the browser's."""
+    """The locale of this request: the user's language, else the switcher's, else the browser's."""
+    if not has_request_context():
+        # CLI commands and services called outside a request: English (emails force their own).
+        return "en"
     language = getattr(current_user, "language", None) if current_user else None
     if language in LANGUAGES:
         return language
+    chosen = session.get("language")
+    if chosen in LANGUAGES:
+        return chosen
     return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def current_language() -> str:
+    """The code of this request's language (``en`` or ``de``), e.g. for ``<html lang>``."""
+    return str(get_locale() or "en").split("_")[0]
 
 
 def _is_english() -> bool:

@@ -10,6 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from core.i18n import _
+
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 
@@ -29,14 +31,14 @@ def _common_passwords() -> frozenset[str]:
 def password_problem(password: str, email: str = "") -> str | None:
     """Why ``password`` may not be used, or None. Length 8-128, not common, not the email."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters (12 or more is better)."
+        return _("Use at least %(min)d characters (12 or more is better).", min=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+        return _("Use at most %(max)d characters.", max=MAX_PASSWORD_LENGTH)
     lowered = password.strip().lower()
     if lowered in _common_passwords() or len(set(lowered)) < 3:
-        return "This password is too common and easy to guess. Choose another one."
+        return _("This password is too common and easy to guess. Choose another one.")
     if email and lowered in {email.lower(), email.split("@")[0].lower()}:
-        return "Do not use your email address as your password."
+        return _("Do not use your email address as your password.")
     return None
 
 

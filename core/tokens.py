@@ -15,6 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from core.extensions import db
+from core.i18n import _
 from core.models import Contact
 
 # Lifetimes in seconds (bandit mistakes the "password_reset" key for a password).
@@ -50,14 +51,14 @@ def load_password_token(purpose: str, token: str) -> Contact:
     try:
         data = _serializer(purpose).loads(token, max_age=MAX_AGE[purpose])
     except SignatureExpired as exc:
-        raise TokenError("This link has expired. Please ask for a new one.") from exc
+        raise TokenError(_("This link has expired. Please ask for a new one.")) from exc
     except BadSignature as exc:
-        raise TokenError("This link is not valid. Please check that you copied all of it.") from exc
+        raise TokenError(_("This link is not valid. Please check that you copied all of it.")) from exc
     contact = (
         db.session.get(Contact, data.get("c")) if isinstance(data, dict) and isinstance(data.get("c"), int) else None
     )
     if contact is None or not contact.active or not hmac.compare_digest(str(data.get("f")), _fingerprint(contact)):
-        raise TokenError("This link has already been used or is no longer valid. Please ask for a new one.")
+        raise TokenError(_("This link has already been used or is no longer valid. Please ask for a new one."))
     return contact
 
 
@@ -71,10 +72,10 @@ def load_unsubscribe_token(token: str) -> tuple[Contact, str]:
     try:
         data = _serializer("unsubscribe").loads(token, max_age=MAX_AGE["unsubscribe"])
     except BadSignature as exc:  # includes SignatureExpired
-        raise TokenError("This unsubscribe link is not valid.") from exc
+        raise TokenError(_("This unsubscribe link is not valid.")) from exc
     contact = (
         db.session.get(Contact, data.get("c")) if isinstance(data, dict) and isinstance(data.get("c"), int) else None
     )
     if contact is None or not isinstance(data.get("n"), str):
-        raise TokenError("This unsubscribe link is not valid.")
+        raise TokenError(_("This unsubscribe link is not valid."))
     return contact, data["n"]

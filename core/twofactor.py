@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
+from core.i18n import _
 from core.models import Contact, RecoveryCode, StaffUser, utcnow
 from core.passwords import verify_password
 from core.services import ServiceError
@@ -57,10 +58,10 @@ def _codes_of(user: Contact | StaffUser):
 def enable(user: Contact | StaffUser, secret: str, code: str) -> list[str]:
     """Turn two-factor login on when ``code`` matches ``secret``; commit; return recovery codes."""
     if not pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), valid_window=1):
-        raise ServiceError("That code is not right. Check the time on your phone and try the newest code.")
+        raise ServiceError(_("That code is not right. Check the time on your phone and try the newest code."))
     for old in db.session.scalars(_codes_of(user)):
         db.session.delete(old)
-    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _index in range(RECOVERY_CODES)]
     db.session.add_all(RecoveryCode(code_hash=_hash(c), **_owner(user)) for c in codes)
     user.totp_secret = secret
     record("twofactor.enabled", actor=user, customer_id=getattr(user, "customer_id", None), target=user)
@@ -71,7 +72,7 @@ def enable(user: Contact | StaffUser, secret: str, code: str) -> list[str]:
 def disable(user: Contact | StaffUser, password: str) -> None:
     """Turn two-factor login off after checking the password; commit."""
     if not verify_password(user.password_hash, password):
-        raise ServiceError("Your password is not correct.")
+        raise ServiceError(_("Your password is not correct."))
     user.totp_secret = None
     for old in db.session.scalars(_codes_of(user)):
         db.session.delete(old)

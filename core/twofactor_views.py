@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from core import twofactor
 from core.forms import TwoFactorDisableForm, TwoFactorEnableForm
+from core.i18n import _
 from core.services import ServiceError
 
 # The name of a session key, not a secret.
@@ -28,7 +29,7 @@ def setup_page(endpoint: str, template: str):
                 enable_form.code.errors.append(str(exc))
             else:
                 session.pop(SETUP_SECRET, None)
-                flash("Two-factor login is on. Keep your recovery codes somewhere safe.", "success")
+                flash(_("Two-factor login is on. Keep your recovery codes somewhere safe."), "success")
     else:
         secret = None
     uri = twofactor.provisioning_uri(user, secret) if secret and recovery_codes is None else None
@@ -52,5 +53,5 @@ def disable_action(endpoint: str):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Two-factor login is off.", "info")
+            flash(_("Two-factor login is off."), "info")
     return redirect(url_for(endpoint))

@@ -13,7 +13,7 @@ from core import twofactor
 from core.auth import is_contact
 from core.catalogs import NOTIFICATIONS
 from core.forms import CodeForm, LoginForm, PasswordChangeForm, name_field
-from core.i18n import LANGUAGES
+from core.i18n import LANGUAGES, _, _l
 from core.loginflow import complete_password_step, complete_second_step, pending_user
 from core.security import safe_next
 from core.services import ServiceError, impersonation
@@ -24,7 +24,7 @@ from core.twofactor_views import disable_action, setup_page
 
 from . import bp
 
-LOGIN_FAILED = "Email or password is not correct."
+LOGIN_FAILED = _l("Email or password is not correct.")
 
 
 class NotificationPrefsForm(FlaskForm):
@@ -36,10 +36,10 @@ for _n in NOTIFICATIONS:
 
 
 class ProfileForm(FlaskForm):
-    first_name = name_field("First name")
-    last_name = name_field("Last name")
-    phone = StringField("Phone", validators=[Length(max=40)])
-    language = SelectField("Language", choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()])
+    first_name = name_field(_l("First name"))
+    last_name = name_field(_l("Last name"))
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
+    language = SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()])
 
 
 @bp.route("/")
@@ -60,7 +60,7 @@ def login():
         if contact is not None:
             next_url = safe_next(form.next.data) or url_for("portal.dashboard")
             return complete_password_step(contact, next_url, "portal.login_verify")
-        flash(LOGIN_FAILED, "danger")
+        flash(str(LOGIN_FAILED), "danger")
     return render_template("portal/login.html", form=form)
 
 
@@ -69,13 +69,13 @@ def login():
 def login_verify():
     contact = pending_user()
     if not is_contact(contact):
-        flash("Please log in again.", "info")
+        flash(_("Please log in again."), "info")
         return redirect(url_for("portal.login"))
     form = CodeForm()
     if form.validate_on_submit():
         if twofactor.verify(contact, form.code.data):
             return complete_second_step(contact)
-        form.code.errors.append("That code is not right.")
+        form.code.errors.append(_("That code is not right."))
     return render_template("portal/login_verify.html", form=form)
 
 
@@ -85,7 +85,7 @@ def logout():
     if is_contact(current_user) and impersonation.impersonator() is None:
         end_sessions(current_user)
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("portal.login"))
 
 
@@ -94,7 +94,7 @@ def return_to_admin():
     contact = current_user._get_current_object()
     if impersonation.stop(contact) is None:
         abort(403)
-    flash("You are back in the admin area.", "info")
+    flash(_("You are back in the admin area."), "info")
     return redirect(url_for("admin.customer_contacts", customer_id=contact.customer_id))
 
 
@@ -118,7 +118,7 @@ def profile():
     form = ProfileForm(obj=current_user, prefix="profile")
     if form.validate_on_submit():
         update_own_profile(current_user, form.first_name.data, form.last_name.data, form.phone.data, form.language.data)
-        flash("Your details are saved.", "success")
+        flash(_("Your details are saved."), "success")
         return redirect(url_for("portal.profile"))
     return _profile_page(form=form)
 
@@ -135,7 +135,7 @@ def change_password():
             # The token rotated: log this session in again (with the real object, not the proxy),
             # so it stays valid while every other session ends.
             login_user(current_user._get_current_object())
-            flash("Your password is changed.", "success")
+            flash(_("Your password is changed."), "success")
             return redirect(url_for("portal.profile"))
     return _profile_page(password_form=form)
 
@@ -145,7 +145,7 @@ def notification_preferences():
     form = NotificationPrefsForm(prefix="notify")
     if form.validate_on_submit():
         set_own_notifications(current_user, {n.key for n in NOTIFICATIONS if form[n.key].data})
-        flash("Your email preferences are saved.", "success")
+        flash(_("Your email preferences are saved."), "success")
         return redirect(url_for("portal.profile"))
     return _profile_page(notifications_form=form)
 

@@ -20,6 +20,7 @@ from wtforms.validators import URL, Length, Optional
 
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.forms import email_field, name_field
+from core.i18n import _, _l
 from core.models import Contact, contacts_of
 from core.pagination import paginate
 from core.services import ServiceError
@@ -62,16 +63,16 @@ def primary_contact_with_setting_only():
 class CompanyForm(FlaskForm):
     """Only the fields the primary contact may change: anything else posted is never read."""
 
-    vat_number = StringField("VAT number", validators=[Length(max=40)])
-    phone = StringField("Phone", validators=[Length(max=40)])
+    vat_number = StringField(_l("VAT number"), validators=[Length(max=40)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
     website = StringField(
-        "Website",
-        validators=[Optional(), URL(message="Enter a full address such as https://example.com."), Length(max=200)],
+        _l("Website"),
+        validators=[Optional(), URL(message=_l("Enter a full address such as https://example.com.")), Length(max=200)],
     )
-    address = TextAreaField("Address", validators=[Length(max=500)])
-    city = StringField("City", validators=[Length(max=100)])
-    zip_code = StringField("ZIP code", validators=[Length(max=20)])
-    country = StringField("Country", validators=[Length(max=80)])
+    address = TextAreaField(_l("Address"), validators=[Length(max=500)])
+    city = StringField(_l("City"), validators=[Length(max=100)])
+    zip_code = StringField(_l("ZIP code"), validators=[Length(max=20)])
+    country = StringField(_l("Country"), validators=[Length(max=80)])
     version = HiddenField()
 
     def values(self) -> dict:
@@ -103,8 +104,8 @@ for _n in NOTIFICATIONS:
 
 
 class InviteForm(AccessForm):
-    first_name = name_field("First name")
-    last_name = name_field("Last name")
+    first_name = name_field(_l("First name"))
+    last_name = name_field(_l("Last name"))
     email = email_field()
 
 
@@ -128,7 +129,7 @@ def details():
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Your company's details are saved." if changed else "Nothing was changed.", "success")
+            flash(_("Your company's details are saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("portal.company.details"))
     return render_template(
         "portal/company/details.html",
@@ -176,7 +177,11 @@ def invite():
             flash(str(exc), "danger")
         else:
             flash(
-                f"{colleague.full_name} is invited: we emailed {colleague.email} a link to choose a password.",
+                _(
+                    "%(name)s is invited: we emailed %(email)s a link to choose a password.",
+                    name=colleague.full_name,
+                    email=colleague.email,
+                ),
                 "success",
             )
             return redirect(url_for("portal.colleagues.index"))
@@ -207,7 +212,10 @@ def edit(contact_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"{colleague.full_name}'s access is saved." if changed else "Nothing was changed.", "success")
+            flash(
+                _("%(name)s's access is saved.", name=colleague.full_name) if changed else _("Nothing was changed."),
+                "success",
+            )
             return redirect(url_for("portal.colleagues.index"))
     return _access_page("portal/company/edit.html", form, colleague=colleague)
 
@@ -222,9 +230,17 @@ def set_active(contact_id: int, action: str):
         flash(str(exc), "danger")
     else:
         if action == "activate":
-            flash(f"{name} can log in again." if changed else f"{name} was already active.", "success")
+            flash(
+                _("%(name)s can log in again.", name=name) if changed else _("%(name)s was already active.", name=name),
+                "success",
+            )
         else:
-            flash(f"{name} is deactivated and logged out." if changed else f"{name} was already inactive.", "success")
+            flash(
+                _("%(name)s is deactivated and logged out.", name=name)
+                if changed
+                else _("%(name)s was already inactive.", name=name),
+                "success",
+            )
     return redirect(url_for("portal.colleagues.index"))
 
 

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, EqualTo
 from core.catalogs import NOTIFICATIONS_BY_KEY
 from core.extensions import csrf
 from core.forms import email_field, new_password_field
+from core.i18n import _, _l
 from core.services import ServiceError
 from core.services.contacts import unsubscribe
 from core.services.passwords import request_password_reset, set_password_with_token
@@ -18,7 +19,7 @@ from core.tokens import TokenError, load_password_token, load_unsubscribe_token
 
 from . import bp
 
-RESET_REQUESTED = (
+RESET_REQUESTED = _l(
     "If an account uses this address, we have sent it an email with a link to choose a new password. "
     "The link works for one hour."
 )
@@ -29,9 +30,9 @@ class ForgotForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = new_password_field("New password")
+    password = new_password_field(_l("New password"))
     confirm = PasswordField(
-        "Repeat new password", validators=[DataRequired(), EqualTo("password", "The passwords do not match.")]
+        _l("Repeat new password"), validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))]
     )
 
 
@@ -47,7 +48,7 @@ def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         request_password_reset(form.email.data)
-        flash(RESET_REQUESTED, "info")
+        flash(str(RESET_REQUESTED), "info")
         return redirect(url_for("portal.login"))
     return render_template("portal/forgot_password.html", form=form)
 
@@ -68,7 +69,7 @@ def _password_page(purpose: str, token: str, title: str):
         except ServiceError as exc:
             form.password.errors.append(str(exc))
         else:
-            flash("Your password is set. You can log in now.", "success")
+            flash(_("Your password is set. You can log in now."), "success")
             return redirect(url_for("portal.login"))
     page = render_template("portal/set_password.html", form=form, contact=contact, title=title)
     return _no_referrer(make_response(page))
@@ -76,12 +77,12 @@ def _password_page(purpose: str, token: str, title: str):
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
-    return _password_page("invitation", token, "Choose your password")
+    return _password_page("invitation", token, _("Choose your password"))
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    return _password_page("password_reset", token, "Choose a new password")
+    return _password_page("password_reset", token, _("Choose a new password"))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"], endpoint="unsubscribe")
@@ -92,7 +93,7 @@ def unsubscribe_link(token: str):
         notification = NOTIFICATIONS_BY_KEY[key]
     except (TokenError, KeyError):
         page = render_template(
-            "portal/token_invalid.html", message="This unsubscribe link is not valid.", title="Unsubscribe"
+            "portal/token_invalid.html", message=_("This unsubscribe link is not valid."), title=_("Unsubscribe")
         )
         return _no_referrer(make_response(page, 400))
     done = False

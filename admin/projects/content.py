@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.files import serve, upload_folder
+from core.i18n import _
 from core.models import Customer, Discussion, DiscussionComment, Milestone, Project, StoredFile
 from core.services import ServiceError
 from core.services.projects import (
@@ -49,7 +50,7 @@ def milestone_new(project_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Milestone added.", "success")
+            flash(_("Milestone added."), "success")
     else:
         flash_errors(form)
     return _to_project(project.id, "milestones")
@@ -71,7 +72,7 @@ def milestone_edit(milestone_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Milestone saved.", "success")
+            flash(_("Milestone saved."), "success")
             return _to_project(milestone.project_id, "milestones")
     project = db.session.get(Project, milestone.project_id)
     return render_template("admin/projects/milestone.html", form=form, milestone=milestone, project=project)
@@ -83,7 +84,7 @@ def milestone_delete(milestone_id: int):
     project_id = milestone.project_id
     if DeleteForm().validate_on_submit():
         delete_milestone(milestone)
-        flash("Milestone deleted.", "success")
+        flash(_("Milestone deleted."), "success")
     return _to_project(project_id, "milestones")
 
 
@@ -106,7 +107,7 @@ def project_file_upload(project_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"{stored.original_name} is uploaded.", "success")
+            flash(_("%(name)s is uploaded.", name=stored.original_name), "success")
     else:
         flash_errors(form)
     return _to_project(project.id, "files")
@@ -125,7 +126,7 @@ def project_file_delete(project_id: int, file_id: int):
     stored = _project_file_or_404(project_id, file_id)
     if DeleteForm().validate_on_submit():
         delete_project_file(stored, staff=current_user)
-        flash("File deleted.", "success")
+        flash(_("File deleted."), "success")
     return _to_project(project_id, "files")
 
 
@@ -147,7 +148,7 @@ def discussion_new(project_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Discussion started.", "success")
+            flash(_("Discussion started."), "success")
             return redirect(url_for("admin.discussion_detail", discussion_id=discussion.id))
     else:
         flash_errors(form)
@@ -185,7 +186,7 @@ def discussion_comment_new(discussion_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Comment added.", "success")
+            flash(_("Comment added."), "success")
     else:
         flash_errors(form)
     return redirect(url_for("admin.discussion_detail", discussion_id=discussion.id))

@@ -9,6 +9,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.catalogs import DEFAULT_PROJECT_SETTINGS, PROJECT_SETTINGS
+from core.i18n import _l
 
 
 class Prefixed(FlaskForm):
@@ -33,18 +34,18 @@ class SettingsMixin:
 
 
 class ProjectForm(SettingsMixin, FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=10_000)])
-    deadline = DateField("Deadline", validators=[Optional()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
 
 
 class ProjectEditForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=10_000)])
-    deadline = DateField("Deadline", validators=[Optional()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
     progress = IntegerField(
-        "Progress (%)",
-        validators=[InputRequired(), NumberRange(min=0, max=100, message="Progress is between 0 and 100.")],
+        _l("Progress (%)"),
+        validators=[InputRequired(), NumberRange(min=0, max=100, message=_l("Progress is between 0 and 100."))],
     )
 
 
@@ -59,43 +60,45 @@ for _s in PROJECT_SETTINGS:
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("Status", validators=[DataRequired()])
+    status = SelectField(_l("Status"), validators=[DataRequired()])
 
 
 class TaskForm(Prefixed):
     PREFIX = "task"
-    name = StringField("Task", validators=[DataRequired(), Length(max=200)])
-    due_date = DateField("Due date", validators=[Optional()])
-    visible_to_customer = BooleanField("Visible to customer", default=True)
+    name = StringField(_l("Task"), validators=[DataRequired(), Length(max=200)])
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+    visible_to_customer = BooleanField(_l("Visible to customer"), default=True)
 
 
 class VisibilityForm(FlaskForm):
-    visible_to_customer = BooleanField("Visible to customer")
+    visible_to_customer = BooleanField(_l("Visible to customer"))
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField("Comment", validators=[DataRequired(message="Write a comment first."), Length(max=10_000)])
+    body = TextAreaField(
+        _l("Comment"), validators=[DataRequired(message=_l("Write a comment first.")), Length(max=10_000)]
+    )
 
 
 class MilestoneForm(Prefixed):
     PREFIX = "milestone"
-    name = StringField("Milestone", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=10_000)])
-    due_date = DateField("Due date", validators=[Optional()])
-    visible_to_customer = BooleanField("Visible to customer", default=True)
+    name = StringField(_l("Milestone"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+    visible_to_customer = BooleanField(_l("Visible to customer"), default=True)
 
 
 class FileForm(Prefixed):
     PREFIX = "file"
-    file = FileField("File", validators=[FileRequired(message="Choose a file to upload.")])
-    visible_to_customer = BooleanField("Visible to customer", default=True)
+    file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file to upload."))])
+    visible_to_customer = BooleanField(_l("Visible to customer"), default=True)
 
 
 class DiscussionForm(Prefixed):
     PREFIX = "discussion"
-    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=10_000)])
-    visible_to_customer = BooleanField("Visible to customer", default=True)
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
+    visible_to_customer = BooleanField(_l("Visible to customer"), default=True)
 
 
 class DeleteForm(FlaskForm):

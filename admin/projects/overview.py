@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from core.catalogs import PROJECT_SETTINGS
 from core.extensions import db
+from core.i18n import _
+from core.labels import label
 from core.models import PROJECT_STATUSES, TASK_STATUSES, Customer, Discussion, Milestone, Project, StoredFile, Task
 from core.pagination import paginate
 from core.services import ServiceError
@@ -38,7 +41,7 @@ from .forms import (
 
 def status_form(current: str | None = None) -> StatusForm:
     form = StatusForm(status=current) if current else StatusForm()
-    form.status.choices = [(s, s.replace("_", " ").capitalize()) for s in PROJECT_STATUSES]
+    form.status.choices = [SelectChoice(s, label(s)) for s in PROJECT_STATUSES]
     return form
 
 
@@ -66,7 +69,7 @@ def project_new(customer_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Project created.", "success")
+            flash(_("Project created."), "success")
             return redirect(url_for("admin.project_detail", project_id=project.id))
     return render_template("admin/projects/form.html", form=form, customer=customer, project=None)
 
@@ -119,7 +122,7 @@ def project_edit(project_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Project saved.", "success")
+            flash(_("Project saved."), "success")
             return redirect(url_for("admin.project_detail", project_id=project.id))
     customer = db.session.get(Customer, project.customer_id)
     return render_template("admin/projects/form.html", form=form, customer=customer, project=project)
@@ -131,7 +134,7 @@ def project_status(project_id: int):
     form = status_form()
     if form.validate_on_submit():
         set_project_status(project, form.status.data)
-        flash("Project status saved.", "success")
+        flash(_("Project status saved."), "success")
     else:
         flash_errors(form)
     return redirect(url_for("admin.project_detail", project_id=project.id))
@@ -147,7 +150,7 @@ def project_settings_save(project_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Customer settings saved.", "success")
+            flash(_("Customer settings saved."), "success")
     else:
         flash_errors(form)
     return redirect(url_for("admin.project_detail", project_id=project.id, _anchor="settings"))

@@ -6,8 +6,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from core.extensions import db
+from core.i18n import _
+from core.labels import label
 from core.models import TASK_STATUSES, Customer, Project, Task, TaskComment
 from core.services import ServiceError
 from core.services.projects import add_task, add_task_comment, project_settings, set_task_status, set_task_visibility
@@ -32,7 +35,7 @@ def task_new(project_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Task added.", "success")
+            flash(_("Task added."), "success")
     else:
         flash_errors(form)
     return redirect(url_for("admin.project_detail", project_id=project.id, _anchor="tasks"))
@@ -42,10 +45,10 @@ def task_new(project_id: int):
 def task_status(task_id: int):
     task = db.get_or_404(Task, task_id)
     form = StatusForm()
-    form.status.choices = [(s, s) for s in TASK_STATUSES]
+    form.status.choices = [SelectChoice(s, label(s)) for s in TASK_STATUSES]
     if form.validate_on_submit():
         set_task_status(task, form.status.data)
-        flash("Task status saved.", "success")
+        flash(_("Task status saved."), "success")
     else:
         flash_errors(form)
     return _back(task)
@@ -57,7 +60,11 @@ def task_visibility(task_id: int):
     form = VisibilityForm()
     if form.validate_on_submit():
         set_task_visibility(task, form.visible_to_customer.data)
-        flash("The task is now visible to the customer." if task.visible_to_customer else "The task is now internal.")
+        flash(
+            _("The task is now visible to the customer.")
+            if task.visible_to_customer
+            else _("The task is now internal.")
+        )
     else:
         flash_errors(form)
     return _back(task)
@@ -93,7 +100,7 @@ def task_comment(task_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Comment added.", "success")
+            flash(_("Comment added."), "success")
     else:
         flash_errors(form)
     return redirect(url_for("admin.task_detail", task_id=task.id))

@@ -6,6 +6,7 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from sqlalchemy import select
 
 from core.extensions import db
+from core.i18n import _, _l
 from core.models import Customer, Estimate, Invoice, Project
 from core.pdf import document_pdf, pdf_filename
 from core.services import ServiceError
@@ -18,6 +19,13 @@ from .forms import ConfirmForm, PaymentForm, SendForm
 
 SLUGS = {"invoices": "invoice", "credit-notes": "credit_note", "estimates": "estimate", "contracts": "contract"}
 KIND_ROUTE = "/<any(invoices,'credit-notes',estimates,contracts):slug>/<int:doc_id>"
+# The kinds' names as shown on the pages, in the reader's language.
+KIND_NAMES = {
+    "invoice": _l("Invoice"),
+    "credit_note": _l("Credit note"),
+    "estimate": _l("Estimate"),
+    "contract": _l("Contract"),
+}
 LIST_ENDPOINTS = {
     "invoices": "admin.invoices",
     "credit-notes": "admin.credit_notes",
@@ -51,6 +59,7 @@ def document_detail(slug: str, doc_id: int):
     return render_template(
         "admin/documents/detail.html",
         kind=kind,
+        kind_name=KIND_NAMES[kind.key],
         slug=slug,
         doc=document,
         customer=customer,
@@ -91,11 +100,18 @@ def document_send(slug: str, doc_id: int):
             flash(str(exc), "danger")
         else:
             names = ", ".join(e.to_address for e in emails)
-            flash(f"{kind.label} sent to {names}.", "success")
+            sent = {
+                "invoice": _("Invoice sent to %(names)s.", names=names),
+                "credit_note": _("Credit note sent to %(names)s.", names=names),
+                "estimate": _("Estimate sent to %(names)s.", names=names),
+                "contract": _("Contract sent to %(names)s.", names=names),
+            }
+            flash(sent[kind.key], "success")
             return redirect(url_for("admin.document_detail", slug=slug, doc_id=doc_id))
     return render_template(
         "admin/documents/send.html",
         kind=kind,
+        kind_name=KIND_NAMES[kind.key],
         slug=slug,
         doc=document,
         customer=customer,
@@ -107,7 +123,7 @@ def document_send(slug: str, doc_id: int):
 
 @bp.route("/invoices/<int:doc_id>/payments", methods=["POST"])
 def invoice_payment(doc_id: int):
-    kind, invoice = load_document("invoices", doc_id)
+    _kind, invoice = load_document("invoices", doc_id)
     form = PaymentForm()
     if form.validate_on_submit():
         try:
@@ -115,8 +131,8 @@ def invoice_payment(doc_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Payment recorded.", "success")
+            flash(_("Payment recorded."), "success")
     else:
         for errors in form.errors.values():
-            flash(f"Payment not recorded: {errors[0]}", "danger")
+            flash(_("Payment not recorded: %(error)s", error=errors[0]), "danger")
     return redirect(url_for("admin.document_detail", slug="invoices", doc_id=doc_id))

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from core.extensions import db
+from core.i18n import _
+from core.labels import label
 from core.models import Contract, Customer
 from core.services import ServiceError
 from core.services.documents import (
@@ -28,7 +31,7 @@ from core.services.documents import (
 )
 
 from .. import bp
-from .documents import KIND_ROUTE, LIST_ENDPOINTS, SLUGS, load_document
+from .documents import KIND_NAMES, KIND_ROUTE, LIST_ENDPOINTS, SLUGS, load_document
 from .forms import (
     SALES_FORMS,
     ConfirmForm,
@@ -45,7 +48,7 @@ SALES_ROUTE = "/<any(invoices,'credit-notes',estimates):slug>"
 def flash_form_errors(form) -> None:
     """Flash each field's first message (used where the form is not shown again)."""
     for errors in form.errors.values():
-        flash(errors[0] if isinstance(errors[0], str) else "Check the form.", "danger")
+        flash(errors[0] if isinstance(errors[0], str) else _("Check the form."), "danger")
 
 
 def _new_form(form_class, customer_id_arg):
@@ -58,8 +61,16 @@ def _new_form(form_class, customer_id_arg):
     return form
 
 
-def _status_choices(kind_key: str, document=None) -> list[tuple[str, str]]:
-    return [(s, s.replace("_", " ").capitalize()) for s in allowed_statuses(kind_key, document)]
+def _status_choices(kind_key: str, document=None) -> list[SelectChoice]:
+    return [SelectChoice(s, label(s)) for s in allowed_statuses(kind_key, document)]
+
+
+def _saved_message(kind_key: str, number: str) -> str:
+    return {
+        "invoice": _("Invoice %(number)s saved.", number=number),
+        "credit_note": _("Credit note %(number)s saved.", number=number),
+        "estimate": _("Estimate %(number)s saved.", number=number),
+    }[kind_key]
 
 
 @bp.route(SALES_ROUTE + "/new", methods=["GET", "POST"])
@@ -73,14 +84,22 @@ def document_new(slug: str):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"{kind.label} {document.number} saved.", "success")
+            flash(_saved_message(kind.key, document.number), "success")
             return redirect(url_for("admin.document_detail", slug=slug, doc_id=document.id))
-    return render_template("admin/documents/form.html", form=form, kind=kind, slug=slug, doc=None, customer=None)
+    return render_template(
+        "admin/documents/form.html",
+        form=form,
+        kind=kind,
+        kind_name=KIND_NAMES[kind.key],
+        slug=slug,
+        doc=None,
+        customer=None,
+    )
 
 
 @bp.route(SALES_ROUTE + "/<int:doc_id>/edit", methods=["GET", "POST"])
 def document_edit(slug: str, doc_id: int):
-    _, document = load_document(slug, doc_id)
+    _kind, document = load_document(slug, doc_id)
     kind = SALES_KINDS[SLUGS[slug]]
     form_class = SALES_FORMS[kind.key]
     form = form_class() if request.method == "POST" else form_class(data=sales_form_data(document))
@@ -95,12 +114,13 @@ def document_edit(slug: str, doc_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"{kind.label} {document.number} saved.", "success")
+            flash(_saved_message(kind.key, document.number), "success")
             return redirect(url_for("admin.document_detail", slug=slug, doc_id=document.id))
     return render_template(
         "admin/documents/form.html",
         form=form,
         kind=kind,
+        kind_name=KIND_NAMES[kind.key],
         slug=slug,
         doc=document,
         customer=db.session.get(Customer, document.customer_id),
@@ -111,7 +131,7 @@ def document_edit(slug: str, doc_id: int):
 
 @bp.route(KIND_ROUTE + "/delete", methods=["POST"])
 def document_delete(slug: str, doc_id: int):
-    _, document = load_document(slug, doc_id)
+    _kind, document = load_document(slug, doc_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -122,13 +142,13 @@ def document_delete(slug: str, doc_id: int):
     except ServiceError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("admin.document_detail", slug=slug, doc_id=doc_id))
-    flash("Deleted.", "success")
+    flash(_("Deleted."), "success")
     return redirect(url_for(LIST_ENDPOINTS[slug]))
 
 
 @bp.route("/estimates/<int:doc_id>/convert", methods=["POST"])
 def estimate_convert(doc_id: int):
-    _, estimate = load_document("estimates", doc_id)
+    _kind, estimate = load_document("estimates", doc_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -138,7 +158,7 @@ def estimate_convert(doc_id: int):
     except ServiceError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("admin.document_detail", slug="estimates", doc_id=doc_id))
-    flash(f"Invoice {invoice.number} is the invoice of this estimate.", "success")
+    flash(_("Invoice %(number)s is the invoice of this estimate.", number=invoice.number), "success")
     return redirect(url_for("admin.document_detail", slug="invoices", doc_id=invoice.id))
 
 
@@ -151,14 +171,14 @@ def contract_new():
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Contract saved.", "success")
+            flash(_("Contract saved."), "success")
             return redirect(url_for("admin.document_detail", slug="contracts", doc_id=contract.id))
     return render_template("admin/documents/contract_form.html", form=form, doc=None, customer=None)
 
 
 @bp.route("/contracts/<int:doc_id>/edit", methods=["GET", "POST"])
 def contract_edit(doc_id: int):
-    _, contract = load_document("contracts", doc_id)
+    _kind, contract = load_document("contracts", doc_id)
     if request.method == "POST":
         form = ContractForm()
     else:
@@ -179,7 +199,7 @@ def contract_edit(doc_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Contract saved.", "success")
+            flash(_("Contract saved."), "success")
             return redirect(url_for("admin.document_detail", slug="contracts", doc_id=contract.id))
     return render_template(
         "admin/documents/contract_form.html",

@@ -7,6 +7,7 @@ import secrets
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import LazyString, format_decimal
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
@@ -22,10 +23,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.extensions import db
+from core.i18n import _, _l
 from core.models import Customer, Invoice, Project
 from core.services.documents import ContractData, LineData, ProposalData, SalesData
 from core.services.documents.common import MAX_AMOUNT, MAX_CONTENT, MAX_ID, MAX_NOTES, MAX_SUBJECT
@@ -58,7 +61,7 @@ class IdSelectField(SelectField):
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
-            raise ValueError("Choose one of the listed options.") from exc
+            raise ValueError(_("Choose one of the listed options.")) from exc
 
 
 class AmountField(DecimalField):
@@ -72,19 +75,23 @@ class AmountField(DecimalField):
         try:
             value = Decimal(raw)
         except InvalidOperation as exc:
-            raise ValueError("Enter a number, e.g. 12.50.") from exc
+            raise ValueError(_("Enter a number, e.g. 12.50.")) from exc
         if not value.is_finite():
-            raise ValueError("Enter a number, e.g. 12.50.")
+            raise ValueError(_("Enter a number, e.g. 12.50."))
         self.data = value
 
 
 def _max_length(limit: int) -> Length:
-    return Length(max=limit, message="Use at most %(max)d characters; this has %(length)d.")
+    return Length(max=limit, message=_l("Use at most %(max)d characters; this has %(length)d."))
 
 
 def _range(low, high) -> NumberRange:
     low, high = Decimal(low), Decimal(high)
-    return NumberRange(min=low, max=high, message=f"Enter a number from {low:,} to {high:,}.")
+    # Formatted when shown, so the numbers follow the reader's locale (1,000 / 1.000).
+    message = LazyString(
+        lambda: _("Enter a number from %(low)s to %(high)s.", low=format_decimal(low), high=format_decimal(high))
+    )
+    return NumberRange(min=low, max=high, message=message)
 
 
 class LineList(FieldList):
@@ -105,14 +112,14 @@ class LineList(FieldList):
 
 class LineItemForm(Form):
     description = StringField(
-        "Description",
+        _l("Description"),
         validators=[
-            Length(max=MAX_DESCRIPTION, message="Use at most %(max)d characters; this description has %(length)d.")
+            Length(max=MAX_DESCRIPTION, message=_l("Use at most %(max)d characters; this description has %(length)d."))
         ],
     )
-    quantity = AmountField("Quantity", validators=[Optional(), _range(Decimal("0.01"), MAX_QUANTITY)])
-    unit_price = AmountField("Unit price", validators=[Optional(), _range(0, MAX_UNIT_PRICE)])
-    tax_rate = AmountField("Tax %", validators=[Optional(), _range(0, 100)])
+    quantity = AmountField(_l("Quantity"), validators=[Optional(), _range(Decimal("0.01"), MAX_QUANTITY)])
+    unit_price = AmountField(_l("Unit price"), validators=[Optional(), _range(0, MAX_UNIT_PRICE)])
+    tax_rate = AmountField(_l("Tax %"), validators=[Optional(), _range(0, 100)])
 
     def is_blank(self) -> bool:
         """Nothing typed in this row: it is ignored."""
@@ -123,10 +130,10 @@ class LineItemForm(Form):
             return True
         valid = super().validate(extra_validators)
         if not (self.description.data or "").strip():
-            self.description.errors.append("Enter a description.")
+            self.description.errors.append(_("Enter a description."))
             valid = False
         if self.unit_price.data is None and not self.unit_price.errors:
-            self.unit_price.errors.append("Enter a unit price.")
+            self.unit_price.errors.append(_("Enter a unit price."))
             valid = False
         return valid
 
@@ -143,12 +150,12 @@ class LineItemForm(Form):
 class DocumentForm(FlaskForm):
     """What every document form has: the customer (new documents only), a project, a currency."""
 
-    customer = IdSelectField("Customer", validate_choice=True, validators=[InputRequired("Choose a customer.")])
-    project = IdSelectField("Project")
+    customer = IdSelectField(_l("Customer"), validate_choice=True, validators=[InputRequired(_l("Choose a customer."))])
+    project = IdSelectField(_l("Project"))
     currency = StringField(
-        "Currency",
-        validators=[Optional(), Regexp(r"^[A-Za-z]{3}$", message="Use a three-letter code such as EUR.")],
-        description="Empty: the customer's currency.",
+        _l("Currency"),
+        validators=[Optional(), Regexp(r"^[A-Za-z]{3}$", message=_l("Use a three-letter code such as EUR."))],
+        description=_l("Empty: the customer's currency."),
     )
     form_token = HiddenField()
 
@@ -161,16 +168,16 @@ class DocumentForm(FlaskForm):
 
 
 class SalesForm(DocumentForm):
-    date = DateField("Date", default=date.today, validators=[InputRequired("Enter a date.")])
-    status = SelectField("Status")
-    discount = AmountField("Discount", validators=[Optional(), _range(0, MAX_AMOUNT)])
-    notes = TextAreaField("Notes", validators=[_max_length(MAX_NOTES)])
+    date = DateField(_l("Date"), default=date.today, validators=[InputRequired(_l("Enter a date."))])
+    status = SelectField(_l("Status"))
+    discount = AmountField(_l("Discount"), validators=[Optional(), _range(0, MAX_AMOUNT)])
+    notes = TextAreaField(_l("Notes"), validators=[_max_length(MAX_NOTES)])
     lines = LineList(FormField(LineItemForm), min_entries=LINE_ROWS, max_entries=MAX_LINES)
 
     def validate_lines(self, field) -> None:
         """At least one row must be filled in (the service checks the same)."""
         if all(entry.form.is_blank() for entry in field.entries):
-            raise ValidationError("Add at least one line item with a description and a unit price.")
+            raise ValidationError(_("Add at least one line item with a description and a unit price."))
 
     def line_errors(self) -> list[str]:
         """The messages about the lines as a whole (row errors are shown on their rows)."""
@@ -195,15 +202,15 @@ class SalesForm(DocumentForm):
 
 
 class InvoiceForm(SalesForm):
-    due_date = DateField("Due date", validators=[Optional()])
+    due_date = DateField(_l("Due date"), validators=[Optional()])
 
 
 class CreditNoteForm(SalesForm):
-    invoice = IdSelectField("Credits invoice")
+    invoice = IdSelectField(_l("Credits invoice"))
 
 
 class EstimateForm(SalesForm):
-    expiry_date = DateField("Valid until", validators=[Optional()])
+    expiry_date = DateField(_l("Valid until"), validators=[Optional()])
 
 
 SALES_FORMS = {"invoice": InvoiceForm, "credit_note": CreditNoteForm, "estimate": EstimateForm}
@@ -239,12 +246,12 @@ def pad_lines(form: SalesForm, existing: int) -> None:
 
 
 class ProposalForm(DocumentForm):
-    subject = StringField("Subject", validators=[InputRequired("Enter a subject."), _max_length(MAX_SUBJECT)])
-    content = TextAreaField("Content", validators=[_max_length(MAX_CONTENT)])
-    total = AmountField("Total", validators=[Optional(), _range(0, MAX_AMOUNT)])
-    date = DateField("Date", default=date.today, validators=[InputRequired("Enter a date.")])
-    open_till = DateField("Open till", validators=[Optional()])
-    status = SelectField("Status")
+    subject = StringField(_l("Subject"), validators=[InputRequired(_l("Enter a subject.")), _max_length(MAX_SUBJECT)])
+    content = TextAreaField(_l("Content"), validators=[_max_length(MAX_CONTENT)])
+    total = AmountField(_l("Total"), validators=[Optional(), _range(0, MAX_AMOUNT)])
+    date = DateField(_l("Date"), default=date.today, validators=[InputRequired(_l("Enter a date."))])
+    open_till = DateField(_l("Open till"), validators=[Optional()])
+    status = SelectField(_l("Status"))
 
     def proposal_data(self) -> ProposalData:
         """The entered values for the service."""
@@ -262,11 +269,11 @@ class ProposalForm(DocumentForm):
 
 
 class ContractForm(DocumentForm):
-    subject = StringField("Subject", validators=[InputRequired("Enter a subject."), _max_length(MAX_SUBJECT)])
-    content = TextAreaField("Content", validators=[_max_length(MAX_CONTENT)])
-    value = AmountField("Contract value", validators=[Optional(), _range(0, MAX_AMOUNT)])
-    start_date = DateField("Start date", default=date.today, validators=[InputRequired("Enter a start date.")])
-    end_date = DateField("End date", validators=[Optional()])
+    subject = StringField(_l("Subject"), validators=[InputRequired(_l("Enter a subject.")), _max_length(MAX_SUBJECT)])
+    content = TextAreaField(_l("Content"), validators=[_max_length(MAX_CONTENT)])
+    value = AmountField(_l("Contract value"), validators=[Optional(), _range(0, MAX_AMOUNT)])
+    start_date = DateField(_l("Start date"), default=date.today, validators=[InputRequired(_l("Enter a start date."))])
+    end_date = DateField(_l("End date"), validators=[Optional()])
 
     def contract_data(self) -> ContractData:
         """The entered values for the service."""
@@ -283,7 +290,7 @@ class ContractForm(DocumentForm):
 
 
 class ProposalCommentForm(FlaskForm):
-    body = TextAreaField("Comment", validators=[InputRequired("Write a comment."), _max_length(MAX_NOTES)])
+    body = TextAreaField(_l("Comment"), validators=[InputRequired(_l("Write a comment.")), _max_length(MAX_NOTES)])
     form_token = HiddenField()
 
 
@@ -296,18 +303,18 @@ class ContactChoiceField(SelectMultipleField):
 
 class SendForm(FlaskForm):
     recipients = ContactChoiceField(
-        "Recipients", coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+        _l("Recipients"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
     )
-    cc = StringField("CC", validators=[Optional(), Length(max=1000)], description="Optional, comma separated")
-    attach_pdf = BooleanField("Attach PDF", default=True)
+    cc = StringField(_l("CC"), validators=[Optional(), Length(max=1000)], description=_l("Optional, comma separated"))
+    attach_pdf = BooleanField(_l("Attach PDF"), default=True)
 
 
 class PaymentForm(FlaskForm):
     amount = AmountField(
-        "Amount", places=2, validators=[InputRequired("Enter the amount."), _range("0.01", MAX_AMOUNT)]
+        _l("Amount"), places=2, validators=[InputRequired(_l("Enter the amount.")), _range("0.01", MAX_AMOUNT)]
     )
-    paid_on = DateField("Date", default=date.today, validators=[InputRequired("Enter the date.")])
-    method = StringField("Method", default="Bank transfer", validators=[Length(max=40)])
+    paid_on = DateField(_l("Date"), default=date.today, validators=[InputRequired(_l("Enter the date."))])
+    method = StringField(_l("Method"), default=lambda: _("Bank transfer"), validators=[Length(max=40)])
 
 
 class ConfirmForm(FlaskForm):
@@ -320,8 +327,9 @@ def fill_choices(form: DocumentForm, customer_id: int | None) -> None:
     companies = dict(db.session.execute(select(Customer.id, Customer.company)).all())
     if "customer" in form:
         rows = db.session.execute(select(Customer.id, Customer.company, Customer.active).order_by(Customer.company))
-        form.customer.choices = [("", "Choose a customer")] + [
-            (cid, company if active else f"{company} (inactive)") for cid, company, active in rows
+        form.customer.choices = [SelectChoice("", _("Choose a customer"))] + [
+            SelectChoice(cid, company if active else _("%(company)s (inactive)", company=company))
+            for cid, company, active in rows
         ]
     scope = customer_id if customer_id in companies else None
 
@@ -330,13 +338,15 @@ def fill_choices(form: DocumentForm, customer_id: int | None) -> None:
         if scope is not None:
             stmt = stmt.where(model.customer_id == scope)
         return [
-            (oid, label if scope is not None else f"{companies.get(cid, '?')} · {label}")
+            SelectChoice(oid, label if scope is not None else f"{companies.get(cid, '?')} · {label}")
             for oid, cid, label in db.session.execute(stmt.limit(500))
         ]
 
-    form.project.choices = [("", "No project")] + options(Project, Project.name, (Project.name, Project.id))
+    form.project.choices = [SelectChoice("", _("No project"))] + options(
+        Project, Project.name, (Project.name, Project.id)
+    )
     if "invoice" in form:
-        form.invoice.choices = [("", "No invoice")] + options(
+        form.invoice.choices = [SelectChoice("", _("No invoice"))] + options(
             Invoice, Invoice.number, (Invoice.date.desc(), Invoice.id.desc())
         )
 

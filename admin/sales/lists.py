@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import render_template, request, url_for
 
+from core.i18n import _
 from core.models import Contract, CreditNote, Estimate, Invoice
 from core.pagination import paginate
 from core.services.documents import STATUS_FILTERS, companies_by_id, document_search, document_years
@@ -14,7 +15,7 @@ from core.services.documents import STATUS_FILTERS, companies_by_id, document_se
 from .. import bp
 
 
-def render_list(model, *, title: str, endpoint: str, new_url: str, detail_url: Callable) -> str:
+def render_list(model, *, title: str, new_label: str, endpoint: str, new_url: str, detail_url: Callable) -> str:
     """The list page of ``model`` for the request's ``q``, ``status``, ``year`` and ``page``."""
     today = date.today()
     query = request.args.get("q", "")[:100]
@@ -24,6 +25,7 @@ def render_list(model, *, title: str, endpoint: str, new_url: str, detail_url: C
     return render_template(
         "admin/documents/list.html",
         title=title,
+        new_label=new_label,
         endpoint=endpoint,
         new_url=new_url,
         detail_url=detail_url,
@@ -43,7 +45,8 @@ def _detail(slug: str) -> Callable:
 def invoices():
     return render_list(
         Invoice,
-        title="Invoices",
+        title=_("Invoices"),
+        new_label=_("New invoice"),
         endpoint="admin.invoices",
         new_url=url_for("admin.document_new", slug="invoices"),
         detail_url=_detail("invoices"),
@@ -54,7 +57,8 @@ def invoices():
 def credit_notes():
     return render_list(
         CreditNote,
-        title="Credit notes",
+        title=_("Credit notes"),
+        new_label=_("New credit note"),
         endpoint="admin.credit_notes",
         new_url=url_for("admin.document_new", slug="credit-notes"),
         detail_url=_detail("credit-notes"),
@@ -65,7 +69,8 @@ def credit_notes():
 def estimates():
     return render_list(
         Estimate,
-        title="Estimates",
+        title=_("Estimates"),
+        new_label=_("New estimate"),
         endpoint="admin.estimates",
         new_url=url_for("admin.document_new", slug="estimates"),
         detail_url=_detail("estimates"),
@@ -76,7 +81,8 @@ def estimates():
 def contracts():
     return render_list(
         Contract,
-        title="Contracts",
+        title=_("Contracts"),
+        new_label=_("New contract"),
         endpoint="admin.contracts",
         new_url=url_for("admin.contract_new"),
         detail_url=_detail("contracts"),

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from markupsafe import Markup
 
 from core.extensions import db
@@ -41,7 +41,8 @@ def render_email(event_key: str, context: dict) -> tuple[str, str, str]:
 
     The event's template (``templates/email/<event>.html``) holds the subject, the message
     lines and the action label; user data in it is autoescaped for the HTML part and
-    unescaped again for the text part.
+    unescaped again for the text part. The text is in the current locale: callers render
+    inside ``force_locale(<recipient's language>)`` (see ``_queue``).
     """
     env = current_app.jinja_env
     template = env.get_template(f"email/{event_key}.html")
@@ -59,6 +60,7 @@ def render_email(event_key: str, context: dict) -> tuple[str, str, str]:
         "link": context.get("link", ""),
         "unsubscribe_url": context.get("unsubscribe_url", ""),
         "company_name": current_app.config["COMPANY_NAME"],
+        "lang": str(get_locale() or "en"),
     }
     html_body = render_template("email/layout.html", paragraphs=paragraphs, **layout)
     text_body = render_template("email/layout.txt", paragraphs=[html.unescape(str(p)) for p in paragraphs], **layout)
@@ -104,7 +106,8 @@ def queue_email(
 def queue_staff_email(
     event_key: str, staff: StaffUser, *, link_values: dict, context: dict, customer_id: int | None = None
 ) -> OutboxEmail:
-    """Add one outbox row for a staff member (links into the admin area); the caller commits."""
+    """Add one outbox row for a staff member (links into the admin area), in the staff member's
+    language; the caller commits."""
     event = EVENTS[event_key]
     return _queue(
         event_key,
@@ -115,6 +118,7 @@ def queue_staff_email(
         link=public_url(event.endpoint, **link_values),
         unsubscribe_url="",
         context={**context, "staff": staff},
+        language=staff.language,
     )
 
 
@@ -135,7 +139,7 @@ def _queue(
     if "\r" in to_address or "\n" in to_address:
         raise ValueError("an email address cannot contain a line break")
     full_context = {**context, "link": link, "unsubscribe_url": unsubscribe_url, "event": EVENTS[event_key]}
-    with force_locale(language):  # amounts and dates in the recipient's language
+    with force_locale(language or "en"):  # text, amounts and dates in the recipient's language
         subject, text_body, html_body = render_email(event_key, full_context)
     domain = current_app.config["MAIL_MESSAGE_ID_DOMAIN"]
     email = OutboxEmail(

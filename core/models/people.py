@@ -27,6 +27,8 @@ class StaffUser(UserMixin, TimestampMixin, db.Model):
     last_login: Mapped[datetime | None]
     # Base32 TOTP secret once two-factor login is confirmed; NULL means password only.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The staff member's language: admin pages and the staff emails it receives use it.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
 
     kind = "staff"
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.audit import record
 from core.extensions import db
-from core.i18n import LANGUAGES
+from core.i18n import LANGUAGES, _
 from core.mail.outbox import queue_email
 from core.models import Contact, StaffUser, utcnow
 from core.passwords import hash_password, new_session_token, password_problem, verify_password
@@ -77,7 +77,7 @@ def _set_quietly(user: Contact | StaffUser, **values) -> None:
 def change_contact_password(contact: Contact, current: str, new: str) -> None:
     """Set a new password when ``current`` is right, end other sessions, and commit."""
     if not verify_password(contact.password_hash, current):
-        raise ServiceError("Your current password is not correct.")
+        raise ServiceError(_("Your current password is not correct."))
     if problem := password_problem(new, contact.email):
         raise ServiceError(problem)
     contact.password_hash = hash_password(new)
@@ -100,18 +100,28 @@ def update_own_profile(contact: Contact, first_name: str, last_name: str, phone:
     db.session.commit()
 
 
-def create_staff(email: str, name: str, password: str, *, is_admin: bool = True) -> StaffUser:
-    """Create a staff user and commit; refuses an address already in use."""
+def set_language(user: Contact | StaffUser, language: str) -> None:
+    """Save ``language`` as the user's language and commit; an unsupported code changes nothing."""
+    if language in LANGUAGES and user.language != language:
+        user.language = language
+        db.session.commit()
+
+
+def create_staff(email: str, name: str, password: str, *, is_admin: bool = True, language: str = "en") -> StaffUser:
+    """Create a staff user and commit; refuses an address already in use or an unknown language."""
+    if language not in LANGUAGES:
+        raise ServiceError(_("This language is not available."))
     email = normalize_email(email)
     if problem := password_problem(password, email):
         raise ServiceError(problem)
     if db.session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email)):
-        raise ServiceError(f"A staff user with the email address {email} already exists.")
+        raise ServiceError(_("A staff user with the email address %(email)s already exists.", email=email))
     staff = StaffUser(
         email=email,
         name=name.strip(),
         password_hash=hash_password(password),
         is_admin=is_admin,
+        language=language,
         session_token=new_session_token(),
     )
     db.session.add(staff)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from core.audit import record
 from core.catalogs import NOTIFICATIONS, PERMISSIONS, PERMISSIONS_BY_KEY
 from core.extensions import db
+from core.i18n import _, _l
 from core.models import Contact, Customer
 
 from . import ServiceError
@@ -30,7 +31,7 @@ from .settings import PRIMARY_MANAGES_CONTACTS, get_bool_setting
 # What the primary contact may change about its company; everything else is staff's.
 COMPANY_FIELDS: tuple[str, ...] = ("vat_number", "phone", "address", "city", "zip_code", "country", "website")
 
-NOT_YOURSELF = "You cannot change your own access here. Ask us if your own access needs to change."
+NOT_YOURSELF = _l("You cannot change your own access here. Ask us if your own access needs to change.")
 
 
 def may_manage_company(contact: Contact) -> bool:
@@ -60,7 +61,7 @@ def _ordered(keys, catalog) -> list[str]:
 
 def _require_primary(primary: Contact) -> None:
     if not may_manage_company(primary):
-        raise ServiceError("Only your company's primary contact can do this.")
+        raise ServiceError(_("Only your company's primary contact can do this."))
 
 
 def check_manageable(primary: Contact, colleague: Contact) -> None:
@@ -71,18 +72,21 @@ def check_manageable(primary: Contact, colleague: Contact) -> None:
     """
     _require_primary(primary)
     if colleague.customer_id != primary.customer_id:
-        raise ServiceError("This contact does not exist.")
+        raise ServiceError(_("This contact does not exist."))
     if colleague.id == primary.id or colleague.is_primary:
-        raise ServiceError(NOT_YOURSELF)
+        raise ServiceError(str(NOT_YOURSELF))
 
 
 def _refuse_beyond_ceiling(primary: Contact, granted: set[str]) -> None:
     beyond = granted - manageable_permissions(primary)
     if beyond:
-        labels = ", ".join(PERMISSIONS_BY_KEY[k].label if k in PERMISSIONS_BY_KEY else k for k in sorted(beyond))
+        labels = ", ".join(str(PERMISSIONS_BY_KEY[k].label) if k in PERMISSIONS_BY_KEY else k for k in sorted(beyond))
         raise ServiceError(
-            "You can only give colleagues access that you have yourself. "
-            f"You do not have: {labels}. Nothing was changed."
+            _(
+                "You can only give colleagues access that you have yourself. "
+                "You do not have: %(permissions)s. Nothing was changed.",
+                permissions=labels,
+            )
         )
 
 
@@ -108,7 +112,7 @@ def update_company(primary: Contact, values: dict, *, expected_version: int | No
     _require_primary(primary)
     customer: Customer = primary.customer
     if expected_version is not None and expected_version != customer.version:
-        raise ServiceError("Someone else changed your company's details meanwhile. Reload the page and try again.")
+        raise ServiceError(_("Someone else changed your company's details meanwhile. Reload the page and try again."))
     new = {name: (values.get(name) or "").strip() for name in COMPANY_FIELDS if name in values}
     changed = {name: value for name, value in new.items() if value != (getattr(customer, name) or "")}
     if not changed:
@@ -151,6 +155,8 @@ def invite_colleague(
         is_primary=False,
         active=True,
         password=None,
+        # The colleague's invitation goes out in the language of the contact who invites.
+        language=primary.language,
     )
     entry = record(
         "colleague.invited",

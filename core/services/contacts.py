@@ -5,7 +5,8 @@ Rules kept here, nowhere else:
 - a customer with contacts has exactly one primary contact (the first one becomes primary,
   making another primary demotes the current one, and the primary cannot just be unset);
 - a notification toggle can only be on when the contact holds the permission it needs;
-- deleting a contact never deletes the customer's documents (tickets keep a NULL contact).
+- deleting a contact never deletes the customer's documents (tickets keep a NULL contact);
+- a contact's language (its pages, invitation and emails) is one of ``core.i18n.LANGUAGES``.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.audit import record
 from core.catalogs import NOTIFICATIONS, NOTIFICATIONS_BY_KEY, PERMISSION_KEYS, PERMISSIONS_BY_KEY
 from core.extensions import db
+from core.i18n import LANGUAGES, _, _l
 from core.models import Contact, ContactNotification, ContactPermission, Customer
 from core.passwords import hash_password, new_session_token, password_problem
 
 from . import ServiceError
 
-STALE_MESSAGE = "Someone else changed this contact meanwhile. Reload the page and apply your change again."
+STALE_MESSAGE = _l("Someone else changed this contact meanwhile. Reload the page and apply your change again.")
 
 
 @dataclass
@@ -39,6 +41,8 @@ class ContactData:
     active: bool = True
     permissions: set[str] = field(default_factory=set)
     notifications: set[str] = field(default_factory=set)
+    # A code of ``LANGUAGES``; None keeps the contact's language (English for a new contact).
+    language: str | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -56,17 +60,28 @@ def email_taken(email: str, *, exclude_contact_id: int | None = None) -> bool:
 def _check(data: ContactData, *, exclude_contact_id: int | None) -> None:
     unknown = (data.permissions - PERMISSION_KEYS) | (data.notifications - set(NOTIFICATIONS_BY_KEY))
     if unknown:
-        raise ServiceError("Unknown permission or notification: " + ", ".join(sorted(unknown)))
+        raise ServiceError(_("Unknown permission or notification: %(keys)s", keys=", ".join(sorted(unknown))))
     missing = [n for n in NOTIFICATIONS if n.key in data.notifications and n.permission not in data.permissions]
     if missing:
         raise ServiceError(
-            "; ".join(f"{n.label} emails need the {PERMISSIONS_BY_KEY[n.permission].label} permission" for n in missing)
+            "; ".join(
+                _(
+                    "%(notification)s emails need the %(permission)s permission",
+                    notification=n.label,
+                    permission=PERMISSIONS_BY_KEY[n.permission].label,
+                )
+                for n in missing
+            )
             + "."
         )
+    if data.language is not None and data.language not in LANGUAGES:
+        raise ServiceError(_("This language is not available."))
     if data.password and (problem := password_problem(data.password, data.email)):
         raise ServiceError(problem)
     if email_taken(data.email, exclude_contact_id=exclude_contact_id):
-        raise ServiceError(f"A contact with the email address {normalize_email(data.email)} already exists.")
+        raise ServiceError(
+            _("A contact with the email address %(email)s already exists.", email=normalize_email(data.email))
+        )
 
 
 def _apply(contact: Contact, data: ContactData) -> None:
@@ -76,6 +91,8 @@ def _apply(contact: Contact, data: ContactData) -> None:
     contact.phone = data.phone.strip()
     contact.position = data.position.strip()
     contact.active = data.active
+    if data.language is not None:
+        contact.language = data.language
     if data.password:
         contact.password_hash = hash_password(data.password)
         contact.session_token = new_session_token()
@@ -104,10 +121,10 @@ def _commit() -> None:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise ServiceError("A contact with this email address already exists.") from exc
+        raise ServiceError(_("A contact with this email address already exists.")) from exc
     except StaleDataError as exc:
         db.session.rollback()
-        raise ServiceError(STALE_MESSAGE) from exc
+        raise ServiceError(str(STALE_MESSAGE)) from exc
 
 
 def create_contact(customer: Customer, data: ContactData, *, invite: bool = False) -> Contact:
@@ -140,10 +157,10 @@ def update_contact(contact: Contact, data: ContactData, *, expected_version: int
     are written to the audit log with their before and after values.
     """
     if expected_version is not None and expected_version != contact.version:
-        raise ServiceError(STALE_MESSAGE)
+        raise ServiceError(str(STALE_MESSAGE))
     _check(data, exclude_contact_id=contact.id)
     if contact.is_primary and not data.is_primary:
-        raise ServiceError("A customer always has one primary contact: make another contact primary instead.")
+        raise ServiceError(_("A customer always has one primary contact: make another contact primary instead."))
     if data.active is False and contact.active:
         contact.session_token = new_session_token()
     before = _audited_state(contact)
@@ -194,7 +211,7 @@ def delete_contact(contact: Contact) -> None:
     A primary contact can only be deleted when it is the customer's last contact.
     """
     if contact.is_primary and _has_other_contacts(contact):
-        raise ServiceError("This is the primary contact: make another contact primary before deleting it.")
+        raise ServiceError(_("This is the primary contact: make another contact primary before deleting it."))
     db.session.delete(contact)
     _commit()
 

@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.extensions import db
+from core.i18n import _
 from core.models import Contact, Customer
 
 from . import ServiceError
@@ -46,7 +47,7 @@ def save_customer(customer: Customer | None, values: dict, *, expected_version: 
         customer = Customer()
         db.session.add(customer)
     elif expected_version is not None and expected_version != customer.version:
-        raise ServiceError("Someone else changed this customer meanwhile. Reload the page and try again.")
+        raise ServiceError(_("Someone else changed this customer meanwhile. Reload the page and try again."))
     for name in CUSTOMER_FIELDS:
         if name in values:
             value = values[name]
@@ -55,5 +56,5 @@ def save_customer(customer: Customer | None, values: dict, *, expected_version: 
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
-        raise ServiceError("Someone else changed this customer meanwhile. Reload the page and try again.") from exc
+        raise ServiceError(_("Someone else changed this customer meanwhile. Reload the page and try again.")) from exc
     return customer

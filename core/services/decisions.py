@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from core import audit
 from core.extensions import db
+from core.i18n import _, _l, short_date, short_datetime
 from core.mail.outbox import one_line
 from core.models import Contact, Contract, Customer, Estimate, Proposal, ProposalComment, utcnow
 from core.notifications.notify import notify_estimate, notify_staff
@@ -51,16 +52,57 @@ def clean_signer_name(name: str | None) -> str:
     """The typed full name on one line; ServiceError when empty or longer than 160 characters."""
     name = one_line(name or "")
     if not name:
-        raise ServiceError("Type your full name to sign.")
+        raise ServiceError(_("Type your full name to sign."))
     if len(name) > SIGNER_NAME_MAX:
-        raise ServiceError(f"The name can have at most {SIGNER_NAME_MAX} characters.")
+        raise ServiceError(_("The name can have at most %(max)d characters.", max=SIGNER_NAME_MAX))
     return name
 
 
 def _decided_message(noun: str, status: str, signer: str | None, when) -> str:
-    by = f" by {signer}" if signer else ""
-    on = f" on {when:%d %b %Y %H:%M} UTC" if when else ""
-    return f"This {noun} was already {status}{by}{on}; it cannot be changed."
+    """ "This <document> was already <decided> [by <signer> on <when> UTC]; it cannot be changed."."""
+    key = (noun, status)
+    if when and signer:
+        return _DECIDED_BY_ON[key] % {"signer": signer, "when": short_datetime(when)}
+    if when:
+        return _DECIDED_ON[key] % {"when": short_datetime(when)}
+    return str(_DECIDED[key])
+
+
+# Whole sentences per document and decision (German word order and genders differ).
+_DECIDED = {
+    ("estimate", "accepted"): _l("This estimate was already accepted; it cannot be changed."),
+    ("estimate", "declined"): _l("This estimate was already declined; it cannot be changed."),
+    ("proposal", "accepted"): _l("This proposal was already accepted; it cannot be changed."),
+    ("proposal", "declined"): _l("This proposal was already declined; it cannot be changed."),
+    ("contract", "signed"): _l("This contract was already signed; it cannot be changed."),
+}
+_DECIDED_ON = {
+    ("estimate", "accepted"): _l("This estimate was already accepted on %(when)s UTC; it cannot be changed."),
+    ("estimate", "declined"): _l("This estimate was already declined on %(when)s UTC; it cannot be changed."),
+    ("proposal", "accepted"): _l("This proposal was already accepted on %(when)s UTC; it cannot be changed."),
+    ("proposal", "declined"): _l("This proposal was already declined on %(when)s UTC; it cannot be changed."),
+    ("contract", "signed"): _l("This contract was already signed on %(when)s UTC; it cannot be changed."),
+}
+_DECIDED_BY_ON = {
+    ("estimate", "accepted"): _l(
+        "This estimate was already accepted by %(signer)s on %(when)s UTC; it cannot be changed."
+    ),
+    ("estimate", "declined"): _l(
+        "This estimate was already declined by %(signer)s on %(when)s UTC; it cannot be changed."
+    ),
+    ("proposal", "accepted"): _l(
+        "This proposal was already accepted by %(signer)s on %(when)s UTC; it cannot be changed."
+    ),
+    ("proposal", "declined"): _l(
+        "This proposal was already declined by %(signer)s on %(when)s UTC; it cannot be changed."
+    ),
+    ("contract", "signed"): _l("This contract was already signed by %(signer)s on %(when)s UTC; it cannot be changed."),
+}
+_NO_LONGER_OPEN = {
+    "estimate": _l("This estimate is no longer open for a decision."),
+    "proposal": _l("This proposal is no longer open for a decision."),
+    "contract": _l("This contract is no longer open for a decision."),
+}
 
 
 def _lost_race(obj, noun: str) -> ServiceError:
@@ -71,7 +113,7 @@ def _lost_race(obj, noun: str) -> ServiceError:
         return ServiceError(_decided_message(noun, "signed", obj.signer_name, obj.signed_at))
     if obj.status in ("accepted", "declined"):
         return ServiceError(_decided_message(noun, obj.status, obj.signer_name, obj.decided_at))
-    return ServiceError(f"This {noun} is no longer open for a decision.")
+    return ServiceError(str(_NO_LONGER_OPEN[noun]))
 
 
 def decide_estimate(
@@ -87,9 +129,11 @@ def decide_estimate(
     if estimate.status in ("accepted", "declined"):
         raise ServiceError(_decided_message("estimate", estimate.status, estimate.signer_name, estimate.decided_at))
     if estimate.status != "sent":
-        raise ServiceError("This estimate is not open for a decision.")
+        raise ServiceError(_("This estimate is not open for a decision."))
     if not estimate_is_open(estimate, today):
-        raise ServiceError(f"This estimate expired on {estimate.expiry_date:%d %b %Y}; ask us for a new one.")
+        raise ServiceError(
+            _("This estimate expired on %(date)s; ask us for a new one.", date=short_date(estimate.expiry_date))
+        )
     # Only an acceptance is signed; a decline records who declined in the audit log.
     name = clean_signer_name(signer_name) if accept else None
     status = "accepted" if accept else "declined"
@@ -130,9 +174,11 @@ def decide_proposal(
     if proposal.status in ("accepted", "declined"):
         raise ServiceError(_decided_message("proposal", proposal.status, proposal.signer_name, proposal.decided_at))
     if proposal.status != "open":
-        raise ServiceError("This proposal is not open for a decision.")
+        raise ServiceError(_("This proposal is not open for a decision."))
     if not proposal_is_open(proposal, today):
-        raise ServiceError(f"This proposal was open until {proposal.open_till:%d %b %Y}; ask us for a new one.")
+        raise ServiceError(
+            _("This proposal was open until %(date)s; ask us for a new one.", date=short_date(proposal.open_till))
+        )
     # Only an acceptance is signed; a decline records who declined in the audit log.
     name = clean_signer_name(signer_name) if accept else None
     status = "accepted" if accept else "declined"
@@ -205,9 +251,9 @@ def add_proposal_comment(proposal: Proposal, contact: Contact, body: str | None)
     again within two minutes (a double submit), changing nothing."""
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise ServiceError("Write a comment first.")
+        raise ServiceError(_("Write a comment first."))
     if len(body) > COMMENT_MAX:
-        raise ServiceError(f"A comment can have at most {COMMENT_MAX} characters.")
+        raise ServiceError(_("A comment can have at most %(max)d characters.", max=COMMENT_MAX))
     # Lock the proposal row (PostgreSQL) so two identical submits are checked one after the other.
     db.session.execute(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
     since = utcnow() - timedelta(seconds=DUPLICATE_COMMENT_SECONDS)
@@ -222,7 +268,7 @@ def add_proposal_comment(proposal: Proposal, contact: Contact, body: str | None)
     ).first()
     if recent is not None and recent.body == body and recent.created_at >= since:
         db.session.rollback()
-        raise ServiceError("This comment was already posted.")
+        raise ServiceError(_("This comment was already posted."))
     comment = ProposalComment(proposal_id=proposal.id, contact_id=contact.id, body=body)
     db.session.add(comment)
     customer = db.session.get(Customer, proposal.customer_id)

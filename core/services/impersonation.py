@@ -13,6 +13,7 @@ from flask_login import login_user
 from core.audit import record
 from core.auth import is_staff, load_user
 from core.extensions import db
+from core.i18n import _
 from core.models import Contact, StaffUser
 
 from . import ServiceError
@@ -23,9 +24,9 @@ IMPERSONATOR = "_impersonator"
 def start(staff: StaffUser, contact: Contact) -> None:
     """Switch this browser session to ``contact``; commit the audit entry."""
     if not staff.is_admin:
-        raise ServiceError("Only administrators can log in as a contact.")
+        raise ServiceError(_("Only administrators can log in as a contact."))
     if not contact.active or not contact.customer.active:
-        raise ServiceError("This contact is inactive and cannot log in.")
+        raise ServiceError(_("This contact is inactive and cannot log in."))
     record("staff.login_as_contact", actor=staff, customer_id=contact.customer_id, target=contact)
     db.session.commit()
     session.clear()

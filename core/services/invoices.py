@@ -6,10 +6,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from core.extensions import db
+from core.i18n import _
 from core.models import Invoice, Payment, money
 from core.notifications.notify import notify_invoice
 
 from . import ServiceError
+from .documents.common import readable_number
 
 
 def record_payment(invoice: Invoice, amount, paid_on: date, method: str = "Bank transfer") -> Payment:
@@ -20,13 +22,22 @@ def record_payment(invoice: Invoice, amount, paid_on: date, method: str = "Bank 
     try:
         amount = money(Decimal(str(amount)))
     except (InvalidOperation, ValueError) as exc:
-        raise ServiceError("Enter the amount as a number, e.g. 120.50.") from exc
+        raise ServiceError(_("Enter the amount as a number, e.g. 120.50.")) from exc
     if invoice.status in ("draft", "cancelled"):
-        raise ServiceError(f"A {invoice.status} invoice cannot receive payments.")
+        raise ServiceError(
+            _("A draft invoice cannot receive payments.")
+            if invoice.status == "draft"
+            else _("A cancelled invoice cannot receive payments.")
+        )
     if amount <= 0:
-        raise ServiceError("The amount must be greater than zero.")
+        raise ServiceError(_("The amount must be greater than zero."))
     if amount > invoice.balance:
-        raise ServiceError(f"The amount is larger than the open balance of {invoice.balance}.")
+        raise ServiceError(
+            _(
+                "The amount is larger than the open balance of %(balance)s.",
+                balance=readable_number(invoice.balance, grouping=False),
+            )
+        )
     payment = Payment(amount=amount, date=paid_on, method=method.strip()[:40] or "Bank transfer")
     invoice.payments.append(payment)
     invoice.amount_paid = money(invoice.amount_paid + amount)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
+from core.i18n import _
 
 from . import ServiceError
 
@@ -65,9 +66,9 @@ def with_number_retry(unit_of_work: Callable[[], T], *, attempts: int = MAX_ATTE
     session holds nothing from the failed attempt. Other rules it breaks surface as
     ``ServiceError`` from the rerun; after ``attempts`` clashes the user is asked to retry.
     """
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         try:
             return unit_of_work()
         except IntegrityError:
             db.session.rollback()
-    raise ServiceError("Another document took the same number at the same moment. Please submit again.")
+    raise ServiceError(_("Another document took the same number at the same moment. Please submit again."))

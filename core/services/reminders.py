@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from core.extensions import db
+from core.i18n import _l
 from core.models import Contract, Estimate, Invoice
 from core.notifications.notify import notify_contract, notify_estimate, notify_invoice
 
@@ -23,11 +24,11 @@ BATCH = 500
 
 REMINDER_SETTINGS = {
     # key: (default, label)
-    "overdue_first_after_days": (1, "First overdue notice, days after the due date"),
-    "overdue_repeat_every_days": (3, "Repeat the overdue notice every N days (0 = never)"),
-    "due_soon_days_before": (3, "Due-soon notice, days before the due date (0 = off)"),
-    "estimate_expiry_days_before": (3, "Estimate expiry reminder, days before (0 = off)"),
-    "contract_expiry_days_before": (7, "Contract expiry reminder, days before (0 = off)"),
+    "overdue_first_after_days": (1, _l("First overdue notice, days after the due date")),
+    "overdue_repeat_every_days": (3, _l("Repeat the overdue notice every N days (0 = never)")),
+    "due_soon_days_before": (3, _l("Due-soon notice, days before the due date (0 = off)")),
+    "estimate_expiry_days_before": (3, _l("Estimate expiry reminder, days before (0 = off)")),
+    "contract_expiry_days_before": (7, _l("Contract expiry reminder, days before (0 = off)")),
 }
 
 

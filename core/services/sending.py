@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from core.extensions import db
+from core.i18n import _, _l
 from core.mail.outbox import Attachment, queue_email
 from core.models import Contact, Contract, CreditNote, Customer, Estimate, Invoice, OutboxEmail, utcnow
 from core.notifications.recipients import recipients_for
@@ -34,10 +36,10 @@ class DocumentKind:
 DOCUMENT_KINDS: dict[str, DocumentKind] = {
     k.key: k
     for k in (
-        DocumentKind("invoice", "Invoice", Invoice, "invoice", "invoice_id"),
-        DocumentKind("credit_note", "Credit note", CreditNote, "credit_note", "credit_note_id"),
-        DocumentKind("estimate", "Estimate", Estimate, "estimate", "estimate_id"),
-        DocumentKind("contract", "Contract", Contract, "contract", "contract_id"),
+        DocumentKind("invoice", _l("Invoice"), Invoice, "invoice", "invoice_id"),
+        DocumentKind("credit_note", _l("Credit note"), CreditNote, "credit_note", "credit_note_id"),
+        DocumentKind("estimate", _l("Estimate"), Estimate, "estimate", "estimate_id"),
+        DocumentKind("contract", _l("Contract"), Contract, "contract", "contract_id"),
     )
 }
 
@@ -63,15 +65,15 @@ def parse_cc(raw: str) -> list[str]:
     Refuses anything that is not a plain address, CR/LF included, with a message.
     """
     if "\r" in raw or "\n" in raw:
-        raise ServiceError("CC must be plain email addresses separated by commas.")
+        raise ServiceError(_("CC must be plain email addresses separated by commas."))
     addresses = []
     for part in filter(None, re.split(r"[,;\s]+", raw.strip())):
         try:
             addresses.append(validate_email(part, check_deliverability=False).normalized)
         except EmailNotValidError as exc:
-            raise ServiceError(f"CC address {part!r} is not a valid email address.") from exc
+            raise ServiceError(_("CC address %(address)s is not a valid email address.", address=repr(part))) from exc
     if len(addresses) > 10:
-        raise ServiceError("At most 10 CC addresses.")
+        raise ServiceError(_("At most %(max)d CC addresses.", max=10))
     return addresses
 
 
@@ -91,19 +93,24 @@ def send_document(
     is sent and a ServiceError explains why.
     """
     if not contact_ids:
-        raise ServiceError("Choose at least one recipient.")
+        raise ServiceError(_("Choose at least one recipient."))
     allowed = {contact.id: contact for contact in active_contacts(document.customer_id)}
     if not contact_ids <= allowed.keys():
-        raise ServiceError("Recipients must be active contacts of this customer.")
+        raise ServiceError(_("Recipients must be active contacts of this customer."))
     cc_addresses = parse_cc(cc)
     customer = db.session.get(Customer, document.customer_id)
-    attachments = (document_attachment(kind, document, customer),) if attach_pdf else ()
+    pdfs: dict[str, tuple[Attachment, ...]] = {}  # one PDF per language, each in the reader's
     emails = []
     for index, contact_id in enumerate(sorted(contact_ids)):
+        contact = allowed[contact_id]
+        if attach_pdf and contact.language not in pdfs:
+            with force_locale(contact.language):
+                pdfs[contact.language] = (document_attachment(kind, document, customer),)
+        attachments = pdfs.get(contact.language, ())
         emails.append(
             queue_email(
                 f"{kind.key}_sent",
-                allowed[contact_id],
+                contact,
                 link_values={kind.link_arg: document.id},
                 context={_context_name(kind): document},
                 cc=cc_addresses if index == 0 else (),  # CC once, not once per recipient

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from core.audit import record
 from core.extensions import db
+from core.i18n import _
 from core.models import StaffUser
 from core.passwords import new_session_token
 
@@ -20,7 +21,7 @@ def _other_active_admins(staff: StaffUser) -> int:
 def set_role_and_active(staff: StaffUser, *, is_admin: bool, active: bool, actor: StaffUser) -> None:
     """Change a staff member's role or active flag and commit; the last active admin stays one."""
     if (not is_admin or not active) and staff.is_admin and staff.active and _other_active_admins(staff) == 0:
-        raise ServiceError("There must always be at least one active administrator.")
+        raise ServiceError(_("There must always be at least one active administrator."))
     before = {"is_admin": staff.is_admin, "active": staff.active}
     staff.is_admin, staff.active = is_admin, active
     if not active:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.extensions import db
+from core.i18n import _
 from core.models import Invoice, Payment, money
 
 COUNTED_STATUSES = ("unpaid", "partially_paid", "paid")
@@ -147,11 +148,11 @@ def parse_period(raw_from: str | None, raw_to: str | None, today: date) -> Perio
         start = _parse_date(raw_from)
         end = _parse_date(raw_to)
     except ValueError:
-        return Period(default.start, default.end, "Enter the dates as YYYY-MM-DD. Showing the current year instead.")
+        return Period(default.start, default.end, _("Enter the dates as YYYY-MM-DD. Showing the current year instead."))
     start = start or date((end or today).year, 1, 1)
     end = end or (default.end if start <= default.end else date(start.year, 12, 31))
     if start > end:
-        return Period(default.start, default.end, "The start date is after the end date. Showing the current year.")
+        return Period(default.start, default.end, _("The start date is after the end date. Showing the current year."))
     return Period(start, end)
 
 
@@ -179,7 +180,6 @@ def account_statement(customer_id: int, start: date, end: date, currency: str) -
     entries: list[tuple[tuple, dict]] = []
     invoices = db.session.scalars(select(Invoice).where(*counted, Invoice.date >= start, Invoice.date <= end))
     for inv in invoices:
-        due = f", due {inv.due_date.isoformat()}" if inv.due_date else ""
         entries.append(
             (
                 (inv.date, 0, inv.id),
@@ -188,7 +188,11 @@ def account_statement(customer_id: int, start: date, end: date, currency: str) -
                     "kind": "invoice",
                     "invoice_id": inv.id,
                     "reference": inv.number,
-                    "description": f"Invoice {inv.number}{due}",
+                    "description": (
+                        _("Invoice %(number)s, due %(date)s", number=inv.number, date=inv.due_date.isoformat())
+                        if inv.due_date
+                        else _("Invoice %(number)s", number=inv.number)
+                    ),
                     "invoiced": _amount(inv.total),
                     "paid": ZERO,
                 },
@@ -200,7 +204,6 @@ def account_statement(customer_id: int, start: date, end: date, currency: str) -
         .where(*counted, Payment.date >= start, Payment.date <= end)
     ).all()
     for payment, number in payments:
-        method = f" ({payment.method})" if payment.method else ""
         entries.append(
             (
                 (payment.date, 1, payment.id),
@@ -209,7 +212,11 @@ def account_statement(customer_id: int, start: date, end: date, currency: str) -
                     "kind": "payment",
                     "invoice_id": payment.invoice_id,
                     "reference": number,
-                    "description": f"Payment for invoice {number}{method}",
+                    "description": (
+                        _("Payment for invoice %(number)s (%(method)s)", number=number, method=payment.method)
+                        if payment.method
+                        else _("Payment for invoice %(number)s", number=number)
+                    ),
                     "invoiced": ZERO,
                     "paid": _amount(payment.amount),
                 },

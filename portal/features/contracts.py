@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from core.forms import name_field
+from core.i18n import _, _l
 from core.models import Contract
 from core.pagination import paginate
 from core.pdf import document_pdf, pdf_download, pdf_filename
@@ -19,7 +20,7 @@ bp = feature_blueprint("contracts", __name__, "contracts")
 
 
 class SignForm(FlaskForm):
-    signer_name = name_field("Your full name", max_length=SIGNER_NAME_MAX)
+    signer_name = name_field(_l("Your full name"), max_length=SIGNER_NAME_MAX)
 
 
 @bp.route("/contracts")
@@ -59,5 +60,5 @@ def sign(contract_id: int):
     except ServiceError as exc:
         flash(str(exc), "warning")
     else:
-        flash("Thank you: the contract is signed.", "success")
+        flash(_("Thank you: the contract is signed."), "success")
     return redirect(url_for("portal.contracts.detail", contract_id=contract.id))

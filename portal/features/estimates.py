@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
 from core.forms import name_field
+from core.i18n import _, _l
 from core.models import Estimate
 from core.pagination import paginate
 from core.pdf import document_pdf, pdf_download, pdf_filename
@@ -25,7 +26,7 @@ VISIBLE = Estimate.status != "draft"
 
 
 class AcceptForm(FlaskForm):
-    signer_name = name_field("Your full name", max_length=SIGNER_NAME_MAX)
+    signer_name = name_field(_l("Your full name"), max_length=SIGNER_NAME_MAX)
 
 
 class DeclineForm(FlaskForm):
@@ -84,9 +85,9 @@ def _decide(estimate: Estimate, *, accept: bool, signer_name: str | None):
         flash(str(exc), "warning")
     else:
         if accept:
-            flash(f"Thank you: estimate {estimate.number} is accepted.", "success")
+            flash(_("Thank you: estimate %(number)s is accepted.", number=estimate.number), "success")
         else:
-            flash(f"Estimate {estimate.number} is declined.", "info")
+            flash(_("Estimate %(number)s is declined.", number=estimate.number), "info")
     return redirect(url_for("portal.estimates.detail", estimate_id=estimate.id))
 
 

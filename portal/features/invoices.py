@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
+from core.i18n import _
 from core.models import CreditNote, Invoice
 from core.pagination import paginate
 from core.pdf import document_pdf, pdf_download, pdf_filename, statement_filename, statement_pdf
@@ -54,7 +55,7 @@ def index():
         if year.isdigit() and int(year) in years:
             stmt = stmt.where(Invoice.date >= date(int(year), 1, 1), Invoice.date <= date(int(year), 12, 31))
         else:
-            flash("There are no invoices in that year; showing all years.", "warning")
+            flash(_("There are no invoices in that year; showing all years."), "warning")
             year = ""
     return render_template(
         "portal/invoices/index.html",

@@ -12,6 +12,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.forms import name_field
+from core.i18n import _, _l
 from core.models import Proposal
 from core.pagination import paginate
 from core.services import ServiceError
@@ -33,7 +34,7 @@ VISIBLE = Proposal.status != "draft"
 
 
 class AcceptForm(FlaskForm):
-    signer_name = name_field("Your full name", max_length=SIGNER_NAME_MAX)
+    signer_name = name_field(_l("Your full name"), max_length=SIGNER_NAME_MAX)
 
 
 class DeclineForm(FlaskForm):
@@ -42,10 +43,10 @@ class DeclineForm(FlaskForm):
 
 class CommentForm(FlaskForm):
     body = TextAreaField(
-        "Your comment",
+        _l("Your comment"),
         validators=[
-            DataRequired(message="Write a comment first."),
-            Length(max=COMMENT_MAX, message=f"A comment can have at most {COMMENT_MAX} characters."),
+            DataRequired(message=_l("Write a comment first.")),
+            Length(max=COMMENT_MAX, message=_l("A comment can have at most %(max)d characters.", max=COMMENT_MAX)),
         ],
     )
 
@@ -90,7 +91,7 @@ def _decide(proposal: Proposal, *, accept: bool, signer_name: str | None):
     except ServiceError as exc:
         flash(str(exc), "warning")
     else:
-        flash("Thank you: the proposal is accepted." if accept else "The proposal is declined.", "success")
+        flash(_("Thank you: the proposal is accepted.") if accept else _("The proposal is declined."), "success")
     return redirect(url_for("portal.proposals.detail", proposal_id=proposal.id))
 
 
@@ -123,5 +124,5 @@ def comment(proposal_id: int):
     except ServiceError as exc:
         flash(str(exc), "warning")
     else:
-        flash("Your comment is posted; we will get back to you.", "success")
+        flash(_("Your comment is posted; we will get back to you."), "success")
     return redirect(url_for("portal.proposals.detail", proposal_id=proposal.id, _anchor="comments"))

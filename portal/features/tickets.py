@@ -18,6 +18,8 @@ from wtforms.validators import DataRequired, Length
 
 from core.extensions import db
 from core.files import serve
+from core.i18n import _, _l
+from core.labels import label
 from core.models import TICKET_PRIORITIES, Project, StoredFile, Ticket, TicketReply
 from core.pagination import paginate
 from core.services import ServiceError
@@ -43,21 +45,23 @@ NO_PROJECT = 0
 
 
 class OpenTicketForm(FlaskForm):
-    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
-    department = SelectField("Department", validators=[DataRequired()])
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    department = SelectField(_l("Department"), validators=[DataRequired()])
     priority = SelectField(
-        "Priority", choices=[SelectChoice(p, p.capitalize()) for p in TICKET_PRIORITIES], default="medium"
+        _l("Priority"), choices=[SelectChoice(p, p.capitalize()) for p in TICKET_PRIORITIES], default="medium"
     )
-    project = SelectField("Project", coerce=int, default=NO_PROJECT)
-    message = TextAreaField("Message", validators=[DataRequired(), Length(max=20000)])
-    attachments = MultipleFileField(f"Attachments (up to {MAX_ATTACHMENTS})")
+    project = SelectField(_l("Project"), coerce=int, default=NO_PROJECT)
+    message = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
+    attachments = MultipleFileField(_l("Attachments (up to %(count)d)", count=MAX_ATTACHMENTS))
     # Random per form: a second submit of the same form finds the ticket the first one opened.
-    submission_key = HiddenField(validators=[DataRequired("This form has expired. Please check it and send it again.")])
+    submission_key = HiddenField(
+        validators=[DataRequired(_l("This form has expired. Please check it and send it again."))]
+    )
 
 
 class ReplyForm(FlaskForm):
-    message = TextAreaField("Your reply", validators=[DataRequired(), Length(max=20000)])
-    attachments = MultipleFileField(f"Attachments (up to {MAX_ATTACHMENTS})")
+    message = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=20000)])
+    attachments = MultipleFileField(_l("Attachments (up to %(count)d)", count=MAX_ATTACHMENTS))
 
 
 class CloseForm(FlaskForm):
@@ -83,11 +87,16 @@ def _project_of(ticket: Ticket) -> Project | None:
 def _open_form() -> OpenTicketForm:
     form = OpenTicketForm()
     form.department.choices = [SelectChoice(name) for name in department_names()]
+    # Stored values stay English; the reader sees them in their language.
+    form.priority.choices = [SelectChoice(p, label(p)) for p in TICKET_PRIORITIES]
     if current_user.can("projects"):
         projects = db.session.execute(
             scoped(Project).with_only_columns(Project.id, Project.name).order_by(Project.name)
         )
-        form.project.choices = [SelectChoice(NO_PROJECT, "No project"), *(SelectChoice(p.id, p.name) for p in projects)]
+        form.project.choices = [
+            SelectChoice(NO_PROJECT, _("No project")),
+            *(SelectChoice(p.id, p.name) for p in projects),
+        ]
     else:
         # Without the Projects permission the contact cannot even name a project.
         del form.project
@@ -131,7 +140,7 @@ def new():
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"Ticket #{ticket.id} is open. We will answer as soon as possible.", "success")
+            flash(_("Ticket #%(id)s is open. We will answer as soon as possible.", id=ticket.id), "success")
             return redirect(url_for(".detail", ticket_id=ticket.id))
     if not form.submission_key.data:
         form.submission_key.data = new_submission_key()
@@ -162,7 +171,7 @@ def reply(ticket_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Your reply was sent.", "success")
+            flash(_("Your reply was sent."), "success")
             return redirect(url_for(".detail", ticket_id=ticket.id))
     return _render_detail(ticket, form, _project_of(ticket))
 
@@ -172,7 +181,7 @@ def close(ticket_id: int):
     ticket = _ticket_or_404(ticket_id)
     if CloseForm().validate_on_submit():
         close_ticket(ticket, current_user)
-        flash("The ticket is closed. Reply to it if you need to open it again.", "success")
+        flash(_("The ticket is closed. Reply to it if you need to open it again."), "success")
     return redirect(url_for(".detail", ticket_id=ticket.id))
 
 

@@ -18,3 +18,27 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// A table that scrolls sideways (phone width) must be reachable by keyboard: make its scroll
+// container focusable while it actually scrolls, named after the table's caption or heading.
+(() => {
+  const update = () => {
+    document.querySelectorAll(".table-responsive").forEach((box) => {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) {
+          box.setAttribute("tabindex", "0");
+          box.dataset.scrollFocus = "1";
+        }
+      } else if (box.dataset.scrollFocus) {
+        box.removeAttribute("tabindex");
+        delete box.dataset.scrollFocus;
+      }
+    });
+  };
+  document.addEventListener("DOMContentLoaded", update);
+  let pending = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(pending);
+    pending = setTimeout(update, 100);
+  });
+})();

@@ -6,7 +6,10 @@
   ``/usr/bin/chromium`` (the Playwright browser download is never used). When it is missing the
   browser tests are skipped, or fail when ``PORTAL_REQUIRE_BROWSER=1`` (CI).
 - ``new_page`` / ``page``: a fresh browser context (own cookies) per call; JavaScript errors and
-  console errors (CSP violations included) are collected in ``page.problems``.
+  console errors (CSP violations included) are collected in ``page.problems``. Keyword arguments
+  go to ``browser.new_context`` (e.g. ``bypass_csp=True`` to inject axe-core).
+- ``axe``: the path of ``node_modules/axe-core/axe.min.js`` (``npm ci``; ``python3 manage.py test``
+  runs it); missing, the test skips, or fails when ``PORTAL_REQUIRE_BROWSER=1``.
 - ``screenshot(page, name)``: saves ``test-artifacts/screenshots/<name>-desktop.png`` (1280x800)
   and ``<name>-phone.png`` (390x844).
 
@@ -36,7 +39,9 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TIMEOUT_MS = 10_000
 
 _HERE = Path(__file__).resolve().parent
@@ -101,8 +106,8 @@ def new_page(browser):
     """Call to get a page in a new browser context (a separate visitor with its own cookies)."""
     contexts = []
 
-    def make():
-        context = browser.new_context(viewport=DESKTOP)
+    def make(**options):
+        context = browser.new_context(**{"viewport": DESKTOP, **options})
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
@@ -122,6 +127,14 @@ def new_page(browser):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+@pytest.fixture
+def axe():
+    """The axe-core script to inject into pages (``page.add_script_tag(path=axe)``)."""
+    if not AXE.exists():
+        _unavailable(f"{AXE.relative_to(ROOT)} is missing (npm ci, or python3 manage.py test)")
+    return AXE
 
 
 @pytest.fixture

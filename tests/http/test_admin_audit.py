@@ -144,5 +144,9 @@ def test_readable_details():
         "changes": [("value", "—", "x, y")],
         "context": [("email", "e@x")],
     }
+    assert readable('{"active": {"before": true, "after": false}, "email": "e@x"}') == {
+        "changes": [("active", "yes", "no")],
+        "context": [("email", "e@x")],
+    }
     assert readable("not json") == {"changes": [], "context": [("details", "not json")]}
     assert readable("") == {"changes": [], "context": []}

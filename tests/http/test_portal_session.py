@@ -202,7 +202,7 @@ def test_menu_lists_exactly_the_permitted_features(client, f, permissions):
     expected = [p for p in PERMISSIONS if p.key in permissions]  # catalog order
     assert _menu(body) == [p.key for p in expected]
     for p in expected:
-        match = re.search(rf'data-feature="{p.key}" href="([^"]+)">{re.escape(p.label)}</a>', body)
+        match = re.search(rf'data-feature="{p.key}" href="([^"]+)">{re.escape(str(p.label))}</a>', body)
         assert match, p.key
         assert client.get(html.unescape(match.group(1))).status_code == 200, p.key  # never a link to a 403
 

@@ -94,6 +94,7 @@ def test_cli_shows_progress_and_summary(app, f, customer):
     assert result.exit_code == 0, result.output
     assert "Reminders for 2026-11-27" in result.output
     assert "invoice_overdue: 1 document(s), 1 email(s) queued" in result.output
+    assert "Total: 1 document(s), 1 email(s) queued" in result.output
     again = runner.invoke(args=["send-reminders", "--today", TODAY.isoformat()])
     assert "Nothing to remind today." in again.output
     assert overdue_emails() == 1

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
+from core.i18n import _
 from core.models import PROPOSAL_STATUSES, Contract, Proposal, ProposalComment, StaffUser, utcnow
 
 from .. import ServiceError
@@ -65,29 +66,31 @@ class ContractData:
 def agreement_edit_refused(document) -> str | None:
     """Why the proposal or contract cannot be edited at all, or None."""
     if isinstance(document, Contract) and document.is_signed:
-        return "This contract is signed; it can no longer be edited."
-    if isinstance(document, Proposal) and document.status in DECIDED:
-        return f"This proposal was {document.status}; it can no longer be edited."
+        return _("This contract is signed; it can no longer be edited.")
+    if isinstance(document, Proposal) and document.status == "accepted":
+        return _("This proposal was accepted; it can no longer be edited.")
+    if isinstance(document, Proposal) and document.status == "declined":
+        return _("This proposal was declined; it can no longer be edited.")
     return None
 
 
 def agreement_delete_refused(document) -> str | None:
     """Why staff may not delete the proposal or contract, or None: only drafts are deleted."""
     if isinstance(document, Contract) and (document.is_signed or document.sent_at is not None):
-        return "Only contracts that were never sent or signed can be deleted."
+        return _("Only contracts that were never sent or signed can be deleted.")
     if isinstance(document, Proposal) and document.status != "draft":
-        return "Only draft proposals can be deleted."
+        return _("Only draft proposals can be deleted.")
     return None
 
 
 def _apply_proposal(proposal: Proposal, customer_id: int, data: ProposalData, currency_fallback: str) -> None:
     if data.status not in PROPOSAL_STATUSES:
-        raise ServiceError("Choose one of the listed statuses.")
-    subject = clean_text(data.subject, "The subject", MAX_SUBJECT, required=True)
-    content = clean_text(data.content, "The content", MAX_CONTENT)
-    total = check_amount(data.total, "The total")
+        raise ServiceError(_("Choose one of the listed statuses."))
+    subject = clean_text(data.subject, _("The subject"), MAX_SUBJECT, required=True)
+    content = clean_text(data.content, _("The content"), MAX_CONTENT)
+    total = check_amount(data.total, _("The total"))
     currency = check_currency(data.currency, currency_fallback)
-    check_order(data.date, data.open_till, "'Open till' cannot be before the proposal date.")
+    check_order(data.date, data.open_till, _("'Open till' cannot be before the proposal date."))
     project_id = check_project(customer_id, data.project_id)
     if data.status in DECIDED and data.status != proposal.status:
         proposal.decided_at = utcnow()  # staff recording the customer's answer
@@ -101,11 +104,11 @@ def _apply_proposal(proposal: Proposal, customer_id: int, data: ProposalData, cu
 
 
 def _apply_contract(contract: Contract, customer_id: int, data: ContractData, currency_fallback: str) -> None:
-    subject = clean_text(data.subject, "The subject", MAX_SUBJECT, required=True)
-    content = clean_text(data.content, "The content", MAX_CONTENT)
-    value = check_amount(data.value, "The contract value")
+    subject = clean_text(data.subject, _("The subject"), MAX_SUBJECT, required=True)
+    content = clean_text(data.content, _("The content"), MAX_CONTENT)
+    value = check_amount(data.value, _("The contract value"))
     currency = check_currency(data.currency, currency_fallback)
-    check_order(data.start_date, data.end_date, "The end date cannot be before the start date.")
+    check_order(data.start_date, data.end_date, _("The end date cannot be before the start date."))
     project_id = check_project(customer_id, data.project_id)
     contract.subject, contract.content, contract.value, contract.currency = subject, content, value, currency
     contract.start_date, contract.end_date, contract.project_id = data.start_date, data.end_date, project_id
@@ -173,7 +176,7 @@ def add_proposal_comment(
 
     No email: the notification catalog has no proposal toggle, so nobody is chosen to receive one.
     """
-    text = clean_text(body, "The comment", MAX_NOTES, required=True)
+    text = clean_text(body, _("The comment"), MAX_NOTES, required=True)
     # Lock the proposal so two posts of the same form run one after the other (PostgreSQL).
     db.session.scalar(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
     earlier = earlier_submission("proposal.commented", form_token, ProposalComment)

@@ -10,10 +10,12 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import format_decimal, get_locale
 from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
+from core.i18n import _
 from core.models import Customer, FormSubmission, Invoice, Project, money
 
 from .. import ServiceError
@@ -27,6 +29,13 @@ MAX_SUBJECT = 200
 FORM_TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
+def readable_number(value, *, grouping: bool = True) -> str:
+    """A count or amount for a message: ``1,234.5`` in English, the reader's digits otherwise."""
+    if str(get_locale() or "en").startswith("en"):
+        return f"{value:,}" if grouping else str(value)
+    return format_decimal(value, group_separator=grouping)
+
+
 def lock_customer(customer_id: int | None) -> Customer:
     """The customer, its row locked (PostgreSQL) until the transaction ends.
 
@@ -34,10 +43,10 @@ def lock_customer(customer_id: int | None) -> Customer:
     double-submit check in ``earlier_submission`` reliable.
     """
     if not isinstance(customer_id, int) or not 0 < customer_id <= MAX_ID:
-        raise ServiceError("Choose a customer.")
+        raise ServiceError(_("Choose a customer."))
     customer = db.session.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
     if customer is None:
-        raise ServiceError("The chosen customer does not exist.")
+        raise ServiceError(_("The chosen customer does not exist."))
     return customer
 
 
@@ -61,9 +70,9 @@ def check_project(customer_id: int, project_id: int | None) -> int | None:
         return None
     project = db.session.get(Project, project_id) if 0 < project_id <= MAX_ID else None
     if project is None:
-        raise ServiceError("The chosen project does not exist.")
+        raise ServiceError(_("The chosen project does not exist."))
     if project.customer_id != customer_id:
-        raise ServiceError("The chosen project belongs to another customer. Choose a project of this customer.")
+        raise ServiceError(_("The chosen project belongs to another customer. Choose a project of this customer."))
     return project.id
 
 
@@ -73,19 +82,29 @@ def check_invoice(customer_id: int, invoice_id: int | None) -> int | None:
         return None
     invoice = db.session.get(Invoice, invoice_id) if 0 < invoice_id <= MAX_ID else None
     if invoice is None:
-        raise ServiceError("The chosen invoice does not exist.")
+        raise ServiceError(_("The chosen invoice does not exist."))
     if invoice.customer_id != customer_id:
-        raise ServiceError("The chosen invoice belongs to another customer. Choose an invoice of this customer.")
+        raise ServiceError(_("The chosen invoice belongs to another customer. Choose an invoice of this customer."))
     return invoice.id
 
 
 def clean_text(value: str | None, label: str, max_length: int, *, required: bool = False) -> str:
-    """``value`` stripped; refuses an empty required text and anything longer than ``max_length``."""
+    """``value`` stripped; refuses an empty required text and anything longer than ``max_length``.
+
+    ``label`` names the field in the messages (translated: ``_("The subject")``).
+    """
     text = (value or "").strip()
     if required and not text:
-        raise ServiceError(f"{label} is required.")
+        raise ServiceError(_("%(field)s is required.", field=label))
     if len(text) > max_length:
-        raise ServiceError(f"{label} is too long ({len(text):,} characters); use at most {max_length:,}.")
+        raise ServiceError(
+            _(
+                "%(field)s is too long (%(length)s characters); use at most %(max)s.",
+                field=label,
+                length=readable_number(len(text)),
+                max=readable_number(max_length),
+            )
+        )
     return text
 
 
@@ -94,9 +113,16 @@ def check_amount(value, label: str, *, minimum: Decimal = Decimal("0"), maximum:
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value if value is not None else 0))
     except (InvalidOperation, ValueError) as exc:
-        raise ServiceError(f"{label} must be a number, e.g. 12.50.") from exc
+        raise ServiceError(_("%(field)s must be a number, e.g. 12.50.", field=label)) from exc
     if not number.is_finite() or not minimum <= number <= maximum:
-        raise ServiceError(f"{label} must be between {minimum:,} and {maximum:,}.")
+        raise ServiceError(
+            _(
+                "%(field)s must be between %(min)s and %(max)s.",
+                field=label,
+                min=readable_number(minimum),
+                max=readable_number(maximum),
+            )
+        )
     return money(number)
 
 
@@ -104,7 +130,7 @@ def check_currency(value: str | None, fallback: str) -> str:
     """A three-letter currency code (upper case); empty means ``fallback`` (the customer's)."""
     code = (value or "").strip().upper() or fallback
     if not re.fullmatch(r"[A-Z]{3}", code):
-        raise ServiceError("Use a three-letter currency code such as EUR.")
+        raise ServiceError(_("Use a three-letter currency code such as EUR."))
     return code
 
 

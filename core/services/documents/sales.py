@@ -15,6 +15,8 @@ from decimal import Decimal
 from sqlalchemy import update
 
 from core.extensions import db
+from core.i18n import _, _l
+from core.labels import label
 from core.models import (
     CREDIT_NOTE_STATUSES,
     ESTIMATE_STATUSES,
@@ -43,6 +45,7 @@ from .common import (
     clean_text,
     earlier_submission,
     lock_customer,
+    readable_number,
 )
 
 MAX_LINES = 100
@@ -66,9 +69,9 @@ class SalesKind:
 SALES_KINDS: dict[str, SalesKind] = {
     k.key: k
     for k in (
-        SalesKind("invoice", "Invoice", Invoice, InvoiceItem, INVOICE_STATUSES, ("draft", "unpaid")),
-        SalesKind("credit_note", "Credit note", CreditNote, CreditNoteItem, CREDIT_NOTE_STATUSES, ("open",)),
-        SalesKind("estimate", "Estimate", Estimate, EstimateItem, ESTIMATE_STATUSES, ("draft", "sent")),
+        SalesKind("invoice", _l("Invoice"), Invoice, InvoiceItem, INVOICE_STATUSES, ("draft", "unpaid")),
+        SalesKind("credit_note", _l("Credit note"), CreditNote, CreditNoteItem, CREDIT_NOTE_STATUSES, ("open",)),
+        SalesKind("estimate", _l("Estimate"), Estimate, EstimateItem, ESTIMATE_STATUSES, ("draft", "sent")),
     )
 }
 
@@ -118,45 +121,58 @@ def allowed_statuses(kind_key: str, document=None) -> tuple[str, ...]:
 
 def edit_refused(document) -> str | None:
     """Why the document cannot be edited at all, or None."""
-    if isinstance(document, Estimate) and document.status in ("accepted", "declined"):
-        return f"This estimate was {document.status}; it can no longer be edited."
+    if isinstance(document, Estimate) and document.status == "accepted":
+        return _("This estimate was accepted; it can no longer be edited.")
+    if isinstance(document, Estimate) and document.status == "declined":
+        return _("This estimate was declined; it can no longer be edited.")
     return None
 
 
 def lines_locked(document) -> str | None:
     """Why the document's line items, discount and currency are fixed, or None."""
-    if isinstance(document, Invoice) and document.status in ("paid", "cancelled"):
-        return f"This invoice is {document.status}; its line items, discount and currency cannot be changed."
+    if isinstance(document, Invoice) and document.status == "paid":
+        return _("This invoice is paid; its line items, discount and currency cannot be changed.")
+    if isinstance(document, Invoice) and document.status == "cancelled":
+        return _("This invoice is cancelled; its line items, discount and currency cannot be changed.")
     return None
 
 
 def delete_refused(document) -> str | None:
     """Why staff may not delete the document, or None: only drafts are deleted."""
     if isinstance(document, Invoice) and (document.status != "draft" or document.payments):
-        return "Only draft invoices can be deleted. Cancel this invoice instead."
+        return _("Only draft invoices can be deleted. Cancel this invoice instead.")
     if isinstance(document, Estimate) and (document.status != "draft" or document.invoice_id):
-        return "Only draft estimates can be deleted."
+        return _("Only draft estimates can be deleted.")
     if isinstance(document, CreditNote) and document.sent_at is not None:
-        return "This credit note was sent to the customer, so it is no longer a draft and cannot be deleted."
+        return _("This credit note was sent to the customer, so it is no longer a draft and cannot be deleted.")
     return None
 
 
 def clean_lines(lines: list[LineData]) -> list[LineData]:
     """The line items checked and rounded to cents; refuses none, too many and bad values."""
     if not lines:
-        raise ServiceError("Add at least one line item with a description, quantity and unit price.")
+        raise ServiceError(_("Add at least one line item with a description, quantity and unit price."))
     if len(lines) > MAX_LINES:
-        raise ServiceError(f"A document holds at most {MAX_LINES} line items.")
+        raise ServiceError(_("A document holds at most %(max)d line items.", max=MAX_LINES))
     cleaned = []
     for number, line in enumerate(lines, 1):
         cleaned.append(
             LineData(
-                description=clean_text(line.description, f"Line {number}: description", MAX_DESCRIPTION, required=True),
-                quantity=check_amount(
-                    line.quantity, f"Line {number}: quantity", minimum=Decimal("0.01"), maximum=MAX_QUANTITY
+                description=clean_text(
+                    line.description, _("Line %(number)d: description", number=number), MAX_DESCRIPTION, required=True
                 ),
-                unit_price=check_amount(line.unit_price, f"Line {number}: unit price", maximum=MAX_UNIT_PRICE),
-                tax_rate=check_amount(line.tax_rate, f"Line {number}: tax %", maximum=Decimal("100")),
+                quantity=check_amount(
+                    line.quantity,
+                    _("Line %(number)d: quantity", number=number),
+                    minimum=Decimal("0.01"),
+                    maximum=MAX_QUANTITY,
+                ),
+                unit_price=check_amount(
+                    line.unit_price, _("Line %(number)d: unit price", number=number), maximum=MAX_UNIT_PRICE
+                ),
+                tax_rate=check_amount(
+                    line.tax_rate, _("Line %(number)d: tax %%", number=number), maximum=Decimal("100")
+                ),
             )
         )
     return cleaned
@@ -185,23 +201,31 @@ def _checked_total(kind: SalesKind, lines: list[LineData], discount: Decimal) ->
     probe.items = _items(kind, lines)
     probe.recalculate()
     if max(probe.subtotal, probe.tax_total, probe.subtotal + probe.tax_total) > MAX_AMOUNT:
-        raise ServiceError(f"The total is too large; it must stay below {MAX_AMOUNT:,}.")
+        raise ServiceError(_("The total is too large; it must stay below %(max)s.", max=readable_number(MAX_AMOUNT)))
     if probe.total < 0:
-        raise ServiceError("The discount cannot be larger than the subtotal plus tax.")
+        raise ServiceError(_("The discount cannot be larger than the subtotal plus tax."))
     return probe.total
+
+
+# One whole sentence per kind (German genders differ); ``%(status)s`` is the refused status.
+_NEW_STATUS_REFUSED = {
+    "invoice": _l("A new invoice cannot start as %(status)s."),
+    "credit_note": _l("A new credit note cannot start as %(status)s."),
+    "estimate": _l("A new estimate cannot start as %(status)s."),
+}
 
 
 def _check_status(kind: SalesKind, document, status: str) -> str:
     if status not in kind.statuses:
-        raise ServiceError("Choose one of the listed statuses.")
+        raise ServiceError(_("Choose one of the listed statuses."))
     if document is not None and status == document.status:
         return status
     if status not in allowed_statuses(kind.key, document):
         if kind.key == "invoice" and document is not None and document.amount_paid > 0:
-            raise ServiceError("This invoice has payments; its status follows the recorded payments.")
+            raise ServiceError(_("This invoice has payments; its status follows the recorded payments."))
         if kind.key == "invoice":
-            raise ServiceError("Paid and partially paid are set by recording payments.")
-        raise ServiceError(f"A new {kind.label.lower()} cannot start as {status.replace('_', ' ')}.")
+            raise ServiceError(_("Paid and partially paid are set by recording payments."))
+        raise ServiceError(_NEW_STATUS_REFUSED[kind.key] % {"status": label(status).lower()})
     return status
 
 
@@ -209,9 +233,9 @@ def _apply(kind: SalesKind, document, customer_id: int, data: SalesData, *, curr
     """Check ``data`` against the rules and copy it onto ``document`` (not committed)."""
     status = _check_status(kind, document if document.id else None, data.status)
     lines = clean_lines(data.lines)
-    discount = check_amount(data.discount, "The discount")
+    discount = check_amount(data.discount, _("The discount"))
     currency = check_currency(data.currency, currency_fallback)
-    notes = clean_text(data.notes, "The notes", MAX_NOTES)
+    notes = clean_text(data.notes, _("The notes"), MAX_NOTES)
     project_id = check_project(customer_id, data.project_id)
     locked = lines_locked(document) if document.id else None
     same_lines = bool(document.id) and [_line_key(i) for i in document.items] == [_line_key(li) for li in lines]
@@ -220,13 +244,15 @@ def _apply(kind: SalesKind, document, customer_id: int, data: SalesData, *, curr
     total = _checked_total(kind, lines, discount)
     paid = (document.amount_paid or Decimal("0")) if kind.key == "invoice" else Decimal("0")
     if paid > total:
-        raise ServiceError(f"The new total is below the {paid} already paid.")
+        raise ServiceError(
+            _("The new total is below the %(paid)s already paid.", paid=readable_number(paid, grouping=False))
+        )
     if paid > 0:
         status = "paid" if paid >= total else "partially_paid"
     if kind.key == "invoice":
-        check_order(data.date, data.due_date, "The due date cannot be before the invoice date.")
+        check_order(data.date, data.due_date, _("The due date cannot be before the invoice date."))
     elif kind.key == "estimate":
-        check_order(data.date, data.expiry_date, "The expiry date cannot be before the estimate date.")
+        check_order(data.date, data.expiry_date, _("The expiry date cannot be before the estimate date."))
     invoice_id = check_invoice(customer_id, data.invoice_id) if kind.key == "credit_note" else None
     # Every check passed: only now is the document changed.
     if kind.key == "invoice":
@@ -315,7 +341,7 @@ def convert_estimate(estimate: Estimate, *, actor) -> Invoice:
     def existing() -> Invoice | None:
         current = db.session.get(Estimate, estimate_id)
         if current is None:
-            raise ServiceError("This estimate no longer exists.")
+            raise ServiceError(_("This estimate no longer exists."))
         return db.session.get(Invoice, current.invoice_id) if current.invoice_id else None
 
     def unit_of_work() -> Invoice:
@@ -324,7 +350,7 @@ def convert_estimate(estimate: Estimate, *, actor) -> Invoice:
             return invoice
         current = db.session.get(Estimate, estimate_id)
         if current.status != "accepted":
-            raise ServiceError("Only an accepted estimate can be converted to an invoice.")
+            raise ServiceError(_("Only an accepted estimate can be converted to an invoice."))
         today = date.today()
         invoice = Invoice(
             customer_id=current.customer_id,
@@ -351,7 +377,7 @@ def convert_estimate(estimate: Estimate, *, actor) -> Invoice:
             db.session.rollback()
             invoice = existing()
             if invoice is None:
-                raise ServiceError("The estimate changed meanwhile. Please try again.")
+                raise ServiceError(_("The estimate changed meanwhile. Please try again."))
             return invoice
         audit("estimate.converted", actor, current, number=current.number, invoice=invoice.number)
         db.session.commit()

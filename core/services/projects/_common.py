@@ -7,9 +7,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.extensions import db
+from core.i18n import _, _l
 from core.models import Contact, StaffUser, utcnow
 
 from .. import ServiceError
+from ..documents.common import readable_number
 
 # A second identical submission by the same author within this window is the same action
 # (a double click, a reloaded POST): it returns the first result instead of repeating it.
@@ -42,21 +44,39 @@ def by_author(model, author: Author):
     return model.contact_id == author.id
 
 
+# The messages of ``clean_name`` per thing named: whole sentences, as German genders differ.
+_NO_NAME = {
+    "project": _l("Give the project a name."),
+    "milestone": _l("Give the milestone a name."),
+    "discussion": _l("Give the discussion a name."),
+    "task": _l("Give the task a name."),
+}
+_NAME_TOO_LONG = {
+    "project": _l("The project name is longer than %(max)d characters."),
+    "milestone": _l("The milestone name is longer than %(max)d characters."),
+    "discussion": _l("The discussion name is longer than %(max)d characters."),
+    "task": _l("The task name is longer than %(max)d characters."),
+}
+
+
 def clean_name(value: str | None, what: str) -> str:
-    """A stripped, non-empty name of at most ``MAX_NAME`` characters; ServiceError otherwise."""
+    """A stripped, non-empty name of at most ``MAX_NAME`` characters; ServiceError otherwise.
+
+    ``what`` is the thing named: project, milestone, discussion or task.
+    """
     value = (value or "").strip()
     if not value:
-        raise ServiceError(f"Give the {what} a name.")
+        raise ServiceError(str(_NO_NAME[what]))
     if len(value) > MAX_NAME:
-        raise ServiceError(f"The {what} name is longer than {MAX_NAME} characters.")
+        raise ServiceError(_NAME_TOO_LONG[what] % {"max": MAX_NAME})
     return value
 
 
-def clean_text(value: str | None, *, required: bool, empty_message: str = "Write something first.") -> str:
+def clean_text(value: str | None, *, required: bool, empty_message: str | None = None) -> str:
     """Stripped free text of at most ``MAX_TEXT`` characters; ServiceError when empty and required."""
     value = (value or "").strip()
     if required and not value:
-        raise ServiceError(empty_message)
+        raise ServiceError(empty_message or _("Write something first."))
     if len(value) > MAX_TEXT:
-        raise ServiceError(f"The text is longer than {MAX_TEXT:,} characters.")
+        raise ServiceError(_("The text is longer than %(max)s characters.", max=readable_number(MAX_TEXT)))
     return value

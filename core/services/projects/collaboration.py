@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from core.audit import record
 from core.extensions import db
 from core.files import discard, store_upload
+from core.i18n import _
 from core.models import Contact, Discussion, DiscussionComment, Milestone, Project, StaffUser, StoredFile
 from core.notifications.notify import notify_project
 
@@ -84,7 +85,7 @@ def add_project_file(
     settings = project_settings(project)
     if isinstance(author, Contact):
         if author.customer_id != project.customer_id or not {"view_files", "upload_files"} <= settings:
-            raise ServiceError("Uploading files is not open on this project.")
+            raise ServiceError(_("Uploading files is not open on this project."))
         visible_to_customer = True
         uploader = {"uploaded_by_contact_id": author.id}
         same_uploader = StoredFile.uploaded_by_contact_id == author.id
@@ -175,11 +176,11 @@ def add_discussion_comment(discussion: Discussion, body: str, *, author: Author)
     A contact may comment only on a visible discussion of its own customer's project that
     allows "view_discussions". The same text by the same author twice in a row is one comment.
     """
-    body = clean_text(body, required=True, empty_message="Write a comment first.")
+    body = clean_text(body, required=True, empty_message=_("Write a comment first."))
     project = db.session.get(Project, discussion.project_id)
     customer_sees = discussion.visible_to_customer and "view_discussions" in project_settings(project)
     if isinstance(author, Contact) and (author.customer_id != project.customer_id or not customer_sees):
-        raise ServiceError("Comments are not open on this discussion.")
+        raise ServiceError(_("Comments are not open on this discussion."))
     duplicate = recent_duplicate(
         DiscussionComment,
         DiscussionComment.discussion_id == discussion.id,

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from core.audit import record
 from core.catalogs import DEFAULT_PROJECT_SETTINGS, PROJECT_SETTING_KEYS, PROJECT_SETTINGS
 from core.extensions import db
+from core.i18n import _
 from core.models import PROJECT_STATUSES, Customer, Project, ProjectSettingRow, StaffUser
 from core.notifications.notify import notify_project
 
@@ -39,7 +40,7 @@ def _check_setting_keys(keys: Iterable[str]) -> frozenset[str]:
     keys = frozenset(keys)
     unknown = keys - PROJECT_SETTING_KEYS
     if unknown:
-        raise ServiceError("Unknown project setting: " + ", ".join(sorted(unknown)))
+        raise ServiceError(_("Unknown project setting: %(keys)s", keys=", ".join(sorted(unknown))))
     return keys
 
 
@@ -82,9 +83,9 @@ def update_project(project: Project, *, name: str, description: str, deadline: d
     name = clean_name(name, "project")
     description = clean_text(description, required=False)
     if deadline is not None and deadline < project.start_date:
-        raise ServiceError("The deadline cannot be before the start date.")
+        raise ServiceError(_("The deadline cannot be before the start date."))
     if progress is None or not 0 <= progress <= 100:
-        raise ServiceError("Progress is a percentage between 0 and 100.")
+        raise ServiceError(_("Progress is a percentage between 0 and 100."))
     project.name, project.description, project.deadline, project.progress = name, description, deadline, progress
     db.session.commit()
 
@@ -93,7 +94,7 @@ def set_project_status(project: Project, status: str) -> None:
     """Change the status and commit; finishing a project sets progress to 100 and emails its
     project contacts (once: saving the same status again changes nothing)."""
     if status not in PROJECT_STATUSES:
-        raise ServiceError("Unknown project status.")
+        raise ServiceError(_("Unknown project status."))
     if status == project.status:
         return
     project.status = status
@@ -130,7 +131,7 @@ def set_project_settings(project: Project, keys: Iterable[str], *, staff: StaffU
     except IntegrityError as exc:
         # Another request saved the same settings at the same moment.
         db.session.rollback()
-        raise ServiceError("The settings were changed meanwhile. Check them and save again.") from exc
+        raise ServiceError(_("The settings were changed meanwhile. Check them and save again.")) from exc
 
 
 def _like(query: str) -> str:

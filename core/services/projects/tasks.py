@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.extensions import db
+from core.i18n import _
 from core.models import TASK_STATUSES, Contact, Project, Task, TaskComment
 from core.notifications.notify import notify_task
 
@@ -41,7 +42,7 @@ def add_task(project: Project, name: str, *, visible_to_customer: bool, due_date
 def set_task_status(task: Task, status: str) -> None:
     """Change a task's status and commit; a task the customer can see emails the task contacts."""
     if status not in TASK_STATUSES:
-        raise ServiceError("Unknown task status.")
+        raise ServiceError(_("Unknown task status."))
     if status == task.status:
         return
     task.status = status
@@ -69,11 +70,11 @@ def add_task_comment(task: Task, body: str, *, author: Author) -> TaskComment:
     that allows "comment_tasks". The same text by the same author twice in a row is one
     comment (and one email).
     """
-    body = clean_text(body, required=True, empty_message="Write a comment first.")
+    body = clean_text(body, required=True, empty_message=_("Write a comment first."))
     if isinstance(author, Contact):
         allowed = {"view_tasks", "comment_tasks"} <= project_settings(task.project)
         if author.customer_id != task.project.customer_id or not task.visible_to_customer or not allowed:
-            raise ServiceError("Comments are not open on this task.")
+            raise ServiceError(_("Comments are not open on this task."))
     duplicate = recent_duplicate(
         TaskComment, TaskComment.task_id == task.id, TaskComment.body == body, by_author(TaskComment, author)
     )

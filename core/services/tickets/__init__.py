@@ -19,6 +19,7 @@ from werkzeug.datastructures import FileStorage
 from core.audit import record
 from core.extensions import db
 from core.files import discard, store_upload
+from core.i18n import _, _l
 from core.models import (
     TICKET_PRIORITIES,
     TICKET_STATUSES,
@@ -56,7 +57,7 @@ SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
 # The same text by the same author this soon again is a double submit (replies have no
 # submission key, and going back to a form renders a new key), so the first result stands.
 DUPLICATE_WINDOW = timedelta(minutes=2)
-EXPIRED_FORM = "This form was already used or has expired. Please open a new form and try again."
+EXPIRED_FORM = _l("This form was already used or has expired. Please open a new form and try again.")
 
 
 # -- contacts ------------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def open_ticket(
     """
     submission_key = (submission_key or "").strip()
     if not SUBMISSION_KEY.match(submission_key):
-        raise ServiceError(EXPIRED_FORM)
+        raise ServiceError(str(EXPIRED_FORM))
     existing = _ticket_for_key(submission_key, contact)
     if existing is not None:
         return existing
@@ -93,11 +94,11 @@ def open_ticket(
     if existing is not None:
         return existing
     if department not in department_names():
-        raise ServiceError("Choose one of the departments.")
+        raise ServiceError(_("Choose one of the departments."))
     if priority not in TICKET_PRIORITIES:
-        raise ServiceError("Choose one of the priorities.")
+        raise ServiceError(_("Choose one of the priorities."))
     if project_id is not None and _project_of(contact, project_id) is None:
-        raise ServiceError("Choose one of your projects, or none.")
+        raise ServiceError(_("Choose one of your projects, or none."))
     files = _chosen_files(uploads)
 
     reply = TicketReply(contact_id=contact.id, body=message)
@@ -126,7 +127,7 @@ def open_ticket(
         _undo(written)
         existing = _ticket_for_key(submission_key, contact)
         if existing is None:
-            raise ServiceError("Your ticket could not be saved. Please try again.") from exc
+            raise ServiceError(_("Your ticket could not be saved. Please try again.")) from exc
         return existing
     except Exception:
         _undo(written)
@@ -144,7 +145,7 @@ def add_contact_reply(
     rules saves nothing.
     """
     if ticket.customer_id != contact.customer_id:
-        raise ServiceError("This ticket is not available to you.")
+        raise ServiceError(_("This ticket is not available to you."))
     message = _clean_message(message)
     files = _chosen_files(uploads)
     duplicate = _recent_duplicate(ticket, message, contact_id=contact.id)
@@ -169,7 +170,7 @@ def add_contact_reply(
 def close_ticket(ticket: Ticket, contact: Contact) -> None:
     """Close the contact's customer's ticket and commit; closing a closed ticket changes nothing."""
     if ticket.customer_id != contact.customer_id:
-        raise ServiceError("This ticket is not available to you.")
+        raise ServiceError(_("This ticket is not available to you."))
     if ticket.status == "closed":
         return
     ticket.status = "closed"
@@ -185,7 +186,7 @@ def add_staff_reply(ticket: Ticket, staff: StaffUser, body: str, uploads: Iterab
     that breaks the upload rules saves nothing and sends nothing.
     """
     if not (body or "").strip():
-        raise ServiceError("Write a reply first.")
+        raise ServiceError(_("Write a reply first."))
     body = _clean_message(body)
     files = _chosen_files(uploads)
     duplicate = _recent_duplicate(ticket, body, staff_id=staff.id)
@@ -210,7 +211,7 @@ def add_staff_reply(ticket: Ticket, staff: StaffUser, body: str, uploads: Iterab
 def set_ticket_status(ticket: Ticket, status: str, staff: StaffUser) -> None:
     """Change the ticket's status (one of ``TICKET_STATUSES``), audit it and commit."""
     if status not in TICKET_STATUSES:
-        raise ServiceError("Unknown ticket status.")
+        raise ServiceError(_("Unknown ticket status."))
     if status == ticket.status:
         return
     record(
@@ -230,7 +231,7 @@ def set_ticket_department(ticket: Ticket, department: str, staff: StaffUser) -> 
     if department == ticket.department:
         return
     if department not in department_names():
-        raise ServiceError("Choose one of the active departments.")
+        raise ServiceError(_("Choose one of the active departments."))
     record(
         "ticket.department_changed",
         actor=staff,
@@ -252,7 +253,7 @@ def _ticket_for_key(submission_key: str, contact: Contact) -> Ticket | None:
     if ticket is None:
         return None
     if ticket.contact_id != contact.id or ticket.customer_id != contact.customer_id:
-        raise ServiceError(EXPIRED_FORM)
+        raise ServiceError(str(EXPIRED_FORM))
     return ticket
 
 
@@ -264,12 +265,20 @@ def _project_of(contact: Contact, project_id: int) -> Project | None:
     )
 
 
+# Whole sentences per field ("subject" or "message"): German genders differ.
+_MISSING = {"subject": _l("Enter a subject."), "message": _l("Enter a message.")}
+_TOO_LONG = {
+    "subject": _l("The subject is too long (at most %(max)d characters)."),
+    "message": _l("The message is too long (at most %(max)d characters)."),
+}
+
+
 def _clean_text(value: str, what: str, max_length: int) -> str:
     value = (value or "").strip()
     if not value:
-        raise ServiceError(f"Enter a {what}.")
+        raise ServiceError(str(_MISSING[what]))
     if len(value) > max_length:
-        raise ServiceError(f"The {what} is too long (at most {max_length} characters).")
+        raise ServiceError(_TOO_LONG[what] % {"max": max_length})
     return value
 
 
@@ -281,7 +290,7 @@ def _chosen_files(uploads: Iterable[FileStorage]) -> list[FileStorage]:
     # A file input left empty still sends a part without a file name: that is "no file".
     files = [upload for upload in uploads or () if upload is not None and upload.filename]
     if len(files) > MAX_ATTACHMENTS:
-        raise ServiceError(f"Attach at most {MAX_ATTACHMENTS} files.")
+        raise ServiceError(_("Attach at most %(max)d files.", max=MAX_ATTACHMENTS))
     return files
 
 
@@ -293,7 +302,13 @@ def _store_files(
         try:
             stored = store_upload(upload, customer_id=customer_id, ticket_reply_id=reply.id, **uploader)
         except ServiceError as exc:
-            raise ServiceError(f"{upload.filename}: {exc} Nothing was saved; please try again.") from exc
+            raise ServiceError(
+                _(
+                    "%(filename)s: %(problem)s Nothing was saved; please try again.",
+                    filename=upload.filename,
+                    problem=exc,
+                )
+            ) from exc
         written.append(stored)
         db.session.add(stored)
 

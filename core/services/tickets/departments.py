@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
 from core.extensions import db
+from core.i18n import _
 from core.models import Department, StaffUser, Ticket
 from core.services import ServiceError
 
@@ -59,14 +60,16 @@ def set_department_active(department: Department, active: bool, staff: StaffUser
 def _department_name(name: str, *, exclude_id: int | None = None) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ServiceError("Enter a department name.")
+        raise ServiceError(_("Enter a department name."))
     if len(name) > MAX_DEPARTMENT_LENGTH:
-        raise ServiceError(f"The department name is too long (at most {MAX_DEPARTMENT_LENGTH} characters).")
+        raise ServiceError(
+            _("The department name is too long (at most %(max)d characters).", max=MAX_DEPARTMENT_LENGTH)
+        )
     stmt = select(Department.id).where(func.lower(Department.name) == name.lower())
     if exclude_id is not None:
         stmt = stmt.where(Department.id != exclude_id)
     if db.session.scalar(stmt) is not None:
-        raise ServiceError(f'A department named "{name}" already exists.')
+        raise ServiceError(_('A department named "%(name)s" already exists.', name=name))
     return name
 
 
@@ -76,4 +79,4 @@ def _commit_department(name: str) -> None:
     except IntegrityError as exc:
         # Someone saved the same name a moment ago: the unique constraint caught it.
         db.session.rollback()
-        raise ServiceError(f'A department named "{name}" already exists.') from exc
+        raise ServiceError(_('A department named "%(name)s" already exists.', name=name)) from exc

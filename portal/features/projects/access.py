@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from core.catalogs import PROJECT_SETTING_KEYS
 from core.extensions import db
+from core.i18n import _l
 from core.models import Project, ProjectSettingRow
 
 from ...guards import scoped
@@ -24,16 +25,16 @@ class Tab:
 
 
 TABS: tuple[Tab, ...] = (
-    Tab("overview", "Overview", "portal.projects.detail", None),
-    Tab("tasks", "Tasks", "portal.projects.tasks", "view_tasks"),
-    Tab("milestones", "Milestones", "portal.projects.milestones", "view_milestones"),
-    Tab("files", "Files", "portal.projects.files", "view_files"),
-    Tab("discussions", "Discussions", "portal.projects.discussions", "view_discussions"),
-    Tab("invoices", "Invoices", "portal.projects.invoices", "view_finance", "invoices"),
-    Tab("estimates", "Estimates", "portal.projects.estimates", "view_finance", "estimates"),
-    Tab("contracts", "Contracts", "portal.projects.contracts", "view_finance", "contracts"),
-    Tab("proposals", "Proposals", "portal.projects.proposals", "view_finance", "proposals"),
-    Tab("tickets", "Tickets", "portal.projects.tickets", "view_tickets", "support"),
+    Tab("overview", _l("Overview"), "portal.projects.detail", None),
+    Tab("tasks", _l("Tasks"), "portal.projects.tasks", "view_tasks"),
+    Tab("milestones", _l("Milestones"), "portal.projects.milestones", "view_milestones"),
+    Tab("files", _l("Files"), "portal.projects.files", "view_files"),
+    Tab("discussions", _l("Discussions"), "portal.projects.discussions", "view_discussions"),
+    Tab("invoices", _l("Invoices"), "portal.projects.invoices", "view_finance", "invoices"),
+    Tab("estimates", _l("Estimates"), "portal.projects.estimates", "view_finance", "estimates"),
+    Tab("contracts", _l("Contracts"), "portal.projects.contracts", "view_finance", "contracts"),
+    Tab("proposals", _l("Proposals"), "portal.projects.proposals", "view_finance", "proposals"),
+    Tab("tickets", _l("Tickets"), "portal.projects.tickets", "view_tickets", "support"),
 )
 TABS_BY_KEY = {tab.key: tab for tab in TABS}
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.files import serve, upload_folder
+from core.i18n import _
 from core.models import Discussion, DiscussionComment, Milestone, Project, StoredFile
 from core.pagination import paginate
 from core.services import ServiceError
@@ -63,7 +64,7 @@ def file_upload(project_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"{stored.original_name} is uploaded.", "success")
+            flash(_("%(name)s is uploaded.", name=stored.original_name), "success")
     else:
         flash_errors(form)
     return redirect(url_for("portal.projects.files", project_id=view.project.id))
@@ -130,7 +131,7 @@ def discussion_comment(project_id: int, discussion_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Your comment is added.", "success")
+            flash(_("Your comment is added."), "success")
     else:
         flash_errors(form)
     return redirect(url_for("portal.projects.discussion", project_id=view.project.id, discussion_id=discussion.id))

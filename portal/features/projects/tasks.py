@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.extensions import db
+from core.i18n import _
 from core.models import Project, Task, TaskComment
 from core.pagination import paginate
 from core.services import ServiceError
@@ -59,7 +60,7 @@ def task_comment(project_id: int, task_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Your comment is added.", "success")
+            flash(_("Your comment is added."), "success")
     else:
         flash_errors(form)
     return redirect(url_for("portal.projects.task", project_id=view.project.id, task_id=task.id))

@@ -1,0 +1,130 @@
+"""Translated names for the values stored in the database (statuses, priorities, events...).
+
+Templates show a stored value with ``{{ value|label }}``; the value itself stays English and
+stable in the database, and the reader sees it in their language. Each English label is what
+the fallback (``value.replace("_", " ").capitalize()``) gives, so English pages read the same
+with or without an entry; ``tests/unit/test_labels.py`` checks that every stored status,
+priority, email event and notification has one.
+"""
+
+from __future__ import annotations
+
+from core.i18n import _l
+
+LABELS = {
+    # Statuses of sales documents (invoice, credit note, estimate, proposal) and derived ones.
+    "draft": _l("Draft"),
+    "unpaid": _l("Unpaid"),
+    "partially_paid": _l("Partially paid"),
+    "paid": _l("Paid"),
+    "cancelled": _l("Cancelled"),
+    "overdue": _l("Overdue"),
+    "sent": _l("Sent"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "expired": _l("Expired"),
+    "open": _l("Open"),
+    "closed": _l("Closed"),
+    "void": _l("Void"),
+    # Contracts (derived from the signature).
+    "signed": _l("Signed"),
+    "not_signed": _l("Not signed"),
+    # Tickets, projects and tasks.
+    "in_progress": _l("In progress"),
+    "answered": _l("Answered"),
+    "on_hold": _l("On hold"),
+    "not_started": _l("Not started"),
+    "finished": _l("Finished"),
+    "testing": _l("Testing"),
+    "awaiting_feedback": _l("Awaiting feedback"),
+    "complete": _l("Complete"),
+    # Ticket priorities.
+    "low": _l("Low"),
+    "medium": _l("Medium"),
+    "high": _l("High"),
+    "urgent": _l("Urgent"),
+    # Outbox emails.
+    "pending": _l("Pending"),
+    "sending": _l("Sending"),
+    "failed": _l("Failed"),
+    "logged": _l("Logged"),
+    # Email events (``core.notifications.events``).
+    "invoice_sent": _l("Invoice sent"),
+    "invoice_overdue": _l("Invoice overdue"),
+    "invoice_due_soon": _l("Invoice due soon"),
+    "payment_recorded": _l("Payment recorded"),
+    "credit_note_sent": _l("Credit note sent"),
+    "estimate_sent": _l("Estimate sent"),
+    "estimate_expiry_reminder": _l("Estimate expiry reminder"),
+    "estimate_decided": _l("Estimate decided"),
+    "contract_sent": _l("Contract sent"),
+    "contract_expiry_reminder": _l("Contract expiry reminder"),
+    "ticket_autoreply": _l("Ticket autoreply"),
+    "ticket_staff_reply": _l("Ticket staff reply"),
+    "project_created": _l("Project created"),
+    "project_finished": _l("Project finished"),
+    "project_file_added": _l("Project file added"),
+    "project_discussion": _l("Project discussion"),
+    "task_created": _l("Task created"),
+    "task_commented": _l("Task commented"),
+    "task_status_changed": _l("Task status changed"),
+    "invitation": _l("Invitation"),
+    "password_reset": _l("Password reset"),
+    "password_changed": _l("Password changed"),
+    "staff_estimate_decided": _l("Staff estimate decided"),
+    "staff_proposal_decided": _l("Staff proposal decided"),
+    "staff_proposal_comment": _l("Staff proposal comment"),
+    "staff_contract_signed": _l("Staff contract signed"),
+    "staff_ticket_opened": _l("Staff ticket opened"),
+    "staff_ticket_reply": _l("Staff ticket reply"),
+    # Notification toggles (``core.catalogs.NOTIFICATIONS`` keys).
+    "invoice": _l("Invoice"),
+    "credit_note": _l("Credit note"),
+    "estimate": _l("Estimate"),
+    "ticket": _l("Ticket"),
+    "contract": _l("Contract"),
+    "task": _l("Task"),
+    "project": _l("Project"),
+    # The document tabs of a customer in the admin area.
+    "invoices": _l("Invoices"),
+    "credit_notes": _l("Credit notes"),
+    "estimates": _l("Estimates"),
+    "proposals": _l("Proposals"),
+    "contracts": _l("Contracts"),
+    "tickets": _l("Tickets"),
+    "projects": _l("Projects"),
+    # Field names in the audit log's details.
+    "active": _l("Active"),
+    "area": _l("Area"),
+    "email": _l("Email"),
+    "is_admin": _l("Is admin"),
+    "is_primary": _l("Is primary"),
+    "name": _l("Name"),
+    "notifications": _l("Notifications"),
+    "number": _l("Number"),
+    "permissions": _l("Permissions"),
+    "project_id": _l("Project id"),
+    "proposal_id": _l("Proposal id"),
+    "signer": _l("Signer"),
+    "status": _l("Status"),
+    "subject": _l("Subject"),
+    "total": _l("Total"),
+    "value": _l("Value"),
+    "details": _l("Details"),
+    "visible_to_customer": _l("Visible to customer"),
+    "vat_number": _l("Vat number"),
+    "phone": _l("Phone"),
+    "address": _l("Address"),
+    "city": _l("City"),
+    "zip_code": _l("Zip code"),
+    "country": _l("Country"),
+    "website": _l("Website"),
+}
+
+
+def label(value: str | None) -> str:
+    """The translated label of a stored value; unknown values are shown readable, untranslated."""
+    if not value:
+        return ""
+    known = LABELS.get(value)
+    return str(known) if known is not None else value.replace("_", " ").capitalize()
