@@ -10,12 +10,14 @@
    checked) and emails queued/s.
 3. An aiosmtpd sink on 127.0.0.1 in its own process, accepting and discarding every message.
    The first --dispatch queued rows stay due, the rest are pushed a year ahead.
-4. In the same run: the bare smtplib loop (one connection, ``sendmail`` of pre-built messages
-   made from the same outbox rows), then ``core.mail.dispatcher.dispatch_all()`` with
-   MAIL_SERVER pointed at the sink, then the bare loop again; emails/s and the ratio to the
-   mean of the two bare loops.
+4. In the same run: the bare smtplib loop (one connection, ``sendmail`` of pre-built messages:
+   the dispatcher's own bytes for the same outbox rows), then
+   ``core.mail.dispatcher.dispatch_all()`` with MAIL_SERVER pointed at the sink, then the bare
+   loop again; emails/s and the ratio to the mean of the two bare loops.
 
 Each step runs in its own process (``--phase``), so its peak RSS (``ru_maxrss``) is its own.
+``--skip-generate --reset`` reruns steps 3-4 on the same rows (every queued row due again);
+``--commit-every N`` sets the dispatcher's MAIL_COMMIT_EVERY.
 """
 
 from __future__ import annotations

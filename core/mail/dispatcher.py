@@ -282,15 +282,15 @@ class _Outcomes:
         self.sent: list[int] = []
 
     def _update(self, ids: list[int], **values) -> None:
-        db.session.execute(
-            update(OutboxEmail)
-            .where(OutboxEmail.id.in_(ids), OutboxEmail.claim_token == self.token)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+        # A Core UPDATE on the session's connection (same transaction): no ORM bookkeeping.
+        table = OutboxEmail.__table__
+        db.session.connection().execute(
+            update(table).where(table.c.id.in_(ids), table.c.claim_token == self.token).values(**values)
         )
 
     def _mark_sent(self, ids: list[int], note: str = "") -> None:
-        self._update(ids, status="sent", sent_at=self.now, attempts=OutboxEmail.attempts + 1, last_error=note)
+        attempts = OutboxEmail.__table__.c.attempts + 1
+        self._update(ids, status="sent", sent_at=self.now, attempts=attempts, last_error=note)
 
     def flush(self) -> None:
         """Write the sent rows not yet written, and commit."""

@@ -208,3 +208,19 @@ def test_the_checks_catch_untranslated_text(tmp_path):
     code.parent.mkdir()
     code.write_text('flash("Saved.")\nflash(_("Saved."))\nStringField("Name")\nraise ServiceError(f"No {x}")\n')
     assert [p.rsplit(":", 2)[1] for p in _python_problems(code)] == ["1", "3", "4"]
+
+
+def test_german_entries_keep_the_placeholders():
+    """A translation with a missing or misspelled ``%(name)s`` would fail at render time."""
+    catalog = read_catalog("de")
+    problems = []
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(re.findall(r"%\((\w+)\)", ids[-1]))
+        for string in strings:
+            if set(re.findall(r"%\((\w+)\)", string)) != wanted or string.count("%%") != ids[0].count("%%"):
+                problems.append(f"{ids[0]!r} -> {string!r}")
+    assert not problems, "\n".join(problems)
