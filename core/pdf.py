@@ -19,12 +19,21 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import make_response
+from flask_babel import format_decimal
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
+from core import labels
+from core.i18n import _, _l
+
 KINDS = ("invoice", "credit_note", "estimate", "contract")
-_TITLES = {"invoice": "Invoice", "credit_note": "Credit note", "estimate": "Estimate", "contract": "Contract"}
+_TITLES = {
+    "invoice": _l("Invoice"),
+    "credit_note": _l("Credit note"),
+    "estimate": _l("Estimate"),
+    "contract": _l("Contract"),
+}
 _ENCODING = "windows-1252"
 # Total-page alias: contains DEL, which _clean strips, so no user text can ever contain it.
 _NB_ALIAS = "{\x7f}"
@@ -77,17 +86,30 @@ def _decimal(value) -> Decimal:
     return number if number.is_finite() else Decimal("0")
 
 
+def _t(message: str, **values) -> str:
+    """``message`` translated into the current locale, made printable like user text."""
+    return _clean(_(message, **values))
+
+
+def _grouped(number: Decimal, python_format: str, babel_format: str) -> str:
+    """``number`` with the locale's grouping and decimal signs (Python's own for huge values)."""
+    try:
+        return format_decimal(number, format=babel_format)
+    except InvalidOperation:  # beyond Babel's quantize precision; still printable, English style
+        return format(number, python_format)
+
+
 def _money(value, currency) -> str:
-    """Like "1,234.50 EUR"."""
-    return f"{_decimal(value) + 0:,.2f} {_clean(currency) or 'EUR'}"
+    """Like "1,234.50 EUR" (English) or "1.234,50 EUR" (German): the code, not a symbol, in both."""
+    return f"{_grouped(_decimal(value) + 0, ',.2f', '#,##0.00')} {_clean(currency) or 'EUR'}"
 
 
 def _number(value) -> str:
-    """A quantity or rate without trailing zeros: 2, 2.5, 1,000."""
+    """A quantity or rate without trailing zeros: 2, 2.5, 1,000 (1.000 and 2,5 in German)."""
     number = _decimal(value)
     if number == number.to_integral_value():
-        return f"{number:,.0f}"
-    return f"{number.normalize():,f}"
+        return _grouped(number, ",.0f", "#,##0")
+    return _grouped(number.normalize(), ",f", "#,##0.##########")
 
 
 def _date(value) -> str:
@@ -97,8 +119,7 @@ def _date(value) -> str:
 
 
 def _label(status) -> str:
-    text = _clean(status).replace("_", " ")
-    return text[:1].upper() + text[1:]
+    return _clean(labels.label(_clean(status)))
 
 
 class _DocumentPDF(FPDF):
@@ -136,11 +157,13 @@ class _DocumentPDF(FPDF):
         self.set_font("helvetica", "", 8)
         self.set_text_color(*_MUTED)
         self.cell(self.epw - 30, 5, self._fit(f"{self.company} - {self.reference}", self.epw - 32))
-        self.cell(30, 5, f"Page {self.page_no()} of {_NB_ALIAS}", align="R")
+        # Not _t: _clean would strip the alias's DEL character.
+        # Not _t: _clean would strip the alias's DEL character.
+        self.cell(30, 5, _("Page %(page)s of %(pages)s", page=self.page_no(), pages=_NB_ALIAS), align="R")
         self.set_text_color(*_TEXT)
 
 
-def _parties(pdf: _DocumentPDF, customer, facts: list[tuple[str, str]], title: str = "Customer") -> None:
+def _parties(pdf: _DocumentPDF, customer, facts: list[tuple[str, str]], title: str = "") -> None:
     """The customer block on the left, the document's facts (label, value) on the right."""
     top, page, right = pdf.get_y(), pdf.page, pdf.l_margin + 100
     pdf.set_font("helvetica", "", 9)
@@ -153,7 +176,7 @@ def _parties(pdf: _DocumentPDF, customer, facts: list[tuple[str, str]], title: s
     bottom = pdf.get_y()
     pdf.set_xy(pdf.l_margin, top)
     pdf.set_text_color(*_MUTED)
-    pdf.cell(90, 5, title if customer is not None else "", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(90, 5, (title or _t("Customer")) if customer is not None else "", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_TEXT)
     if customer is not None:
         place = " ".join(p for p in (_clean(customer.zip_code), _clean(customer.city)) if p)
@@ -162,7 +185,7 @@ def _parties(pdf: _DocumentPDF, customer, facts: list[tuple[str, str]], title: s
         pdf.set_font("helvetica", "B", 10)
         pdf.multi_cell(90, 5, _clean(customer.company), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("helvetica", "", 9)
-        for line in [*lines, f"VAT number: {vat}" if vat else ""]:
+        for line in [*lines, _t("VAT number: %(vat)s", vat=vat) if vat else ""]:
             if line:
                 pdf.multi_cell(90, 5, line, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(pdf.get_y(), bottom) if pdf.page == page else pdf.get_y())
@@ -181,7 +204,7 @@ def _chunks(pdf: _DocumentPDF, text: str) -> list[str]:
 def _items_table(pdf: _DocumentPDF, items, currency) -> None:
     pdf.set_font("helvetica", "", 9)
     with pdf.table(col_widths=_ITEM_COLS, text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"), **_TABLE) as table:
-        table.row(("Description", "Qty", "Unit price", "Tax %", "Amount"))
+        table.row((_t("Description"), _t("Qty"), _t("Unit price"), _t("Tax %"), _t("Amount")))
         for item in items or ():
             amount = _decimal(item.quantity) * _decimal(item.unit_price)
             numbers = (_number(item.quantity), _money(item.unit_price, currency), _number(item.tax_rate))
@@ -189,7 +212,7 @@ def _items_table(pdf: _DocumentPDF, items, currency) -> None:
                 values = (*numbers, _money(amount, currency)) if index == 0 else ("", "", "", "")
                 table.row((chunk, *values))
         if not items:
-            table.row().cell("No line items", colspan=5)
+            table.row().cell(_t("No line items"), colspan=5)
     pdf.ln(3)
 
 
@@ -207,11 +230,11 @@ def _totals(pdf: _DocumentPDF, rows: list[tuple[str, str, bool]]) -> None:
 
 def _money_rows(document) -> list[tuple[str, str, bool]]:
     currency, discount = document.currency, _decimal(document.discount)
-    rows = [("Subtotal", _money(document.subtotal, currency), False)]
+    rows = [(_t("Subtotal"), _money(document.subtotal, currency), False)]
     if discount:
-        rows.append(("Discount", _money(-discount, currency), False))
-    rows.append(("Tax", _money(document.tax_total, currency), False))
-    rows.append(("Total", _money(document.total, currency), True))
+        rows.append((_t("Discount"), _money(-discount, currency), False))
+    rows.append((_t("Tax"), _money(document.tax_total, currency), False))
+    rows.append((_t("Total"), _money(document.total, currency), True))
     return rows
 
 
@@ -233,23 +256,26 @@ def _payments(pdf: _DocumentPDF, invoice) -> None:
         if pdf.will_page_break(22):
             pdf.add_page()
         pdf.set_font("helvetica", "B", 10)
-        pdf.cell(0, 6, "Payments received", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 6, _t("Payments received"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("helvetica", "", 9)
         with pdf.table(col_widths=(28, 46, 66, 34), text_align=("LEFT", "LEFT", "LEFT", "RIGHT"), **_TABLE) as table:
-            table.row(("Date", "Method", "Reference", "Amount"))
+            table.row((_t("Date"), _t("Method"), _t("Reference"), _t("Amount")))
             for p in payments:
                 table.row((_date(p.date), _clean(p.method), _clean(p.reference), _money(p.amount, currency)))
         pdf.ln(3)
     paid = _decimal(invoice.amount_paid)
     balance = _decimal(invoice.total) - paid
-    _totals(pdf, [("Amount paid", _money(paid, currency), False), ("Balance due", _money(balance, currency), True)])
+    _totals(
+        pdf, [(_t("Amount paid"), _money(paid, currency), False), (_t("Balance due"), _money(balance, currency), True)]
+    )
 
 
 def _start(kind: str, number: str, company_name: str, compress: bool) -> _DocumentPDF:
-    pdf = _DocumentPDF(_clean(company_name), f"{_TITLES[kind]} {number}", compress)
+    title = f"{_clean(_TITLES[kind])} {number}"
+    pdf = _DocumentPDF(_clean(company_name), title, compress)
     pdf.add_page()
     pdf.set_font("helvetica", "B", 18)
-    pdf.multi_cell(0, 9, f"{_TITLES[kind]} {number}", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 9, title, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     return pdf
 
@@ -259,13 +285,13 @@ def invoice_pdf(invoice, customer, company_name: str, *, compress: bool = True) 
     received and balance due. Any user text is printed literally; it cannot make this raise."""
     pdf = _start("invoice", _clean(invoice.number), company_name, compress)
     status = invoice.display_status(date.today()) if invoice.status else ""
-    facts = [("Invoice no.", _clean(invoice.number)), ("Date", _date(invoice.date))]
-    facts += [("Due date", _date(invoice.due_date)), ("Status", _label(status))]
-    _parties(pdf, customer, facts, "Bill to")
+    facts = [(_t("Invoice no."), _clean(invoice.number)), (_t("Date"), _date(invoice.date))]
+    facts += [(_t("Due date"), _date(invoice.due_date)), (_t("Status"), _label(status))]
+    _parties(pdf, customer, facts, _t("Bill to"))
     _items_table(pdf, invoice.items, invoice.currency)
     _totals(pdf, _money_rows(invoice))
     _payments(pdf, invoice)
-    _section(pdf, "Notes", _clean(invoice.notes, multiline=True))
+    _section(pdf, _t("Notes"), _clean(invoice.notes, multiline=True))
     return bytes(pdf.output())
 
 
@@ -273,13 +299,13 @@ def credit_note_pdf(note, customer, company_name: str, *, compress: bool = True)
     """The credit note as PDF bytes: header, customer, date (and the credited invoice's number),
     line items and totals. Any user text is printed literally; it cannot make this raise."""
     pdf = _start("credit_note", _clean(note.number), company_name, compress)
-    facts = [("Credit note no.", _clean(note.number)), ("Date", _date(note.date))]
+    facts = [(_t("Credit note no."), _clean(note.number)), (_t("Date"), _date(note.date))]
     if getattr(note, "invoice", None) is not None:
-        facts.append(("Invoice", _clean(note.invoice.number)))
+        facts.append((_t("Invoice"), _clean(note.invoice.number)))
     _parties(pdf, customer, facts)
     _items_table(pdf, note.items, note.currency)
     _totals(pdf, _money_rows(note))
-    _section(pdf, "Notes", _clean(note.notes, multiline=True))
+    _section(pdf, _t("Notes"), _clean(note.notes, multiline=True))
     return bytes(pdf.output())
 
 
@@ -287,11 +313,11 @@ def estimate_pdf(estimate, customer, company_name: str, *, compress: bool = True
     """The estimate as PDF bytes: header, customer, date and validity, line items and totals.
     Any user text is printed literally; it cannot make this raise."""
     pdf = _start("estimate", _clean(estimate.number), company_name, compress)
-    facts = [("Estimate no.", _clean(estimate.number)), ("Date", _date(estimate.date))]
-    _parties(pdf, customer, [*facts, ("Valid until", _date(estimate.expiry_date))])
+    facts = [(_t("Estimate no."), _clean(estimate.number)), (_t("Date"), _date(estimate.date))]
+    _parties(pdf, customer, [*facts, (_t("Valid until"), _date(estimate.expiry_date))])
     _items_table(pdf, estimate.items, estimate.currency)
     _totals(pdf, _money_rows(estimate))
-    _section(pdf, "Notes", _clean(estimate.notes, multiline=True))
+    _section(pdf, _t("Notes"), _clean(estimate.notes, multiline=True))
     return bytes(pdf.output())
 
 
@@ -300,14 +326,16 @@ def contract_pdf(contract, customer, company_name: str, *, compress: bool = True
     text and, once signed, who signed it and when. Any user text is printed literally; it
     cannot make this raise."""
     pdf = _start("contract", f"#{contract.id}", company_name, compress)
-    facts = [("Start date", _date(contract.start_date))]
-    facts += [("End date", _date(contract.end_date)), ("Value", _money(contract.value, contract.currency))]
+    facts = [(_t("Start date"), _date(contract.start_date))]
+    facts += [(_t("End date"), _date(contract.end_date)), (_t("Value"), _money(contract.value, contract.currency))]
     _parties(pdf, customer, facts)
-    _section(pdf, "Subject", _clean(contract.subject))
-    _section(pdf, "Terms", _clean(contract.content, multiline=True))
+    _section(pdf, _t("Subject"), _clean(contract.subject))
+    _section(pdf, _t("Terms"), _clean(contract.content, multiline=True))
     if contract.signed_at is not None:
-        signer = _clean(contract.signer_name) or "an unnamed signer"
-        _section(pdf, "Signature", f"Signed by {signer} on {_date(contract.signed_at)}")
+        signer = _clean(contract.signer_name) or _t("an unnamed signer")
+        _section(
+            pdf, _t("Signature"), _t("Signed by %(name)s on %(date)s", name=signer, date=_date(contract.signed_at))
+        )
     return bytes(pdf.output())
 
 
@@ -319,34 +347,34 @@ def statement_pdf(statement, customer, company_name: str, *, compress: bool = Tr
     period and currency, opening balance, every invoice and payment of the period with the
     running balance, and the closing balance. User text is printed literally; it cannot raise."""
     currency = statement.currency
-    period = f"{_date(statement.start)} to {_date(statement.end)}"
-    pdf = _DocumentPDF(_clean(company_name), f"Account statement {period}", compress)
+    period = _t("%(start)s to %(end)s", start=_date(statement.start), end=_date(statement.end))
+    pdf = _DocumentPDF(_clean(company_name), _t("Account statement %(period)s", period=period), compress)
     pdf.add_page()
     pdf.set_font("helvetica", "B", 18)
-    pdf.cell(0, 9, "Account statement", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 9, _t("Account statement"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
-    facts = [("Period", period), ("Currency", _clean(currency)), ("Issued", _date(date.today()))]
+    facts = [(_t("Period"), period), (_t("Currency"), _clean(currency)), (_t("Issued"), _date(date.today()))]
     _parties(pdf, customer, facts)
     pdf.set_font("helvetica", "", 9)
     aligns = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT")
     with pdf.table(col_widths=_STATEMENT_COLS, text_align=aligns, **_TABLE) as table:
-        table.row(("Date", "Description", "Invoiced", "Paid", "Balance"))
-        table.row((_date(statement.start), "Opening balance", "", "", _money(statement.opening_balance, currency)))
+        table.row((_t("Date"), _t("Description"), _t("Invoiced"), _t("Paid"), _t("Balance")))
+        table.row((_date(statement.start), _t("Opening balance"), "", "", _money(statement.opening_balance, currency)))
         for line in statement.lines:
             invoiced = _money(line.invoiced, currency) if line.invoiced else ""
             paid = _money(line.paid, currency) if line.paid else ""
             description = _clean(line.description)
             table.row((_date(line.date), description, invoiced, paid, _money(line.balance, currency)))
         closing = _money(statement.closing_balance, currency)
-        table.row((_date(statement.end), "Closing balance", "", "", closing))
+        table.row((_date(statement.end), _t("Closing balance"), "", "", closing))
     pdf.ln(3)
     _totals(
         pdf,
         [
-            ("Opening balance", _money(statement.opening_balance, currency), False),
-            ("Invoiced", _money(statement.invoiced, currency), False),
-            ("Paid", _money(-_decimal(statement.paid), currency), False),
-            ("Closing balance", closing, True),
+            (_t("Opening balance"), _money(statement.opening_balance, currency), False),
+            (_t("Invoiced"), _money(statement.invoiced, currency), False),
+            (_t("Paid"), _money(-_decimal(statement.paid), currency), False),
+            (_t("Closing balance"), closing, True),
         ],
     )
     return bytes(pdf.output())

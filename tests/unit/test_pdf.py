@@ -235,3 +235,24 @@ def test_pdf_filename_is_safe(kind, document, expected):
 def test_pdf_filename_rejects_unknown_kinds():
     with pytest.raises(ValueError):
         pdf_filename("proposal", Invoice(id=1, number="X"))
+
+
+def test_the_pdf_speaks_the_readers_language(app):
+    """Labels, status and numbers follow the locale; user text stays as typed."""
+    from flask_babel import force_locale
+
+    inv = invoice("Hosting", discount=Decimal("10"))
+    with app.test_request_context(), force_locale("de"):
+        text = text_of(invoice_pdf(inv, customer(), COMPANY, compress=False))
+    for expected in (
+        "Rechnung INV-2026-0001",
+        "USt-IdNr.: DE123456789",
+        "Teilweise bezahlt",
+        "1.234,50 EUR",
+        "1.578,06 EUR",
+        "Offener Betrag",
+        "Website relaunch",
+        "Seite 1 von ",
+    ):
+        assert expected in text, expected
+    assert "Balance due" not in text
