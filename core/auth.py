@@ -7,11 +7,24 @@ makes permission changes and deactivation take effect on the next request.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from core.extensions import db, login_manager
 from core.models import Contact, Customer, StaffUser
+
+# One statement, built once (a bound parameter for the id): the contact with its customer and
+# permissions (checked on every page); notification rows load only where a page uses them.
+# Building the select and its loader options on every request cost more than running it.
+CONTACT_WITH_ACCESS = (
+    select(Contact)
+    .options(
+        joinedload(Contact.customer),
+        joinedload(Contact.permission_rows),
+        lazyload(Contact.notification_rows),
+    )
+    .where(Contact.id == bindparam("contact_id"))
+)
 
 
 @login_manager.user_loader
@@ -22,21 +35,7 @@ def load_user(user_id: str):
     except ValueError:
         return None
     if kind == "contact":
-        # One statement: the contact with its customer and permissions (checked on every
-        # page); notification rows load only where a page uses them.
-        contact = (
-            db.session.scalars(
-                select(Contact)
-                .options(
-                    joinedload(Contact.customer),
-                    joinedload(Contact.permission_rows),
-                    lazyload(Contact.notification_rows),
-                )
-                .where(Contact.id == pk)
-            )
-            .unique()
-            .one_or_none()
-        )
+        contact = db.session.scalars(CONTACT_WITH_ACCESS, {"contact_id": pk}).unique().one_or_none()
         if contact is None or contact.session_token != token:
             return None
         if not contact.active or not contact.customer.active:

@@ -48,7 +48,10 @@ def current_language() -> str:
 
 
 def _is_english() -> bool:
-    return str(get_locale() or "en").startswith("en")
+    # get_locale() is the locale Flask-Babel resolved once for this request (or the one a
+    # force_locale() block set, e.g. for an email): compare its language, no string building.
+    locale = get_locale()
+    return locale is None or locale.language == "en"
 
 
 def money(value, currency: str = "EUR") -> str:

@@ -19,4 +19,5 @@ if set(FEATURE_ENDPOINTS) != {p.key for p in PERMISSIONS}:
 
 def menu_for(contact) -> list[tuple[str, str, str]]:
     """(permission key, label, endpoint) for each feature ``contact`` may use, catalog order."""
-    return [(p.key, p.label, FEATURE_ENDPOINTS[p.key]) for p in PERMISSIONS if contact.can(p.key)]
+    granted = contact.permissions  # one set for the whole menu (``can`` builds it on each call)
+    return [(p.key, p.label, FEATURE_ENDPOINTS[p.key]) for p in PERMISSIONS if p.key in granted]
