@@ -70,6 +70,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     limiter.init_app(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
 
     from admin import bp as admin_bp
     from core.language import bp as language_bp

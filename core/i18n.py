@@ -14,10 +14,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel.support import NullTranslations
 from flask import has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask.globals import _cv_app
+from flask_babel import format_currency, format_date, format_datetime, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 # ``_`` for strings made during a request, ``_l`` for strings defined at import time (form
@@ -42,6 +43,65 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
+_NULL_TRANSLATIONS = NullTranslations()
+
+
+def _babel_state():
+    """Flask-Babel's per-app-context state and its locale, or (None, None) outside a context.
+
+    A page calls gettext dozens of times; Flask-Babel's own path looks the context up through
+    several proxies and rebuilds the locale's name on every call. Here the locale object Flask-Babel
+    resolved (or the one a ``force_locale`` block set) is read straight from the context.
+    """
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return None, None
+    state = app_ctx.g.__dict__.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        locale = get_locale()  # resolves once and stores it in the state
+        state = app_ctx.g.__dict__.get("_flask_babel")
+    return state, locale
+
+
+def translations():
+    """The current locale's message catalog, looked up once per request and per locale."""
+    state, locale = _babel_state()
+    if state is None:
+        return _NULL_TRANSLATIONS
+    cached = getattr(state, "portal_translations", None)
+    if cached is None or cached[0] is not locale:
+        cached = (locale, get_translations())
+        state.portal_translations = cached
+    return cached[1]
+
+
+def _(message: str, **values) -> str:
+    """``message`` in the current language, with ``%(name)s`` placeholders filled from ``values``."""
+    text = translations().ugettext(message)
+    return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, num: int, **values) -> str:
+    """The singular or plural form for ``num`` in the current language; ``%(num)d`` is filled in."""
+    values.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % values
+
+
+def _l(message: str, **values) -> LazyString:
+    """``_`` evaluated when the text is shown, for strings defined at import time."""
+    return LazyString(_, message, **values)
+
+
+def install_template_gettext(app) -> None:
+    """Templates' ``_()`` / ``ngettext()`` use the same cached catalog (Jinja's newstyle gettext)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: translations().ugettext(message),
+        ngettext=lambda singular, plural, num: translations().ungettext(singular, plural, num),
+        newstyle=True,
+    )
+
+
 def current_language() -> str:
     """The code of this request's language (``en`` or ``de``), e.g. for ``<html lang>``."""
     return str(get_locale() or "en").split("_")[0]
@@ -50,7 +110,7 @@ def current_language() -> str:
 def _is_english() -> bool:
     # get_locale() is the locale Flask-Babel resolved once for this request (or the one a
     # force_locale() block set, e.g. for an email): compare its language, no string building.
-    locale = get_locale()
+    locale = _babel_state()[1]
     return locale is None or locale.language == "en"
 
 
