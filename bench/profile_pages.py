@@ -76,7 +76,7 @@ def main(database_url, pages, repeat, contacts, profile_page, language):
             import pstats
 
             profiler.disable()
-            pstats.Stats(profiler).sort_stats(SORT).print_stats(45)
+            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", SORT)).print_stats(45)
 
 
 if __name__ == "__main__":

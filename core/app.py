@@ -111,6 +111,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(i18n.short_datetime, "datetime")
 
     app.add_template_filter(labels.label, "label")
+    app.add_template_global(labels.status_badge, "status_badge")
 
 
 def _register_error_pages(app: Flask) -> None:
