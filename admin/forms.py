@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
-from core.forms import email_field, name_field, strong_password
+from core.forms import CompanyDetailsForm, email_field, name_field, strong_password
 from core.i18n import LANGUAGES, _l
 from core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from core.services.reminders import REMINDER_SETTINGS
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(CompanyDetailsForm):
     company = name_field(_l("Company"), 160)
-    vat_number = StringField(_l("VAT number"), validators=[Length(max=40)])
-    phone = StringField(_l("Phone"), validators=[Length(max=40)])
-    website = StringField(
-        _l("Website"),
-        validators=[Optional(), URL(message=_l("Enter a full address such as https://example.com.")), Length(max=200)],
-    )
-    address = TextAreaField(_l("Address"), validators=[Length(max=500)])
-    city = StringField(_l("City"), validators=[Length(max=100)])
-    zip_code = StringField(_l("ZIP code"), validators=[Length(max=20)])
-    country = StringField(_l("Country"), validators=[Length(max=80)])
     currency = StringField(
         _l("Currency"),
         default="EUR",

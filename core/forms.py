@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from core.i18n import _l
 from core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
@@ -14,6 +14,21 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
     next = HiddenField()
+
+
+class CompanyDetailsForm(FlaskForm):
+    """A company's contact details, edited by staff (customer form) and by a primary contact."""
+
+    vat_number = StringField(_l("VAT number"), validators=[Length(max=40)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
+    website = StringField(
+        _l("Website"),
+        validators=[Optional(), URL(message=_l("Enter a full address such as https://example.com.")), Length(max=200)],
+    )
+    address = TextAreaField(_l("Address"), validators=[Length(max=500)])
+    city = StringField(_l("City"), validators=[Length(max=100)])
+    zip_code = StringField(_l("ZIP code"), validators=[Length(max=20)])
+    country = StringField(_l("Country"), validators=[Length(max=80)])
 
 
 def strong_password(form, field) -> None:

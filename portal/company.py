@@ -15,11 +15,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
-from wtforms.validators import URL, Length, Optional
+from wtforms import BooleanField, HiddenField
 
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
-from core.forms import email_field, name_field
+from core.forms import CompanyDetailsForm, email_field, name_field
 from core.i18n import _, _l
 from core.models import Contact, contacts_of
 from core.pagination import paginate
@@ -60,19 +59,9 @@ def primary_contact_with_setting_only():
 # -- forms -------------------------------------------------------------------------------------
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(CompanyDetailsForm):
     """Only the fields the primary contact may change: anything else posted is never read."""
 
-    vat_number = StringField(_l("VAT number"), validators=[Length(max=40)])
-    phone = StringField(_l("Phone"), validators=[Length(max=40)])
-    website = StringField(
-        _l("Website"),
-        validators=[Optional(), URL(message=_l("Enter a full address such as https://example.com.")), Length(max=200)],
-    )
-    address = TextAreaField(_l("Address"), validators=[Length(max=500)])
-    city = StringField(_l("City"), validators=[Length(max=100)])
-    zip_code = StringField(_l("ZIP code"), validators=[Length(max=20)])
-    country = StringField(_l("Country"), validators=[Length(max=80)])
     version = HiddenField()
 
     def values(self) -> dict:
