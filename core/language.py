@@ -6,6 +6,8 @@ contact or staff member it is also saved as their language, so the emails they r
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -38,8 +40,6 @@ def switch():
 
 def _local_path(url: str) -> str | None:
     """The path and query of ``url`` when it points at this site, else None."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.netloc and parts.netloc != request.host:
         return None
