@@ -231,8 +231,8 @@ def phase_bare(url: str, port: int, count: int) -> None:
 
     from sqlalchemy import select
 
-    import core.mail.dispatcher as dispatcher
     from core.extensions import db
+    from core.mail.message import message_bytes
     from core.models import OutboxEmail
 
     app = mail_app(url, port)
@@ -240,12 +240,7 @@ def phase_bare(url: str, port: int, count: int) -> None:
         rows = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id).limit(500)).all()
         messages = []
         for email in rows:
-            # The very bytes the dispatcher sends (``message_bytes``; older code: ``build_message``).
-            if hasattr(dispatcher, "message_bytes"):
-                sender, data = dispatcher.message_bytes(email)
-            else:
-                message = dispatcher.build_message(email)
-                sender, data = message.sender, message.as_bytes()
+            sender, data = message_bytes(email)  # the very bytes the dispatcher sends
             messages.append((sender, [email.to_address, *email.cc_list], data))
     size = sum(len(m[2]) for m in messages) / len(messages)
     host = smtplib.SMTP("127.0.0.1", port, timeout=10)

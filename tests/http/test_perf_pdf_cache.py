@@ -1,4 +1,4 @@
-"""The rendered-PDF cache (core.pdf.pdf_cache): a repeat download is not rendered again, and a
+"""The rendered-PDF cache (core.pdf.pdf_cache, core/pdf_cache.py): a repeat download is not rendered again, and a
 changed document (or customer, day, locale) never gets a stale PDF."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 from flask_babel import force_locale
 
 import core.pdf
+import core.pdf_cache
 from core.extensions import db
 from core.models import Invoice, InvoiceItem, Payment
 from core.pdf import document_pdf, pdf_cache
@@ -109,7 +110,8 @@ def test_an_invoice_turning_overdue_overnight_is_rendered_again(setup, renders, 
         def today(cls):
             return date.today() + timedelta(days=30)
 
-    monkeypatch.setattr(core.pdf, "date", Later)
+    monkeypatch.setattr(core.pdf, "date", Later)  # the status the PDF shows
+    monkeypatch.setattr(core.pdf_cache, "date", Later)  # and the cache key
     assert "Overdue" in shown_text(download(client, invoice.id))
     assert len(renders) == 2
 
@@ -127,7 +129,7 @@ def test_cache_key_includes_the_locale(app, setup, renders):
 
 
 def test_cache_is_bounded_by_size():
-    cache = core.pdf._PdfCache(max_bytes=1000)
+    cache = core.pdf_cache.PdfCache(max_bytes=1000)
     for n in range(10):
         cache.put(bytes([n]), b"x" * 200)
     assert len(cache) == 5 and cache.get(bytes([0])) is None and cache.get(bytes([9])) == b"x" * 200

@@ -1,0 +1,104 @@
+"""The in-process cache of rendered PDFs and the key that makes a stale PDF impossible."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from datetime import date
+
+from sqlalchemy import inspect
+from sqlalchemy.exc import NoInspectionAvailable
+
+
+class PdfCache:
+    """A bounded in-process LRU of rendered PDFs (per worker), by total size in bytes.
+
+    fpdf2 needs 30-40 ms for an invoice, far more than the rest of the request; a repeat
+    download of an unchanged document is served from here instead. The key is a digest of
+    every input the renderer reads (see ``cache_key``), so any change to the document, its
+    line items, payments or customer, the company name, the day (an invoice turns overdue)
+    or the locale gives a new key: a changed document can never get a stale PDF.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[bytes, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: bytes) -> bytes | None:
+        with self._lock:
+            data = self._data.get(key)
+            if data is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return data
+
+    def put(self, key: bytes, data: bytes) -> None:
+        if len(data) > self.max_bytes // 4:  # one huge document must not flush everything else
+            return
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._size -= len(old)
+            self._data[key] = data
+            self._size += len(data)
+            while self._size > self.max_bytes and self._data:
+                _, evicted = self._data.popitem(last=False)
+                self._size -= len(evicted)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._size = 0
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+# The relationships each renderer reads besides the document's own columns and the customer.
+_RELATED = {"invoice": ("items", "payments"), "credit_note": ("items", "invoice"), "estimate": ("items",)}
+
+
+def _columns(obj) -> tuple | None:
+    """Every mapped column value of ``obj`` (loaded if needed); None if it is not an ORM object."""
+    if obj is None:
+        return ()
+    try:
+        mapper = inspect(obj).mapper
+    except NoInspectionAvailable:
+        return None
+    return (mapper.class_.__name__, *((attr.key, getattr(obj, attr.key)) for attr in mapper.column_attrs))
+
+
+def _current_locale() -> str:
+    try:
+        from flask_babel import get_locale
+
+        return str(get_locale() or "")
+    except (RuntimeError, KeyError, AttributeError):  # outside an app context / Babel not set up
+        return ""
+
+
+def cache_key(kind: str, document, customer, company_name: str, compress: bool) -> bytes | None:
+    """A digest of everything the PDF depends on, or None when it cannot be cached safely
+    (objects that are not ORM rows, e.g. in unit tests)."""
+    parts = [kind, company_name, compress, _current_locale(), date.today()]
+    for obj in (document, customer):
+        columns = _columns(obj)
+        if columns is None:
+            return None
+        parts.append(columns)
+    for name in _RELATED.get(kind, ()):
+        related = getattr(document, name)
+        for obj in related if isinstance(related, list | tuple) else [related]:
+            columns = _columns(obj)
+            if columns is None:
+                return None
+            parts.append((name, columns))
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=20).digest()
