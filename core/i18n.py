@@ -103,8 +103,9 @@ def install_template_gettext(app) -> None:
 
 
 def current_language() -> str:
-    """The code of this request's language (``en`` or ``de``), e.g. for ``<html lang>``."""
-    return str(get_locale() or "en").split("_")[0]
+    """The code of this request's language (``en`` or ``de``), e.g. for ``<html lang>``; ``en`` outside one."""
+    locale = _babel_state()[1]
+    return locale.language if locale is not None else "en"
 
 
 def _is_english() -> bool:

@@ -10,6 +10,8 @@ from datetime import date
 from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
+from core.i18n import current_language
+
 
 class PdfCache:
     """A bounded in-process LRU of rendered PDFs (per worker), by total size in bytes.
@@ -76,19 +78,10 @@ def _columns(obj) -> tuple | None:
     return (mapper.class_.__name__, *((attr.key, getattr(obj, attr.key)) for attr in mapper.column_attrs))
 
 
-def _current_locale() -> str:
-    try:
-        from flask_babel import get_locale
-
-        return str(get_locale() or "")
-    except (RuntimeError, KeyError, AttributeError):  # outside an app context / Babel not set up
-        return ""
-
-
 def cache_key(kind: str, document, customer, company_name: str, compress: bool) -> bytes | None:
     """A digest of everything the PDF depends on, or None when it cannot be cached safely
     (objects that are not ORM rows, e.g. in unit tests)."""
-    parts = [kind, company_name, compress, _current_locale(), date.today()]
+    parts = [kind, company_name, compress, current_language(), date.today()]
     for obj in (document, customer):
         columns = _columns(obj)
         if columns is None:
