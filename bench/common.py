@@ -96,7 +96,7 @@ def app_state() -> str:
     return f"{head.strip()} + {changed} changed file(s) in core/portal/admin/templates"
 
 
-WEB_TWEAKS = ("pre-ping", "no-pre-ping", "no-pdf-cache")
+WEB_TWEAKS = ("pre-ping", "no-pre-ping", "no-pdf-cache", "autocommit")
 
 
 def apply_web_tweaks(app, tweaks: list[str]) -> None:
@@ -119,6 +119,13 @@ def apply_web_tweaks(app, tweaks: list[str]) -> None:
 
         with app.app_context():
             db.engine.pool._pre_ping = "pre-ping" in tweaks
+    if "autocommit" in tweaks:
+        # Every statement in DBAPI autocommit (no BEGIN/ROLLBACK round trips): what reads would gain.
+        from core.extensions import db
+
+        with app.app_context():
+            engines = db._app_engines[app]
+            engines[None] = engines[None].execution_options(isolation_level="AUTOCOMMIT")
     if "no-pdf-cache" in tweaks:
         import core.pdf
 

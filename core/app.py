@@ -12,6 +12,7 @@ from core import (
     auth,  # noqa: F401  (registers the user loader)
     i18n,
     labels,
+    urls,
 )
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.config import DEV_SECRET_KEY, INSTANCE, Config
@@ -84,6 +85,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     init_flush(app)
     _register_template_helpers(app)
+    urls.install(app)
     _register_error_pages(app)
     _register_security_headers(app)
     _refuse_nul_characters(app)
@@ -111,7 +113,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(i18n.short_datetime, "datetime")
 
     app.add_template_filter(labels.label, "label")
-    app.add_template_global(labels.status_badge, "status_badge")
+    app.add_template_filter(labels.status_badge, "badge")
 
 
 def _register_error_pages(app: Flask) -> None:

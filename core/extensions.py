@@ -15,6 +15,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from core.read_only import ReadOnlyAwareSession
+
 # A naming convention makes constraint names identical on SQLite and PostgreSQL, so
 # migrations written once apply to both and autogenerate produces no spurious diffs.
 NAMING_CONVENTION = {
@@ -30,7 +32,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# GET and HEAD requests read in autocommit (core/read_only.py).
+db = SQLAlchemy(model_class=Base, session_options={"class_": ReadOnlyAwareSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

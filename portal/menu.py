@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from core.catalogs import PERMISSIONS
+from core.urls import cached_url_for
 
 # Where each permission's feature lives; a permission without an entry here fails at import.
 FEATURE_ENDPOINTS = {
@@ -17,7 +20,25 @@ if set(FEATURE_ENDPOINTS) != {p.key for p in PERMISSIONS}:
     raise RuntimeError("every permission needs exactly one feature page in FEATURE_ENDPOINTS")
 
 
-def menu_for(contact) -> list[tuple[str, str, str]]:
-    """(permission key, label, endpoint) for each feature ``contact`` may use, catalog order."""
+class MenuItem(NamedTuple):
+    key: str  # the permission
+    label: str
+    url: str
+    active: bool  # the current page belongs to this feature
+
+
+def menu_for(contact, endpoint: str | None) -> list[MenuItem]:
+    """The menu entries of the features ``contact`` may use, in catalog order; the one whose
+    blueprint holds ``endpoint`` (the current page) is active.
+
+    Built here rather than in the layout: on every page the template would otherwise make
+    three calls per entry (URL, active test), each through Jinja's call machinery."""
     granted = contact.permissions  # one set for the whole menu (``can`` builds it on each call)
-    return [(p.key, p.label, FEATURE_ENDPOINTS[p.key]) for p in PERMISSIONS if p.key in granted]
+    endpoint = endpoint or ""
+    items = []
+    for permission in PERMISSIONS:
+        if permission.key in granted:
+            feature_endpoint = FEATURE_ENDPOINTS[permission.key]
+            active = endpoint.startswith(feature_endpoint.rsplit(".", 1)[0])
+            items.append(MenuItem(permission.key, str(permission.label), cached_url_for(feature_endpoint), active))
+    return items

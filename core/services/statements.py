@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, bindparam, extract, func, select
 
 from core.extensions import db
 from core.i18n import _
@@ -82,29 +82,52 @@ def _amount(value) -> Decimal:
     return money(Decimal(str(value or 0)))
 
 
-def open_balances(customer_id: int, today: date) -> list[OpenBalance]:
-    """Per currency: the sum of the open balances of unpaid and partially paid invoices, and the
-    part of it whose due date has passed. Currencies without an open invoice are left out."""
-    balance = Invoice.total - Invoice.amount_paid
-    rows = db.session.execute(
-        select(
-            Invoice.currency,
-            func.sum(balance),
-            func.sum(balance).filter(Invoice.due_date < today),
-        )
-        .where(Invoice.customer_id == customer_id, Invoice.status.in_(OPEN_STATUSES))
-        .group_by(Invoice.currency)
-        .order_by(Invoice.currency)
-    ).all()
-    return [OpenBalance(currency, _amount(due), _amount(overdue)) for currency, due, overdue in rows]
+@dataclass(frozen=True)
+class InvoiceOverview:
+    """What the invoice list shows above the table: the years (newest first) in which the
+    customer has an invoice it can see, and per currency what it owes (``OpenBalance``)."""
+
+    years: list[int]
+    balances: list[OpenBalance]
 
 
-def invoice_years(customer_id: int) -> list[int]:
-    """The years (newest first) in which the customer has an invoice it can see (not a draft)."""
-    dates = db.session.scalars(
-        select(Invoice.date).distinct().where(Invoice.customer_id == customer_id, Invoice.status != "draft")
+_IS_OPEN = Invoice.status.in_(OPEN_STATUSES)
+_BALANCE = Invoice.total - Invoice.amount_paid
+_YEAR = extract("year", Invoice.date)
+# One statement for both (the list page used to run two queries), built once per process with
+# bound parameters: per currency and year of the visible invoices, how many are open, their
+# open balance and the overdue part of it.
+_OVERVIEW = (
+    select(
+        Invoice.currency,
+        _YEAR,
+        func.count().filter(_IS_OPEN),
+        func.sum(_BALANCE).filter(_IS_OPEN),
+        func.sum(_BALANCE).filter(_IS_OPEN, Invoice.due_date < bindparam("today", type_=Date)),
     )
-    return sorted({d.year for d in dates}, reverse=True)
+    .where(Invoice.customer_id == bindparam("customer_id", type_=Integer), Invoice.status != "draft")
+    .group_by(Invoice.currency, _YEAR)
+)
+
+
+def invoice_overview(customer_id: int, today: date) -> InvoiceOverview:
+    """The customer's invoice years and open balances in one query.
+
+    ``years``: every year with an invoice that is not a draft, newest first. ``balances``: per
+    currency (sorted), the sum of the open balances of unpaid and partially paid invoices and
+    the part of it whose due date is before ``today``; currencies without an open invoice are
+    left out."""
+    years: set[int] = set()
+    due: dict[str, Decimal] = {}
+    overdue: dict[str, Decimal] = {}
+    rows = db.session.execute(_OVERVIEW, {"customer_id": customer_id, "today": today})
+    for currency, year, open_count, open_sum, overdue_sum in rows:
+        years.add(int(year))
+        if open_count:
+            due[currency] = due.get(currency, ZERO) + _amount(open_sum)
+            overdue[currency] = overdue.get(currency, ZERO) + _amount(overdue_sum)
+    balances = [OpenBalance(currency, money(due[currency]), money(overdue[currency])) for currency in sorted(due)]
+    return InvoiceOverview(sorted(years, reverse=True), balances)
 
 
 def statement_currencies(customer_id: int, preferred: str | None = None) -> list[str]:

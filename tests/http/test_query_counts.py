@@ -464,3 +464,22 @@ def test_every_portal_get_page_is_measured(app):
         if rule.endpoint.startswith("portal.") and "GET" in rule.methods
     }
     assert get_endpoints == {p.endpoint for p in PAGES}
+
+
+# The pages bench/loadtest.py measures, with the statements each runs (user loader included).
+# Fewer statements was the largest single gain on PostgreSQL: a change that adds one must
+# update this and the figures in bench/README.md.
+BENCHMARKED = {
+    "portal.dashboard": 2,  # contact; every panel figure (ticket setting included) in one SELECT
+    "portal.invoices.index": 3,  # contact; years and balances in one; the page
+    "portal.invoices.detail": 4,  # contact; invoice + items; payments; credit notes
+    "portal.invoices.invoice_pdf": 3,  # contact; invoice + items; payments
+    "portal.projects.detail": 2,  # contact; project + its settings
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(BENCHMARKED))
+def test_benchmarked_pages_run_exactly_their_statements(app, worlds, statements_during, endpoint):
+    page = next(p for p in PAGES if p.endpoint == endpoint and not p.label)
+    statements, _response = _measure(app, statements_during, worlds[LARGE], page)
+    assert len(statements) == BENCHMARKED[endpoint], _explain(statements)

@@ -11,9 +11,9 @@ from core.extensions import db
 from core.models import Invoice, InvoiceItem, Payment
 from core.pdf import statement_pdf
 from core.services.statements import (
+    InvoiceOverview,
     account_statement,
-    invoice_years,
-    open_balances,
+    invoice_overview,
     parse_period,
     statement_currencies,
 )
@@ -89,7 +89,7 @@ def test_other_currency_and_empty_period(account):
     assert quiet.lines == [] and quiet.opening_balance == quiet.closing_balance == D("0.00")
     assert statement_currencies(account.id, preferred="USD") == ["USD", "EUR"]
     assert statement_currencies(account.id, preferred="GBP") == ["EUR", "USD"]
-    assert invoice_years(account.id) == [2025]
+    assert invoice_overview(account.id, date(2025, 6, 1)).years == [2025]
 
 
 def test_statement_pdf_renders(account):
@@ -107,9 +107,16 @@ def test_open_balances_per_currency(f):
     invoice(customer, "5", date(2025, 4, 1), "60.00", status="cancelled", due=date(2025, 5, 1))
     invoice(customer, "6", date(2025, 4, 1), "90.00", status="draft", due=date(2025, 5, 1))
     invoice(customer, "7", date(2025, 4, 1), "25.00", currency="USD", due=date(2025, 5, 1))
-    balances = {b.currency: (b.due, b.overdue) for b in open_balances(customer.id, today)}
-    assert balances == {"EUR": (D("190.00"), D("100.00")), "USD": (D("25.00"), D("25.00"))}
-    assert open_balances(f.make_customer().id, today) == []
+    # An earlier year adds to the same currency's balance; a draft adds no year.
+    invoice(customer, "8", date(2024, 12, 1), "10.00", due=date(2025, 1, 1))
+    invoice(customer, "9", date(2023, 3, 1), "99.00", status="draft")
+    invoice(customer, "10", date(2022, 3, 1), "15.00", status="paid", paid=[("15.00", date(2022, 3, 2))])
+    overview = invoice_overview(customer.id, today)
+    balances = {b.currency: (b.due, b.overdue) for b in overview.balances}
+    assert balances == {"EUR": (D("200.00"), D("110.00")), "USD": (D("25.00"), D("25.00"))}
+    assert [b.currency for b in overview.balances] == ["EUR", "USD"]
+    assert overview.years == [2025, 2024, 2022]
+    assert invoice_overview(f.make_customer().id, today) == InvoiceOverview([], [])
 
 
 TODAY = date(2026, 5, 20)

@@ -1,0 +1,50 @@
+"""Templates' cached url_for builds exactly what Flask's url_for builds (core/urls.py)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+from core.urls import _build, cached_url_for
+
+CASES = [
+    ("portal.dashboard", {}),
+    ("portal.invoices.index", {"status": "paid"}),
+    ("portal.invoices.index", {"status": "paid", "year": 2025}),
+    ("portal.invoices.index", {"year": 2025, "status": None}),
+    ("portal.invoices.detail", {"invoice_id": 7}),
+    ("static", {"filename": "css/app.css"}),
+    ("portal.invoices.index", {"page": 1}),
+    ("portal.invoices.index", {"page": True}),  # equal to 1 as a dict key, not as a URL
+    ("portal.invoices.index", {"q": "a b&c"}),
+]
+
+
+@pytest.mark.parametrize("script_root", ["", "/portal"])
+def test_same_urls_as_flask(app, script_root):
+    _build.cache_clear()
+    with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": script_root}):
+        for endpoint, values in CASES * 2:  # the second round comes from the cache
+            assert cached_url_for(endpoint, **values) == url_for(endpoint, **values), (endpoint, values)
+        assert cached_url_for("portal.dashboard").startswith(f"{script_root}/")
+
+
+def test_options_unhashable_values_and_relative_endpoints_bypass_the_cache(app):
+    _build.cache_clear()
+    with app.test_request_context("/invoices"):
+        assert cached_url_for("portal.dashboard", _external=True) == url_for("portal.dashboard", _external=True)
+        assert cached_url_for("portal.dashboard", _anchor="x").endswith("#x")
+        statuses = ["a", "b"]
+        endpoint = "portal.invoices.index"
+        assert cached_url_for(endpoint, status=statuses) == url_for(endpoint, status=statuses)
+    assert _build.cache_info().currsize == 0
+
+
+def test_templates_use_it(app):
+    assert app.jinja_env.globals["url_for"] is cached_url_for
+
+
+def test_outside_a_request_it_is_flasks(app):
+    app.config["SERVER_NAME"] = "portal.example"
+    with app.app_context():  # a fresh context reads SERVER_NAME
+        assert cached_url_for("portal.dashboard") == "http://portal.example/dashboard"
