@@ -9,9 +9,11 @@ priority, email event and notification has one.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup
 
-from core.i18n import _l
+from core.i18n import _l, current_language
 
 LABELS = {
     # Statuses of sales documents (invoice, credit note, estimate, proposal) and derived ones.
@@ -157,10 +159,17 @@ BADGE_COLORS = {
 _BADGE = Markup('<span class="badge text-bg-%s">%s</span>')
 
 
+@lru_cache(maxsize=512)
+def _badge(language: str, status: str | None) -> Markup:
+    # Per language: the label is translated in the language the key names (the caller's).
+    return _BADGE % (BADGE_COLORS.get(status, "light"), label(status))
+
+
 def status_badge(status: str | None) -> Markup:
     """A coloured badge with the status's translated label (escaped); templates: ``{{ status|badge }}``.
 
     A filter, not a macro or global: Jinja calls filters directly, without the per-call checks
     of a function call in a template, and ``%`` avoids ``Markup.format``'s string.Formatter
-    (together a third of a list page's rows' cost). ``%`` escapes both values."""
-    return _BADGE % (BADGE_COLORS.get(status, "light"), label(status))
+    (together a third of a list page's rows' cost). ``%`` escapes both values. The badge of each
+    (language, status) is built once per process: a list page shows the same few over and over."""
+    return _badge(current_language(), status)

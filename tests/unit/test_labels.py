@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 
 from core.catalogs import NOTIFICATION_KEYS
-from core.labels import LABELS, label
+from core.labels import LABELS, label, status_badge
 from core.models import (
     CREDIT_NOTE_STATUSES,
     EMAIL_STATUSES,
@@ -54,3 +55,12 @@ def _check_english():
 def test_unknown_and_empty_values():
     assert label("some_new_state") == "Some new state"
     assert label("") == "" and label(None) == ""
+
+
+def test_badges_follow_the_language_and_escape(app):
+    with app.test_request_context():
+        assert status_badge("paid") == '<span class="badge text-bg-success">Paid</span>'
+        with force_locale("de"):
+            assert status_badge("paid") == '<span class="badge text-bg-success">Bezahlt</span>'
+        assert status_badge("paid") == '<span class="badge text-bg-success">Paid</span>'  # not the cached German one
+        assert status_badge("<b>odd_state") == '<span class="badge text-bg-light">&lt;b&gt;odd state</span>'
