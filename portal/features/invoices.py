@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from core.extensions import db
@@ -85,6 +85,10 @@ def index():
 # The items come in the invoice's own query (a join); payments in a second one, since joining
 # both collections would return items x payments rows.
 _INVOICE = owned_statement(Invoice, joinedload(Invoice.items), selectinload(Invoice.payments), condition=VISIBLE)
+_CREDIT_NOTE_OF_INVOICE = (CreditNote.invoice_id == Invoice.id) & (CreditNote.customer_id == Invoice.customer_id)
+# The detail page also asks whether any credit note refers to the invoice (few do), so the
+# query for them runs only when there is something to show.
+_INVOICE_PAGE = _INVOICE.add_columns(exists().where(_CREDIT_NOTE_OF_INVOICE).label("has_credit_notes"))
 _CREDIT_NOTES_OF_INVOICE = (
     select(CreditNote)
     .where(CreditNote.customer_id == bindparam("customer_id"), CreditNote.invoice_id == bindparam("invoice_id"))
@@ -98,13 +102,17 @@ def _invoice(invoice_id: int) -> Invoice:
 
 @bp.route("/invoices/<int:invoice_id>")
 def detail(invoice_id: int):
-    invoice = _invoice(invoice_id)
-    params = {"customer_id": invoice.customer_id, "invoice_id": invoice.id}
+    params = {"customer_id": current_user.customer_id, "object_id": invoice_id}
+    found = db.session.execute(_INVOICE_PAGE, params).unique().one_or_none()
+    if found is None:
+        abort(404)
+    invoice, has_credit_notes = found
+    credit_notes = []
+    if has_credit_notes:
+        notes_params = {"customer_id": invoice.customer_id, "invoice_id": invoice.id}
+        credit_notes = db.session.scalars(_CREDIT_NOTES_OF_INVOICE, notes_params).all()
     return render_template(
-        "portal/invoices/detail.html",
-        invoice=invoice,
-        credit_notes=db.session.scalars(_CREDIT_NOTES_OF_INVOICE, params).all(),
-        today=date.today(),
+        "portal/invoices/detail.html", invoice=invoice, credit_notes=credit_notes, today=date.today()
     )
 
 

@@ -184,6 +184,21 @@ def test_invoice_detail_shows_items_taxes_discount_payments_and_balance(world):
     assert f"/invoices/{invoice.id}/pdf" in page
 
 
+def test_invoice_detail_lists_only_its_own_credit_notes(world, f):
+    c = world["customer"]
+    invoice = make_invoice(c, number="INV-CN")
+    plain = make_invoice(c, number="INV-PLAIN")
+    linked, unlinked = f.make_credit_note(c), f.make_credit_note(c)
+    foreign = f.make_credit_note(world["other_customer"])  # inconsistent data: another customer's note
+    linked.invoice_id = foreign.invoice_id = invoice.id
+    db.session.commit()
+
+    page = text(world["client"].get(f"/invoices/{invoice.id}"))
+    assert linked.number in page and unlinked.number not in page and foreign.number not in page
+    page = text(world["client"].get(f"/invoices/{plain.id}"))
+    assert "Credit notes" not in page and linked.number not in page
+
+
 def test_invoice_and_credit_note_pdfs(world, f):
     c = world["customer"]
     invoice = make_invoice(c, number="INV-PDF")

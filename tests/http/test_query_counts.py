@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from flask import url_for
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from core.catalogs import NOTIFICATION_KEYS, PERMISSION_KEYS, PROJECT_SETTING_KEYS
 from core.extensions import db
@@ -472,7 +472,7 @@ def test_every_portal_get_page_is_measured(app):
 BENCHMARKED = {
     "portal.dashboard": 2,  # contact; every panel figure (ticket setting included) in one SELECT
     "portal.invoices.index": 3,  # contact; years and balances in one; the page
-    "portal.invoices.detail": 4,  # contact; invoice + items; payments; credit notes
+    "portal.invoices.detail": 4,  # contact; invoice + items (+ has credit notes?); payments; its credit notes
     "portal.invoices.invoice_pdf": 3,  # contact; invoice + items; payments
     "portal.projects.detail": 2,  # contact; project + its settings
 }
@@ -483,3 +483,21 @@ def test_benchmarked_pages_run_exactly_their_statements(app, worlds, statements_
     page = next(p for p in PAGES if p.endpoint == endpoint and not p.label)
     statements, _response = _measure(app, statements_during, worlds[LARGE], page)
     assert len(statements) == BENCHMARKED[endpoint], _explain(statements)
+
+
+def test_invoice_detail_skips_the_credit_note_query_when_there_are_none(app, worlds, statements_during):
+    world = worlds[LARGE]
+    without = db.session.scalar(
+        select(Invoice.id).where(
+            Invoice.customer_id == world.contact.customer_id,
+            Invoice.status != "draft",
+            ~select(CreditNote.id).where(CreditNote.invoice_id == Invoice.id).exists(),
+        )
+    )
+    client = app.test_client()
+    assert login(client, world.contact).status_code == 302
+    with app.test_request_context():
+        url = url_for("portal.invoices.detail", invoice_id=without)
+    response, statements = statements_during(client, url)
+    assert response.status_code == 200
+    assert len(statements) == 3, _explain(statements)
