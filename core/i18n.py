@@ -97,21 +97,19 @@ def _l(message: str, **values) -> LazyString:
 
 @pass_eval_context
 def _template_gettext(eval_ctx, message: str, **values):
-    # Jinja's newstyle gettext semantics: the translation is trusted markup, the values are
-    # escaped by ``%``, and the string is always formatted (so "%%" means "%").
-    text = translations().ugettext(message)
-    if eval_ctx.autoescape:
-        # Our own catalog is trusted, as in Jinja's gettext; ``%`` escapes the values.
-        text = Markup(text)  # noqa: S704  # nosec B704
-    return text % values
+    return _template_text(eval_ctx, translations().ugettext(message), values)
 
 
 @pass_eval_context
 def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **values):
     values.setdefault("num", num)
-    text = translations().ungettext(singular, plural, num)
+    return _template_text(eval_ctx, translations().ungettext(singular, plural, num), values)
+
+
+def _template_text(eval_ctx, text: str, values: dict):
+    # Jinja's newstyle gettext semantics: the translation (our own catalog) is trusted markup,
+    # ``%`` escapes the values, and the string is always formatted (so "%%" means "%").
     if eval_ctx.autoescape:
-        # Our own catalog is trusted, as in Jinja's gettext; ``%`` escapes the values.
         text = Markup(text)  # noqa: S704  # nosec B704
     return text % values
 

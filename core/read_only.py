@@ -68,9 +68,5 @@ def _refuse_writes(conn, cursor, statement, parameters, context, executemany) ->
     if context is None or not (context.isinsert or context.isupdate or context.isdelete):
         return
     if conn.get_execution_options().get(_OPTION) and in_read_only_request():
-        raise ReadOnlyRequestError(f"a {_request_method()} request must not write: {statement.split(None, 1)[0]}")
-
-
-def _request_method() -> str:
-    ctx = _cv_request.get(None)
-    return ctx.request.method if ctx is not None else "?"
+        method = _cv_request.get().request.method
+        raise ReadOnlyRequestError(f"a {method} request must not write: {statement.split(None, 1)[0]}")

@@ -70,12 +70,13 @@ def owned_statement(model, *options, condition=None):
 
 
 def load_owned_or_404(stmt, object_id: int):
-    """The row ``stmt`` (from ``owned_statement``) finds for the logged-in contact's customer, or a 404."""
-    params = {"customer_id": current_user.customer_id, "object_id": object_id}
-    found = db.session.execute(stmt, params).unique().scalar_one_or_none()
-    if found is None:
-        abort(404)
-    return found
+    """The object ``stmt`` (from ``owned_statement``) finds for the logged-in contact's customer, or a 404."""
+    return load_owned_row_or_404(stmt, object_id)[0]
+
+
+def load_owned_row_or_404(stmt, object_id: int):
+    """As ``load_owned_or_404``, for a statement with extra columns: the whole row."""
+    return _row_or_404(stmt, {"customer_id": current_user.customer_id, "object_id": object_id})
 
 
 def owned_or_404(model, object_id: int, *options, condition=None):
@@ -88,8 +89,12 @@ def owned_or_404(model, object_id: int, *options, condition=None):
         stmt = stmt.where(condition)
     if options:
         stmt = stmt.options(*options)
+    return _row_or_404(stmt)[0]
+
+
+def _row_or_404(stmt, params=None):
     # unique(): a joinedload of a collection repeats the row once per related row.
-    found = db.session.execute(stmt).unique().scalar_one_or_none()
-    if found is None:
+    row = db.session.execute(stmt, params).unique().one_or_none()
+    if row is None:
         abort(404)
-    return found
+    return row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
@@ -21,7 +21,14 @@ from core.services.statements import (
     statement_currencies,
 )
 
-from ..guards import feature_blueprint, load_owned_or_404, owned_or_404, owned_statement, scoped
+from ..guards import (
+    feature_blueprint,
+    load_owned_or_404,
+    load_owned_row_or_404,
+    owned_or_404,
+    owned_statement,
+    scoped,
+)
 
 bp = feature_blueprint("invoices", __name__, "invoices")
 
@@ -102,11 +109,7 @@ def _invoice(invoice_id: int) -> Invoice:
 
 @bp.route("/invoices/<int:invoice_id>")
 def detail(invoice_id: int):
-    params = {"customer_id": current_user.customer_id, "object_id": invoice_id}
-    found = db.session.execute(_INVOICE_PAGE, params).unique().one_or_none()
-    if found is None:
-        abort(404)
-    invoice, has_credit_notes = found
+    invoice, has_credit_notes = load_owned_row_or_404(_INVOICE_PAGE, invoice_id)
     credit_notes = []
     if has_credit_notes:
         notes_params = {"customer_id": invoice.customer_id, "invoice_id": invoice.id}
