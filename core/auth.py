@@ -7,11 +7,11 @@ makes permission changes and deactivation take effect on the next request.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, lazyload, with_expression
 
 from core.extensions import db, login_manager
-from core.models import Contact, Customer, StaffUser
+from core.models import Contact, ContactPermission, Customer, StaffUser
 
 # One statement, built once (a bound parameter for the id): the contact with its customer and
 # permissions (checked on every page); notification rows load only where a page uses them.
@@ -20,8 +20,14 @@ CONTACT_WITH_ACCESS = (
     select(Contact)
     .options(
         joinedload(Contact.customer),
-        joinedload(Contact.permission_rows),
+        lazyload(Contact.permission_rows),
         lazyload(Contact.notification_rows),
+        with_expression(
+            Contact.granted_keys,
+            select(func.coalesce(func.aggregate_strings(ContactPermission.permission, ","), ""))
+            .where(ContactPermission.contact_id == Contact.id)
+            .scalar_subquery(),
+        ),
     )
     .where(Contact.id == bindparam("contact_id"))
 )
@@ -35,7 +41,7 @@ def load_user(user_id: str):
     except ValueError:
         return None
     if kind == "contact":
-        contact = db.session.scalars(CONTACT_WITH_ACCESS, {"contact_id": pk}).unique().one_or_none()
+        contact = db.session.scalars(CONTACT_WITH_ACCESS, {"contact_id": pk}).one_or_none()
         if contact is None or contact.session_token != token:
             return None
         if not contact.active or not contact.customer.active:

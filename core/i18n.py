@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
+from babel.dates import format_date as babel_format_date
 from babel.support import NullTranslations
 from flask import has_request_context, request, session
 from flask.globals import _cv_app
@@ -144,16 +146,28 @@ def _is_english() -> bool:
 
 def money(value, currency: str = "EUR") -> str:
     """``1,234.50 EUR`` in English, ``1.234,50 €`` in German."""
-    amount = Decimal(value or 0)
+    amount = value if type(value) is Decimal else Decimal(value or 0)
     if _is_english():
         return f"{amount:,.2f} {currency}"
     return format_currency(amount, currency)
 
 
 def short_date(value: date | datetime | None) -> str:
+    """``05 Mar 2026`` in English, ``5. März 2026`` in German; a dash for no date."""
     if not value:
         return "—"
+    if type(value) is date:
+        locale = _babel_state()[1]
+        return _date_text(value, locale.language if locale is not None else "en")
+    # A datetime: Flask-Babel converts it to the user's time zone first.
     return value.strftime("%d %b %Y") if _is_english() else format_date(value, "d. MMM y")
+
+
+@lru_cache(maxsize=4096)
+def _date_text(value: date, language: str) -> str:
+    # A list page shows dozens of dates, most of them repeated across pages and requests; a
+    # calendar date's text depends on nothing else, so each is formatted once per language.
+    return value.strftime("%d %b %Y") if language == "en" else babel_format_date(value, "d. MMM y", locale=language)
 
 
 def short_datetime(value: datetime | None) -> str:

@@ -14,7 +14,7 @@ from functools import cached_property
 from math import ceil
 
 from flask import current_app, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import lazyload
 
 from core.extensions import db
@@ -30,12 +30,19 @@ class Page:
     written for it keep working.
     """
 
-    def __init__(self, stmt: Select, page: int, per_page: int):
-        self._stmt = stmt
+    def __init__(self, stmt: Select, page: int, per_page: int, params: dict | None = None):
         self.page = page
         self.per_page = per_page
         offset = (page - 1) * per_page
-        rows = list(db.session.execute(stmt.limit(per_page + 1).offset(offset)).unique().scalars())
+        if params is None:
+            self._stmt, self._params = stmt, {}
+            paged = stmt.limit(per_page + 1).offset(offset)
+        else:  # built by ``pageable``: LIMIT and OFFSET are parameters like the others
+            self._stmt, self._params = stmt.limit(None).offset(None), params
+            paged, params = stmt, {**params, "page_limit": per_page + 1, "page_offset": offset}
+        result = db.session.execute(paged, params)
+        # A select of one entity gives its objects; a select of columns, its rows.
+        rows = result.unique().scalars().all() if len(result.keys()) == 1 else result.all()
         self.has_next = len(rows) > per_page
         self.items = rows[:per_page]
 
@@ -62,20 +69,28 @@ class Page:
         if self.total_known:
             return (self.page - 1) * self.per_page + len(self.items)
         counted = self._stmt.options(lazyload("*")).order_by(None).subquery()
-        return db.session.scalar(select(func.count()).select_from(counted)) or 0
+        return db.session.scalar(select(func.count()).select_from(counted), self._params) or 0
 
     @property
     def pages(self) -> int:
         return ceil(self.total / self.per_page) if self.total else 0
 
 
-def paginate(stmt: Select, *, per_page: int | None = None) -> Page:
+def pageable(stmt: Select) -> Select:
+    """``stmt`` with LIMIT and OFFSET as bound parameters, to be built once (at import) and run
+    with ``paginate(stmt, params=...)``: SQLAlchemy then reuses the statement's cache key and
+    compiled SQL instead of rebuilding both for every page view."""
+    return stmt.limit(bindparam("page_limit", type_=Integer)).offset(bindparam("page_offset", type_=Integer))
+
+
+def paginate(stmt: Select, *, per_page: int | None = None, params: dict | None = None) -> Page:
     """The page of ``stmt`` that ``?page=`` asks for; junk or huge numbers never error.
 
     The page number is clamped to 1..MAX_PAGE so a giant value cannot overflow the database's
     OFFSET; a page past the end is simply empty. ``stmt`` must have a deterministic ORDER BY
-    (end it with the primary key) so rows neither repeat nor vanish between pages.
+    (end it with the primary key) so rows neither repeat nor vanish between pages. With
+    ``params``, ``stmt`` comes from ``pageable`` and ``params`` are its other bound values.
     """
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), MAX_PAGE)
-    return Page(stmt, page, per_page or current_app.config["PAGE_SIZE"])
+    return Page(stmt, page, per_page or current_app.config["PAGE_SIZE"], params)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from core.extensions import db
 
@@ -90,6 +90,9 @@ class Contact(UserMixin, TimestampMixin, db.Model):
     customer: Mapped[Customer] = relationship(back_populates="contacts")
     permission_rows: Mapped[list[ContactPermission]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     notification_rows: Mapped[list[ContactNotification]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    # The permission keys joined with commas, filled only by the login query (core/auth.py): the
+    # contact loaded on every request comes back as one row instead of one row per permission.
+    granted_keys: Mapped[str | None] = query_expression()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -108,6 +111,9 @@ class Contact(UserMixin, TimestampMixin, db.Model):
 
     @property
     def permissions(self) -> frozenset[str]:
+        """The contact's permission keys (from the login query's column when it loaded one)."""
+        if self.granted_keys is not None:
+            return frozenset(self.granted_keys.split(",")) if self.granted_keys else frozenset()
         return frozenset(row.permission for row in self.permission_rows)
 
     @property

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, and_, case
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from core.extensions import db
@@ -14,6 +15,8 @@ from core.extensions import db
 from .base import Money, TimestampMixin, money
 
 INVOICE_STATUSES = ("draft", "unpaid", "partially_paid", "paid", "cancelled")
+# Sent and not (fully) paid: these have a balance the customer owes and can become overdue.
+OPEN_INVOICE_STATUSES = ("unpaid", "partially_paid")
 ESTIMATE_STATUSES = ("draft", "sent", "accepted", "declined", "expired")
 PROPOSAL_STATUSES = ("draft", "open", "accepted", "declined")
 CREDIT_NOTE_STATUSES = ("open", "closed", "void")
@@ -84,16 +87,39 @@ class Invoice(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     items: Mapped[list[InvoiceItem]] = relationship(order_by="InvoiceItem.position", cascade="all, delete-orphan")
     payments: Mapped[list[Payment]] = relationship(order_by="Payment.date", cascade="all, delete-orphan")
 
-    @property
+    # Each rule below exists once for Python (on a loaded invoice) and once for SQL (on the
+    # class, e.g. ``select(Invoice.display_status(today))``), side by side.
+
+    @hybrid_property
     def balance(self) -> Decimal:
+        """What is left to pay, in cents."""
         return money(self.total - self.amount_paid)
 
-    def is_overdue(self, today: date) -> bool:
-        return self.status in ("unpaid", "partially_paid") and self.due_date is not None and self.due_date < today
+    @balance.inplace.expression
+    @classmethod
+    def _balance_expression(cls):
+        return cls.total - cls.amount_paid
 
+    @hybrid_method
+    def is_overdue(self, today: date) -> bool:
+        """Open (unpaid or partially paid) with a due date before ``today``."""
+        return self.status in OPEN_INVOICE_STATUSES and self.due_date is not None and self.due_date < today
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls, today):
+        # A NULL due date makes the comparison NULL: not overdue, as in Python.
+        return and_(cls.status.in_(OPEN_INVOICE_STATUSES), cls.due_date < today)
+
+    @hybrid_method
     def display_status(self, today: date) -> str:
         """Status as the customer sees it: an unpaid invoice past its due date is overdue."""
         return "overdue" if self.is_overdue(today) else self.status
+
+    @display_status.inplace.expression
+    @classmethod
+    def _display_status_expression(cls, today):
+        return case((cls.is_overdue(today), "overdue"), else_=cls.status)
 
 
 class InvoiceItem(LineItemMixin, db.Model):
