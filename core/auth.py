@@ -7,7 +7,7 @@ makes permission changes and deactivation take effect on the next request.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.orm import joinedload, lazyload, with_expression
 
 from core.extensions import db, login_manager
@@ -24,7 +24,8 @@ CONTACT_WITH_ACCESS = (
         lazyload(Contact.notification_rows),
         with_expression(
             Contact.granted_keys,
-            select(func.coalesce(func.aggregate_strings(ContactPermission.permission, ","), ""))
+            # The separator as SQL text: a bound one would be re-rendered into the SQL on each run.
+            select(func.coalesce(func.aggregate_strings(ContactPermission.permission, literal_column("','")), ""))
             .where(ContactPermission.contact_id == Contact.id)
             .scalar_subquery(),
         ),

@@ -18,6 +18,7 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import lazyload
 
 from core.extensions import db
+from core.plain_rows import PLAIN_ROWS, mark_plain, plain_rows
 
 MAX_PAGE = 100_000
 
@@ -40,9 +41,10 @@ class Page:
         else:  # built by ``pageable``: LIMIT and OFFSET are parameters like the others
             self._stmt, self._params = stmt.limit(None).offset(None), params
             paged, params = stmt, {**params, "page_limit": per_page + 1, "page_offset": offset}
-        result = db.session.execute(paged, params)
-        # A select of one entity gives its objects; a select of columns, its rows.
-        rows = result.unique().scalars().all() if len(result.keys()) == 1 else result.all()
+        if paged.get_execution_options().get(PLAIN_ROWS):
+            rows = plain_rows(paged, params)
+        else:
+            rows = db.session.execute(paged, params).unique().scalars().all()
         self.has_next = len(rows) > per_page
         self.items = rows[:per_page]
 
@@ -79,8 +81,10 @@ class Page:
 def pageable(stmt: Select) -> Select:
     """``stmt`` with LIMIT and OFFSET as bound parameters, to be built once (at import) and run
     with ``paginate(stmt, params=...)``: SQLAlchemy then reuses the statement's cache key and
-    compiled SQL instead of rebuilding both for every page view."""
-    return stmt.limit(bindparam("page_limit", type_=Integer)).offset(bindparam("page_offset", type_=Integer))
+    compiled SQL instead of rebuilding both for every page view. A select of mapped objects
+    pages its objects; a select of columns pages plain rows (``core.plain_rows``)."""
+    paged = stmt.limit(bindparam("page_limit", type_=Integer)).offset(bindparam("page_offset", type_=Integer))
+    return mark_plain(paged)
 
 
 def paginate(stmt: Select, *, per_page: int | None = None, params: dict | None = None) -> Page:

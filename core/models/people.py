@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text, select
@@ -66,6 +67,12 @@ class Customer(TimestampMixin, db.Model):
         return f"<Customer {self.id} {self.company!r}>"
 
 
+@lru_cache(maxsize=256)
+def _split_keys(joined: str) -> frozenset[str]:
+    # Few distinct combinations exist (6 permissions), and a page asks several times.
+    return frozenset(joined.split(",")) if joined else frozenset()
+
+
 class Contact(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "contacts"
 
@@ -113,7 +120,7 @@ class Contact(UserMixin, TimestampMixin, db.Model):
     def permissions(self) -> frozenset[str]:
         """The contact's permission keys (from the login query's column when it loaded one)."""
         if self.granted_keys is not None:
-            return frozenset(self.granted_keys.split(",")) if self.granted_keys else frozenset()
+            return _split_keys(self.granted_keys)
         return frozenset(row.permission for row in self.permission_rows)
 
     @property

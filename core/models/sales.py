@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, and_, case
+from sqlalchemy import ForeignKey, Index, String, Text, and_, case, or_
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -100,16 +100,28 @@ class Invoice(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     def _balance_expression(cls):
         return cls.total - cls.amount_paid
 
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Sent and not (fully) paid: unpaid or partially paid."""
+        return self.status in OPEN_INVOICE_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls):
+        # OR of equalities rather than IN: SQLAlchemy renders an IN list into the SQL text on
+        # every run, while this SQL is compiled once and cached.
+        return or_(*(cls.status == status for status in OPEN_INVOICE_STATUSES))
+
     @hybrid_method
     def is_overdue(self, today: date) -> bool:
-        """Open (unpaid or partially paid) with a due date before ``today``."""
-        return self.status in OPEN_INVOICE_STATUSES and self.due_date is not None and self.due_date < today
+        """Open with a due date before ``today``."""
+        return self.is_open and self.due_date is not None and self.due_date < today
 
     @is_overdue.inplace.expression
     @classmethod
     def _is_overdue_expression(cls, today):
         # A NULL due date makes the comparison NULL: not overdue, as in Python.
-        return and_(cls.status.in_(OPEN_INVOICE_STATUSES), cls.due_date < today)
+        return and_(cls.is_open, cls.due_date < today)
 
     @hybrid_method
     def display_status(self, today: date) -> str:

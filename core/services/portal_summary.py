@@ -10,7 +10,6 @@ from core.extensions import db
 from core.models import Contract, Estimate, Invoice, Project, Proposal, Setting, Ticket
 from core.services.settings import CONTACTS_SEE_ALL_TICKETS
 
-OPEN_INVOICE_STATES = ("unpaid", "partially_paid")
 ACTIVE_PROJECT_STATES = ("not_started", "in_progress")
 PANELS = ("invoices", "estimates", "proposals", "contracts", "support", "projects")
 
@@ -56,10 +55,9 @@ def visible_tickets():
 def _statement(panels: tuple[str, ...]) -> tuple[Select, list[tuple[str, str]]]:
     figures: dict[tuple[str, str], Select] = {}  # (panel, figure) -> a one-value select
     if "invoices" in panels:
-        is_open = Invoice.status.in_(OPEN_INVOICE_STATES)
-        balance = func.coalesce(func.sum(Invoice.total - Invoice.amount_paid), 0)
-        figures["invoices", "amount_due"] = select(balance).where(Invoice.customer_id == _CUSTOMER, is_open)
-        figures["invoices", "overdue"] = _count(Invoice, is_open, Invoice.due_date < _TODAY)
+        balance = func.coalesce(func.sum(Invoice.balance), 0)
+        figures["invoices", "amount_due"] = select(balance).where(Invoice.customer_id == _CUSTOMER, Invoice.is_open)
+        figures["invoices", "overdue"] = _count(Invoice, Invoice.is_overdue(_TODAY))
     if "estimates" in panels:
         figures["estimates", "waiting"] = _count(Estimate, Estimate.status == "sent")
     if "proposals" in panels:

@@ -19,7 +19,6 @@ from core.notifications.notify import notify_contract, notify_estimate, notify_i
 
 from .settings import get_int_setting
 
-OPEN_INVOICE = ("unpaid", "partially_paid")
 BATCH = 500
 
 REMINDER_SETTINGS = {
@@ -66,7 +65,7 @@ def count_due(today: date) -> int:
 
 def _queries(today: date):
     first, repeat = setting("overdue_first_after_days"), setting("overdue_repeat_every_days")
-    overdue = select(Invoice).where(Invoice.status.in_(OPEN_INVOICE), Invoice.due_date <= today - timedelta(days=first))
+    overdue = select(Invoice).where(Invoice.is_open, Invoice.due_date <= today - timedelta(days=first))
     if repeat > 0:
         overdue = overdue.where(
             (Invoice.overdue_reminded_on.is_(None)) | (Invoice.overdue_reminded_on <= today - timedelta(days=repeat))
@@ -77,7 +76,7 @@ def _queries(today: date):
     if days := setting("due_soon_days_before"):
         yield (
             select(Invoice).where(
-                Invoice.status.in_(OPEN_INVOICE),
+                Invoice.is_open,
                 Invoice.due_date > today,
                 Invoice.due_date <= today + timedelta(days=days),
                 Invoice.due_soon_reminded_on.is_(None),

@@ -18,9 +18,9 @@ from sqlalchemy import Date, Integer, bindparam, extract, func, select
 from core.extensions import db
 from core.i18n import _
 from core.models import Invoice, Payment, money
+from core.plain_rows import plain_rows
 
 COUNTED_STATUSES = ("unpaid", "partially_paid", "paid")
-OPEN_STATUSES = ("unpaid", "partially_paid")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ZERO = Decimal("0.00")
 
@@ -91,8 +91,8 @@ class InvoiceOverview:
     balances: list[OpenBalance]
 
 
-_IS_OPEN = Invoice.status.in_(OPEN_STATUSES)
-_BALANCE = Invoice.total - Invoice.amount_paid
+_IS_OPEN = Invoice.is_open
+_BALANCE = Invoice.balance
 _YEAR = extract("year", Invoice.date)
 # One statement for both (the list page used to run two queries), built once per process with
 # bound parameters: per currency and year of the visible invoices, how many are open, their
@@ -120,7 +120,7 @@ def invoice_overview(customer_id: int, today: date) -> InvoiceOverview:
     years: set[int] = set()
     due: dict[str, Decimal] = {}
     overdue: dict[str, Decimal] = {}
-    rows = db.session.execute(_OVERVIEW, {"customer_id": customer_id, "today": today})
+    rows = plain_rows(_OVERVIEW, {"customer_id": customer_id, "today": today})
     for currency, year, open_count, open_sum, overdue_sum in rows:
         years.add(int(year))
         if open_count:
