@@ -16,10 +16,11 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
+from babel.numbers import format_currency as babel_format_currency
 from babel.support import NullTranslations
 from flask import has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import format_currency, format_date, format_datetime, get_locale, get_translations
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
@@ -99,7 +100,18 @@ def _l(message: str, **values) -> LazyString:
 
 @pass_eval_context
 def _template_gettext(eval_ctx, message: str, **values):
-    return _template_text(eval_ctx, translations().ugettext(message), values)
+    catalog = translations()
+    if values or not eval_ctx.autoescape:
+        return _template_text(eval_ctx, catalog.ugettext(message), values)
+    # A page shows 20-40 fixed texts ("Invoices", "Log out"): each catalog keeps the markup of
+    # those it has translated, as the formatting below would make it again on every call.
+    texts = catalog.__dict__.setdefault("_portal_markup", {})
+    text = texts.get(message)
+    if text is None:
+        if len(texts) > 10_000:  # only literal texts are expected; never let it grow unbounded
+            texts.clear()
+        text = texts[message] = _template_text(eval_ctx, catalog.ugettext(message), values)
+    return text
 
 
 @pass_eval_context
@@ -147,9 +159,23 @@ def _is_english() -> bool:
 def money(value, currency: str = "EUR") -> str:
     """``1,234.50 EUR`` in English, ``1.234,50 €`` in German."""
     amount = value if type(value) is Decimal else Decimal(value or 0)
-    if _is_english():
+    if not amount:
+        amount = _ZERO  # also for -0, which would otherwise show as "-0.00"
+    locale = _babel_state()[1]
+    return _money_text(amount, currency, locale.language if locale is not None else "en")
+
+
+_ZERO = Decimal("0.00")
+
+
+@lru_cache(maxsize=8192)
+def _money_text(amount: Decimal, currency: str, language: str) -> str:
+    # Always two decimals, so equal amounts (1.5 and 1.50) have the same text and may share an
+    # entry. Babel's currency formatting costs tens of microseconds, and a list shows dozens of
+    # amounts, the same ones from one visit to the next.
+    if language == "en":
         return f"{amount:,.2f} {currency}"
-    return format_currency(amount, currency)
+    return babel_format_currency(amount, currency, locale=language)
 
 
 def short_date(value: date | datetime | None) -> str:

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask.globals import _cv_request
+from markupsafe import Markup
+
+from core.extensions import bootstrap
 
 
 @lru_cache(maxsize=4096)
@@ -39,8 +42,25 @@ def cached_url_for(endpoint: str, **values) -> str:
     return _build(request.script_root, endpoint, key)
 
 
+def bootstrap_assets(kind: str) -> Markup:
+    """Bootstrap-Flask's ``<link>`` (``kind="css"``) or ``<script>`` tags (``"js"``), built once
+    per process: they depend only on configuration and the static URL, and building them (with
+    their integrity hashes) on every page cost as much as a query."""
+    config = current_app.config
+    theme = config["BOOTSTRAP_BOOTSWATCH_THEME"]
+    return _bootstrap_tags(kind, request.script_root, config["BOOTSTRAP_SERVE_LOCAL"], theme)
+
+
+@lru_cache(maxsize=64)
+def _bootstrap_tags(kind: str, script_root: str, serve_local: bool, theme: str | None) -> Markup:
+    # The arguments after ``kind`` are only the key: Bootstrap-Flask reads them itself.
+    return bootstrap.load_css() if kind == "css" else bootstrap.load_js()
+
+
 def install(app: Flask) -> None:
-    """Make templates' ``url_for`` the cached one, unless the app has ``url_defaults`` to honour."""
+    """Make templates' ``url_for`` the cached one, unless the app has ``url_defaults`` to honour,
+    and give templates ``bootstrap_assets``."""
+    app.jinja_env.globals["bootstrap_assets"] = bootstrap_assets
     if any(app.url_default_functions.values()):
         return
     app.jinja_env.globals["url_for"] = cached_url_for

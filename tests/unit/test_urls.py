@@ -48,3 +48,15 @@ def test_outside_a_request_it_is_flasks(app):
     app.config["SERVER_NAME"] = "portal.example"
     with app.app_context():  # a fresh context reads SERVER_NAME
         assert cached_url_for("portal.dashboard") == "http://portal.example/dashboard"
+
+
+@pytest.mark.parametrize("script_root", ["", "/portal"])
+def test_bootstrap_assets_are_bootstrap_flasks_tags(app, script_root):
+    from core.extensions import bootstrap
+    from core.urls import bootstrap_assets
+
+    with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": script_root}):
+        for _ in range(2):  # the second round comes from the cache
+            assert bootstrap_assets("css") == bootstrap.load_css()
+            assert bootstrap_assets("js") == bootstrap.load_js()
+        assert f'href="{script_root}/bootstrap/' in bootstrap_assets("css")
