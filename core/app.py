@@ -12,6 +12,7 @@ from core import (
     auth,  # noqa: F401  (registers the user loader)
     i18n,
     labels,
+    pagination,
     urls,
 )
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
@@ -114,6 +115,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(labels.label, "label")
     app.add_template_filter(labels.status_badge, "badge")
+    app.add_template_global(pagination.page_url, "page_url")
 
 
 def _register_error_pages(app: Flask) -> None:

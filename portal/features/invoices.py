@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -11,7 +12,8 @@ from sqlalchemy import Date, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
-from core.i18n import _
+from core.i18n import _, current_language
+from core.labels import label
 from core.models import CreditNote, Invoice
 from core.pagination import pageable, paginate
 from core.pdf import document_pdf, pdf_download, pdf_filename, statement_filename, statement_pdf
@@ -21,6 +23,7 @@ from core.services.statements import (
     parse_period,
     statement_currencies,
 )
+from core.urls import cached_url_for
 
 from ..guards import (
     feature_blueprint,
@@ -34,6 +37,32 @@ from ..guards import (
 bp = feature_blueprint("invoices", __name__, "invoices")
 
 STATUS_FILTERS = ("unpaid", "partially_paid", "paid", "overdue", "cancelled")
+
+
+class FilterLink(NamedTuple):
+    text: str
+    url: str
+    active: bool
+
+
+@lru_cache(maxsize=4096)
+def _filter_links(status: str, year: str, years: tuple[int, ...], language: str, script_root: str):
+    """The list's status links (All + STATUS_FILTERS, keeping the year) and year links (All years
+    + ``years``, keeping the status), built once per combination: a dozen URLs per page view
+    otherwise. ``language`` and ``script_root`` are part of the key only (texts and URLs)."""
+    endpoint = "portal.invoices.index"
+    keep_year, keep_status = year or None, status or None
+    statuses = [FilterLink(_("All"), cached_url_for(endpoint, year=keep_year), not status)]
+    for value in STATUS_FILTERS:
+        url = cached_url_for(endpoint, status=value, year=keep_year)
+        statuses.append(FilterLink(label(value), url, value == status))
+    by_year = [FilterLink(_("All years"), cached_url_for(endpoint, status=keep_status), not year)]
+    for value in years:
+        url = cached_url_for(endpoint, status=keep_status, year=value)
+        by_year.append(FilterLink(str(value), url, str(value) == year))
+    return tuple(statuses), tuple(by_year)
+
+
 # Drafts are staff work in progress: the customer never sees them, not even by id.
 VISIBLE = Invoice.status != "draft"
 
@@ -96,9 +125,8 @@ def index():
         "portal/invoices/index.html",
         page=paginate(_list_statement(status, bool(year)), params=params),
         status=status,
-        statuses=STATUS_FILTERS,
         year=year,
-        years=years,
+        filter_links=_filter_links(status, year, tuple(years), current_language(), request.script_root),
         balances=overview.balances,
         today=today,
     )

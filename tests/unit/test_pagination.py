@@ -97,3 +97,14 @@ def test_invoice_rules_say_the_same_in_python_and_in_sql(f, status, due, paid):
 
     in_python = (invoice.is_open, invoice.is_overdue(TODAY), invoice.display_status(TODAY), invoice.balance)
     assert (bool(in_sql[0]), bool(in_sql[1]), in_sql[2], Decimal(in_sql[3])) == in_python
+
+
+def test_page_links_keep_the_filters_and_path_arguments(app):
+    from urllib.parse import parse_qs, urlsplit
+
+    from core.pagination import page_url
+
+    with app.test_request_context("/projects/7/tasks?status=open&page=2&q=a+b%26c"):
+        url = urlsplit(page_url("portal.projects.tasks", 3))
+    assert url.path == "/projects/7/tasks"
+    assert parse_qs(url.query) == {"status": ["open"], "page": ["3"], "q": ["a b&c"]}
