@@ -9,12 +9,13 @@ from typing import NamedTuple
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import Date, and_, bindparam, exists, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.extensions import db
 from core.i18n import _, current_language
 from core.labels import label
-from core.models import CreditNote, Invoice
+from core.models import CreditNote, Invoice, Payment
 from core.pagination import pageable, paginate
 from core.pdf import document_pdf, pdf_download, pdf_filename, statement_filename, statement_pdf
 from core.services.statements import (
@@ -134,7 +135,12 @@ def index():
 
 # The items come in the invoice's own query (a join); payments in a second one, since joining
 # both collections would return items x payments rows.
-_INVOICE = owned_statement(Invoice, joinedload(Invoice.items), selectinload(Invoice.payments), condition=VISIBLE)
+_INVOICE = owned_statement(Invoice, joinedload(Invoice.items), lazyload(Invoice.payments), condition=VISIBLE)
+# Payments come from a statement built once (``_with_payments``): SQLAlchemy's selectin loader
+# builds its SELECT anew on every load, which cost more than running it.
+_PAYMENTS_OF_INVOICE = (
+    select(Payment).where(Payment.invoice_id == bindparam("invoice_id")).order_by(Payment.date, Payment.id)
+)
 _CREDIT_NOTE_OF_INVOICE = (CreditNote.invoice_id == Invoice.id) & (CreditNote.customer_id == Invoice.customer_id)
 # The detail page also asks whether any credit note refers to the invoice (few do), so the
 # query for them runs only when there is something to show.
@@ -146,13 +152,21 @@ _CREDIT_NOTES_OF_INVOICE = (
 )
 
 
+def _with_payments(invoice: Invoice) -> Invoice:
+    """``invoice`` with ``invoice.payments`` loaded (oldest first) by one prebuilt query."""
+    payments = db.session.scalars(_PAYMENTS_OF_INVOICE, {"invoice_id": invoice.id}).all()
+    set_committed_value(invoice, "payments", payments)
+    return invoice
+
+
 def _invoice(invoice_id: int) -> Invoice:
-    return load_owned_or_404(_INVOICE, invoice_id)
+    return _with_payments(load_owned_or_404(_INVOICE, invoice_id))
 
 
 @bp.route("/invoices/<int:invoice_id>")
 def detail(invoice_id: int):
     invoice, has_credit_notes = load_owned_row_or_404(_INVOICE_PAGE, invoice_id)
+    _with_payments(invoice)
     credit_notes = []
     if has_credit_notes:
         notes_params = {"customer_id": invoice.customer_id, "invoice_id": invoice.id}
