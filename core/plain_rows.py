@@ -23,7 +23,7 @@ def plain_rows(stmt: Select, params: dict | None = None) -> list[tuple]:
     # Named tuples rather than SQLAlchemy's rows: a template reads each field of a list's rows,
     # and a row's attribute lookup costs five times a named tuple's.
     make = _row_type(tuple(result.keys()))._make
-    return [make(row) for row in result]
+    return [make(row) for row in result.all()]  # all(): one fetchall, not a fetch per row
 
 
 @lru_cache(maxsize=256)
