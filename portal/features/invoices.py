@@ -129,15 +129,14 @@ def index():
         year=year,
         filter_links=_filter_links(status, year, tuple(years), current_language(), request.script_root),
         balances=overview.balances,
-        today=today,
     )
 
 
-# The items come in the invoice's own query (a join); payments in a second one, since joining
-# both collections would return items x payments rows.
+# The items come in the invoice's own query (a join); payments in a second one (joining both
+# collections would return items x payments rows), from a statement built once
+# (``_with_payments``): SQLAlchemy's selectin loader builds its SELECT anew on every load,
+# which cost more than running it.
 _INVOICE = owned_statement(Invoice, joinedload(Invoice.items), lazyload(Invoice.payments), condition=VISIBLE)
-# Payments come from a statement built once (``_with_payments``): SQLAlchemy's selectin loader
-# builds its SELECT anew on every load, which cost more than running it.
 _PAYMENTS_OF_INVOICE = (
     select(Payment).where(Payment.invoice_id == bindparam("invoice_id")).order_by(Payment.date, Payment.id)
 )
