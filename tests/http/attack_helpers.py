@@ -8,7 +8,6 @@ import hashlib
 import html
 import re
 import uuid
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from tests.factories import PASSWORD
+from tests.pdf_streams import pdf_streams
 
 # -- markers -----------------------------------------------------------------------------------
 
@@ -29,18 +29,12 @@ def new_marker(label: str) -> str:
 
 # -- reading responses -------------------------------------------------------------------------
 
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
 _PDF_ESCAPE = re.compile(rb"\\([()\\])")
 
 
 def inflate_pdf(data: bytes) -> bytes:
     """A PDF's raw bytes plus every FlateDecode stream inflated, with PDF string escapes undone."""
-    parts = [data]
-    for raw in _STREAM.findall(data):
-        try:
-            parts.append(zlib.decompress(raw))
-        except zlib.error:
-            continue
+    parts = [data, *pdf_streams(data)]
     return _PDF_ESCAPE.sub(rb"\1", b"\n".join(parts))
 
 

@@ -14,9 +14,7 @@ can be checked like a page.
 
 from __future__ import annotations
 
-import re
 import uuid
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from core.catalogs import PROJECT_SETTING_KEYS
 from core.extensions import db
 from core.models import Discussion, Milestone, StoredFile, Task
 from tests import factories
+from tests.pdf_streams import pdf_streams
 
 # Documents a customer-area page may show anywhere (the kinds checked on pages that load nothing).
 DOCUMENT_KINDS: tuple[str, ...] = ("invoice", "credit_note", "estimate", "contract", "proposal", "ticket", "project")
@@ -149,19 +148,13 @@ def build(kind: str, customer, contact) -> Built:
 
 # -- checking responses and the database ------------------------------------------------------------
 
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
-
 
 def readable(response) -> str:
     """The response body as text to search; for a PDF, its raw bytes plus its inflated streams."""
     data = response.get_data()
     parts = [data]
     if data.startswith(b"%PDF"):
-        for raw in _STREAM.findall(data):
-            try:
-                parts.append(zlib.decompress(raw))
-            except zlib.error:
-                continue
+        parts += pdf_streams(data)
     return "\n".join(part.decode("latin-1") for part in parts)
 
 

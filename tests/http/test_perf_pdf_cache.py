@@ -3,9 +3,7 @@ changed document (or customer, day, locale) never gets a stale PDF."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import zlib
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,14 +16,13 @@ from core.extensions import db
 from core.models import Invoice, InvoiceItem, Payment
 from core.pdf import document_pdf, pdf_cache
 from tests.conftest import login
+from tests.pdf_streams import pdf_streams
 
 
 def shown_text(pdf: bytes) -> str:
     """The strings drawn on the pages of a (possibly Flate-compressed) PDF."""
     out = []
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        with contextlib.suppress(zlib.error):
-            raw = zlib.decompress(raw)
+    for raw in pdf_streams(pdf):
         out += [m.decode("cp1252", "replace") for m in re.findall(rb"\((.*?)(?<!\\)\)\s*Tj", raw)]
     return "\n".join(out)
 
