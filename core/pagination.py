@@ -36,11 +36,10 @@ class Page:
         self.page = page
         self.per_page = per_page
         offset = (page - 1) * per_page
+        self._stmt, self._params = stmt, params or {}
         if params is None:
-            self._stmt, self._params = stmt, {}
             paged = stmt.limit(per_page + 1).offset(offset)
         else:  # built by ``pageable``: LIMIT and OFFSET are parameters like the others
-            self._stmt, self._params = stmt.limit(None).offset(None), params
             paged, params = stmt, {**params, "page_limit": per_page + 1, "page_offset": offset}
         if paged.get_execution_options().get(PLAIN_ROWS):
             rows = plain_rows(paged, params)
@@ -71,7 +70,8 @@ class Page:
         """How many rows all pages hold (one COUNT query, unless ``total_known``)."""
         if self.total_known:
             return (self.page - 1) * self.per_page + len(self.items)
-        counted = self._stmt.options(lazyload("*")).order_by(None).subquery()
+        # Without a ``pageable`` statement's LIMIT/OFFSET, copied only here, where a count is needed.
+        counted = self._stmt.limit(None).offset(None).options(lazyload("*")).order_by(None).subquery()
         return db.session.scalar(select(func.count()).select_from(counted), self._params) or 0
 
     @property
