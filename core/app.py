@@ -116,6 +116,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(labels.label, "label")
     app.add_template_filter(labels.status_badge, "badge")
     app.add_template_global(pagination.page_url, "page_url")
+    app.add_template_global(pagination.list_url, "list_url")
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -79,10 +79,24 @@ class Page:
         return ceil(self.total / self.per_page) if self.total else 0
 
 
-def page_url(endpoint: str, number: int) -> str:
+def list_url(endpoint: str, keep: tuple[str, ...] = (), **changes) -> str:
+    """The URL of ``endpoint`` with the request's path arguments, the query arguments named in
+    ``keep`` (the list's own filters, when given) and ``changes`` (a change to None drops it).
+
+    Only the arguments a list owns are passed on: anything else in the query string could be one
+    of ``url_for``'s own keywords (``_external``, ``_scheme``, ``_method``...) and make building
+    the link fail, or leak into links a visitor is sent on to."""
+    values = dict(request.view_args or {})
+    values.update((name, request.args[name]) for name in keep if request.args.get(name))
+    values.update(changes)
+    return cached_url_for(endpoint, **{name: value for name, value in values.items() if value is not None})
+
+
+def page_url(endpoint: str, number: int, keep: tuple[str, ...] = ()) -> str:
     """The URL of this list's page ``number``: ``endpoint`` with the request's path arguments and
-    query string (filters, search), ``page`` replaced. For the pagers' links (a template global)."""
-    return cached_url_for(endpoint, **{**request.view_args, **request.args.to_dict(), "page": number})
+    the list's own query arguments ``keep`` (filters, search), ``page`` replaced. For the pagers'
+    links (a template global)."""
+    return list_url(endpoint, keep, page=number)
 
 
 def pageable(stmt: Select) -> Select:
