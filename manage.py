@@ -13,6 +13,7 @@ Only the standard library is used here: this file has to work before anything is
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -48,9 +49,25 @@ def install(requirements: str) -> None:
     sh(PYTHON, "-m", "core.translations", "compile")
 
 
+def local_secret_key() -> str:
+    """A random secret key for this checkout, made once and kept in ``instance/secret_key``.
+
+    The app refuses to start with the public development key outside debug mode; the Quick
+    start gets its own key instead, so sessions and emailed links survive a restart.
+    """
+    path = ROOT / "instance" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def flask_env() -> dict:
     env = dict(os.environ)
     env.setdefault("FLASK_APP", "wsgi.py")
+    if not env.get("SECRET_KEY"):
+        env["SECRET_KEY"] = local_secret_key()
     return env
 
 

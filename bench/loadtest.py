@@ -34,6 +34,7 @@ from pathlib import Path
 import click
 from common import (
     BENCH,
+    BENCH_SECRET_KEY,
     PASSWORD,
     RESULTS,
     ROOT,
@@ -179,7 +180,7 @@ def start_gunicorn(
     env.update(
         DATABASE_URL=url,
         MAIL_FLUSH_AFTER_REQUEST="0",
-        SECRET_KEY="bench-secret-not-for-production",  # noqa: S106
+        SECRET_KEY=BENCH_SECRET_KEY,
         LOGIN_LIMIT_PER_IP="100000 per minute",
         LOGIN_LIMIT_PER_ACCOUNT="100000 per minute",
     )

@@ -55,9 +55,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     app.config.from_prefixed_env("PORTAL")
-    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and app.config["PUBLIC_BASE_URL"].startswith("https://"):
-        # Served publicly with the development key, anyone could forge sessions and tokens.
-        raise RuntimeError("Set SECRET_KEY to a long random value before serving the portal publicly.")
+    _refuse_weak_secret_key(app)
     INSTANCE.mkdir(exist_ok=True)
 
     # Ids beyond the database's integer range are a 404, not an overflow error deep in the driver.
@@ -95,6 +93,31 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+MIN_SECRET_KEY_BYTES = 32
+KEY_HOWTO = (
+    "Set SECRET_KEY to a random value of at least 32 bytes, for example the output of:\n"
+    "    python3 -c 'import secrets; print(secrets.token_hex(32))'"
+)
+
+
+def _refuse_weak_secret_key(app: Flask) -> None:
+    """Outside debug and testing, refuse to start with the development key or a short key.
+
+    The key signs sessions, CSRF tokens and every emailed link (login, reset, invitation,
+    unsubscribe): with a known or guessable key anyone could forge them, so a misconfigured
+    process stops at start instead of serving.
+    """
+    if app.debug or app.testing:
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    size = len(key.encode() if isinstance(key, str) else key)
+    if key == DEV_SECRET_KEY:
+        raise RuntimeError(f"SECRET_KEY is the development key, which is public.\n{KEY_HOWTO}")
+    if size < MIN_SECRET_KEY_BYTES:
+        needed = f"at least {MIN_SECRET_KEY_BYTES} are needed"
+        raise RuntimeError(f"SECRET_KEY is {size} bytes long; {needed}.\n{KEY_HOWTO}")
 
 
 def _register_template_helpers(app: Flask) -> None:
