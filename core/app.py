@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Flask, abort, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from core import (
@@ -56,6 +57,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config.from_object(config)
     app.config.from_prefixed_env("PORTAL")
     _refuse_weak_secret_key(app)
+    _trust_proxies(app)
     INSTANCE.mkdir(exist_ok=True)
 
     # Ids beyond the database's integer range are a 404, not an overflow error deep in the driver.
@@ -93,6 +95,18 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address and scheme from the
+    X-Forwarded-For/-Proto entries those proxies added (and only those: entries a client sent
+    itself are further left and ignored). Everything that reads ``request.remote_addr`` (login
+    limits, audit log, signatures) and ``request.is_secure`` (HSTS) then sees the client."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies < 0:
+        raise RuntimeError("TRUSTED_PROXIES must be 0 (no proxy) or the number of proxies in front of the app.")
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 MIN_SECRET_KEY_BYTES = 32

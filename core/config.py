@@ -55,6 +55,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute;300 per hour")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour")
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's
+    # ProxyFix). 0 (the default) trusts no such header: a client could set it itself. Behind
+    # one nginx or load balancer set 1, or every client has the proxy's address (one shared
+    # login limit for everybody, the proxy's IP in the audit log and the signatures).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
     # Unknown Host headers get a 400 when this is set (comma-separated; Flask's TRUSTED_HOSTS).
     TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     SESSION_COOKIE_SECURE = PUBLIC_BASE_URL.startswith("https://")
