@@ -44,9 +44,8 @@ def ensure_venv(requirements: str) -> None:
 
 
 def install(requirements: str) -> None:
-    """The virtualenv with ``requirements``, and the message catalogs compiled (build output)."""
+    """The virtualenv with ``requirements`` (the compiled message catalogs are committed)."""
     ensure_venv(requirements)
-    sh(PYTHON, "-m", "core.translations", "compile")
 
 
 def local_secret_key() -> str:

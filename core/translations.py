@@ -1,7 +1,7 @@
 """Message catalogs: extract the project's strings, update each language, compile.
 
     python -m core.translations          # extract, update translations/<lang>/.../messages.po, compile
-    python -m core.translations compile  # only compile (what the install step does)
+    python -m core.translations compile  # only compile (after editing a messages.po by hand)
 
 German entries are written by people (or reviewed) in ``translations/de/LC_MESSAGES/messages.po``;
 ``tests/unit/test_i18n_coverage.py`` fails while one is missing.
@@ -9,6 +9,7 @@ German entries are written by people (or reviewed) in ``translations/de/LC_MESSA
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -72,21 +73,30 @@ def update() -> None:
         po_path(locale).parent.mkdir(parents=True, exist_ok=True)
         with po_path(locale).open("wb") as po:
             write_po(po, catalog, width=100)
-    compile_catalogs(force=True)
+    compile_catalogs()
 
 
-def compile_catalogs(force: bool = False) -> None:
-    """Compile each ``messages.po`` into its ``.mo`` when the ``.po`` is newer (or ``force``).
+def compiled(locale: str) -> bytes:
+    """The ``.mo`` file that ``locale``'s ``messages.po`` compiles to (the same bytes every time)."""
+    buffer = io.BytesIO()
+    write_mo(buffer, read_catalog(locale))
+    return buffer.getvalue()
 
-    The compiled files are build output (not committed); the install step and the test run call
-    this, so a fresh checkout serves German without a separate command.
+
+def mo_path(locale: str) -> Path:
+    return po_path(locale).with_suffix(".mo")
+
+
+def compile_catalogs() -> None:
+    """Write each language's ``.mo`` next to its ``messages.po``.
+
+    The ``.mo`` files are committed, so every way of running the app (Quick start, ``pip install``
+    plus gunicorn, the Docker image) serves German without a build step;
+    ``tests/unit/test_compiled_catalogs.py`` fails while a committed one is out of date.
     """
     for locale in LOCALES:
-        po, mo = po_path(locale), po_path(locale).with_suffix(".mo")
-        if not po.exists() or (not force and mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime):
-            continue
-        with mo.open("wb") as mo_file:
-            write_mo(mo_file, read_catalog(locale))
+        if po_path(locale).exists():
+            mo_path(locale).write_bytes(compiled(locale))
 
 
 def missing(prefixes: tuple[str, ...] = ("",), extra: tuple[Path, ...] = (), locale: str = "de") -> list[str]:

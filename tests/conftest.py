@@ -20,12 +20,10 @@ from sqlalchemy import MetaData, text
 from core.app import create_app
 from core.config import TestConfig
 from core.extensions import db
-from core.translations import compile_catalogs
 from tests import factories
 from tests.smtp import SmtpServer
 
 _TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
-compile_catalogs()  # German pages need the compiled catalog, also when pytest runs on its own
 
 
 def _database_url() -> str:
