@@ -12,6 +12,7 @@ from flask_login import current_user
 from core.auth import is_staff
 from core.i18n import _
 from core.services.settings import REQUIRE_STAFF_TWO_FACTOR, get_bool_setting
+from core.submissions import claim_form_key
 
 bp = Blueprint("admin", __name__)
 
@@ -46,6 +47,9 @@ def require_staff():
         abort(403)
     return None
 
+
+# After require_staff: a refused request claims no form key (one effect per form).
+bp.before_request(claim_form_key)
 
 from . import audit, auth, contacts, customers, emails, projects, proposals, sales, settings, staff, tickets  # noqa: E402
 

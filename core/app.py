@@ -14,6 +14,7 @@ from core import (
     i18n,
     labels,
     pagination,
+    submissions,
     urls,
 )
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
@@ -36,6 +37,13 @@ ERROR_MESSAGES = {
     403: (_l("Access denied"), _l("You do not have permission to see this page.")),
     404: (_l("Not found"), _l("This page does not exist, or it is not available to you.")),
     405: (_l("Not allowed"), _l("This action is not available here.")),
+    409: (
+        _l("Saved elsewhere at the same time"),
+        _l(
+            "Someone else saved the same thing at the same moment (for example the same email address). "
+            "Nothing from your request was saved. Please reload the page and check."
+        ),
+    ),
     413: (_l("Too large"), _l("What you sent is larger than allowed.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a minute and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error happened. Please try again later.")),
@@ -85,6 +93,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from core.mail.flush import init_flush
 
     init_flush(app)
+    submissions.install(app)
     _register_template_helpers(app)
     urls.install(app)
     _register_error_pages(app)
@@ -158,6 +167,9 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_error_pages(app: Flask) -> None:
     def render_error(code: int, title: str | None = None, message: str | None = None):
+        # A failed statement leaves the session unusable until it is rolled back; the error page
+        # itself may need the database (the logged-in user, the menu).
+        db.session.rollback()
         default_title, default_message = ERROR_MESSAGES[code]
         # Keep the area's navigation on error pages, so "access denied" is not a dead end.
         in_admin = (request.blueprint or "").startswith("admin")
@@ -175,6 +187,7 @@ def _register_error_pages(app: Flask) -> None:
         app.register_error_handler(code, lambda exc, code=code: render_error(code))
 
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import IntegrityError
     from werkzeug.exceptions import SecurityError
 
     @app.errorhandler(SecurityError)
@@ -182,6 +195,13 @@ def _register_error_pages(app: Flask) -> None:
         # The Host header is not one of TRUSTED_HOSTS: no URL can be built for it, so answer
         # with a plain page instead of the templated one.
         return "Bad request: this host name is not served here.", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+    @app.errorhandler(IntegrityError)
+    def lost_race(exc):
+        # Two requests raced into a unique constraint past the service's own check (e.g. the same
+        # email address invited twice at once): the data stayed right, the loser gets a message.
+        app.logger.info("Unique constraint race answered with 409: %s", exc.orig)
+        return render_error(409)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

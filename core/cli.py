@@ -199,3 +199,10 @@ def register_reminders_cli(app: Flask) -> None:
 
             result = dispatch_all()
             click.echo(f"Delivered: sent {result.sent}, stored only {result.logged}, retry later {result.retried}")
+        # Daily housekeeping: one-time form keys older than a month can no longer be reposted.
+        from core import submissions
+        from core.extensions import db
+
+        pruned = submissions.prune()
+        db.session.commit()
+        click.echo(f"Pruned {pruned} old form key(s)")

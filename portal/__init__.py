@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from core.auth import is_contact
 from core.services import impersonation
+from core.submissions import claim_form_key
 
 from .guards import require_contact
 from .menu import menu_for
@@ -26,5 +27,8 @@ from .features import contracts, estimates, invoices, projects, proposals, ticke
 
 for feature in (invoices, estimates, contracts, proposals, tickets, projects):
     bp.register_blueprint(feature.bp)
+
+# After the guards above: a refused request claims no form key (one effect per form).
+bp.before_request(claim_form_key)
 
 __all__ = ["account", "bp", "company", "dashboard", "passwords"]

@@ -106,15 +106,16 @@ class Department(db.Model):
     __table_args__ = (UniqueConstraint("name"),)
 
 
-class FormSubmission(db.Model):
-    """A form's one-time token and what its first submission created.
+class FormSubmission(TimestampMixin, db.Model):
+    """A form's one-time key, claimed by the first submission that posts it (``core.submissions``).
 
-    A double click or a resubmitted page posts the same token again; the service then returns
-    the object the first submission made instead of creating another.
+    A double click or a resubmitted page posts the same key again; the unique key refuses the
+    second claim, so its request changes nothing and is sent where the first one went.
     """
 
     __tablename__ = "form_submissions"
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    action: Mapped[str] = mapped_column(String(60))
-    target_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(60))  # the endpoint that took it
+    target_id: Mapped[int | None]
+    result_url: Mapped[str | None] = mapped_column(String(500))  # where the first submission went

@@ -29,6 +29,8 @@ def proxied_app(request, app):
         limiter.reset()
         yield proxied
         limiter.reset()
+        db.session.remove()
+        db.engine.dispose()  # this app's own pool: close its connections now, not at garbage collection
 
 
 def failed_logins(client, ip: str, times: int) -> list[int]:
