@@ -85,3 +85,74 @@ def test_a_contacts_pending_login_cannot_open_the_staff_verify_page(app, client,
     fresh = app.test_client()
     login(fresh, contact)
     assert fresh.get("/admin/login/verify").location == "/admin/login"
+
+
+# -- throttling of the second step: per pending user and per client, never global ----------------
+
+
+def with_two_factor(user) -> str:
+    user.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    return user.totp_secret
+
+
+def from_ip(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_anonymous_code_posts_do_not_block_anyone_elses_second_step(app, f):
+    contact, staff = f.make_contact(), f.make_staff(email="second@example.com")
+    contact_secret, staff_secret = with_two_factor(contact), with_two_factor(staff)
+    attacker = from_ip(app, "10.0.0.66")
+    answers = [attacker.post(url, data={"code": "123456"}) for url in ("/login/verify", "/admin/login/verify") * 6]
+    assert {r.status_code for r in answers} <= {302, 429}
+
+    browser = from_ip(app, "10.0.0.1")
+    assert login(browser, contact).location == "/login/verify"
+    assert browser.post("/login/verify", data={"code": pyotp.TOTP(contact_secret).now()}).location == "/dashboard"
+    desk = from_ip(app, "10.0.0.2")
+    desk.post("/admin/login", data={"email": staff.email, "password": PASSWORD})
+    response = desk.post("/admin/login/verify", data={"code": pyotp.TOTP(staff_secret).now()})
+    assert response.status_code == 302 and desk.get("/admin/customers").status_code == 200
+
+
+def test_one_users_wrong_codes_do_not_block_another_users_second_step(app, f):
+    alice, bob = f.make_contact(), f.make_contact()
+    with_two_factor(alice)
+    bob_secret = with_two_factor(bob)
+    guesser = from_ip(app, "10.0.0.7")
+    login(guesser, alice)
+    statuses = [guesser.post("/login/verify", data={"code": "000000"}).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+    browser = from_ip(app, "10.0.0.8")
+    login(browser, bob)
+    assert browser.post("/login/verify", data={"code": pyotp.TOTP(bob_secret).now()}).location == "/dashboard"
+
+
+def test_a_users_own_wrong_codes_throttle_its_second_step_in_every_session(app, f):
+    contact = f.make_contact()
+    secret = with_two_factor(contact)
+    guesser = from_ip(app, "10.0.0.9")
+    login(guesser, contact)
+    for _ in range(5):
+        assert guesser.post("/login/verify", data={"code": "000000"}).status_code == 200
+    # A new session from another address is still the same pending user: no fresh five guesses.
+    other = from_ip(app, "10.0.0.10")
+    assert login(other, contact).location == "/login/verify"
+    assert other.post("/login/verify", data={"code": pyotp.TOTP(secret).now()}).status_code == 429
+
+
+def test_staff_wrong_codes_are_throttled_per_staff_member(app, f):
+    staff, colleague = f.make_staff(email="one@example.com"), f.make_staff(email="two@example.com")
+    with_two_factor(staff)
+    colleague_secret = with_two_factor(colleague)
+    guesser = from_ip(app, "10.0.0.11")
+    guesser.post("/admin/login", data={"email": staff.email, "password": PASSWORD})
+    statuses = [guesser.post("/admin/login/verify", data={"code": "000000"}).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    desk = from_ip(app, "10.0.0.12")
+    desk.post("/admin/login", data={"email": colleague.email, "password": PASSWORD})
+    assert desk.post("/admin/login/verify", data={"code": pyotp.TOTP(colleague_secret).now()}).status_code == 302
