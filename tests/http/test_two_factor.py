@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pyotp
 from sqlalchemy import select
 
+from core import twofactor
 from core.extensions import db
-from core.models import AuditEntry
+from core.models import AuditEntry, Contact
 from tests.conftest import login
 from tests.factories import PASSWORD
 
@@ -24,6 +27,11 @@ def enable_for(client, url: str) -> tuple[str, list[str]]:
     return secret, codes
 
 
+def next_code(secret: str) -> str:
+    """The code of the next time step: the current one may be used up (by enabling, or a login)."""
+    return pyotp.TOTP(secret).at(time.time() + 30)
+
+
 def test_contact_enables_two_factor_then_needs_a_code(app, client, f):
     contact = f.make_contact()
     login(client, contact)
@@ -36,7 +44,7 @@ def test_contact_enables_two_factor_then_needs_a_code(app, client, f):
     assert response.location == "/login/verify"
     assert client.get("/dashboard").status_code == 302  # not logged in yet
     assert "That code is not right" in client.post("/login/verify", data={"code": "123456"}).get_data(as_text=True)
-    response = client.post("/login/verify", data={"code": pyotp.TOTP(secret).now()})
+    response = client.post("/login/verify", data={"code": next_code(secret)})
     assert response.status_code == 302 and response.location == "/dashboard"
     assert client.get("/dashboard").status_code == 200
 
@@ -74,7 +82,7 @@ def test_staff_two_factor(app, admin_client, f):
     response = client.post("/admin/login", data={"email": "boss@example.com", "password": PASSWORD})
     assert response.location == "/admin/login/verify"
     assert client.get("/admin/customers").status_code == 302
-    client.post("/admin/login/verify", data={"code": pyotp.TOTP(secret).now()})
+    client.post("/admin/login/verify", data={"code": next_code(secret)})
     assert client.get("/admin/customers").status_code == 200
 
 
@@ -156,3 +164,58 @@ def test_staff_wrong_codes_are_throttled_per_staff_member(app, f):
     desk = from_ip(app, "10.0.0.12")
     desk.post("/admin/login", data={"email": colleague.email, "password": PASSWORD})
     assert desk.post("/admin/login/verify", data={"code": pyotp.TOTP(colleague_secret).now()}).status_code == 302
+
+
+# -- a TOTP code works once ---------------------------------------------------------------------
+
+
+def test_a_contacts_code_is_refused_the_second_time(app, f):
+    contact = f.make_contact()
+    secret = with_two_factor(contact)
+    code = pyotp.TOTP(secret).now()
+    first = app.test_client()
+    login(first, contact)
+    assert first.post("/login/verify", data={"code": code}).location == "/dashboard"
+
+    replay = app.test_client()
+    login(replay, contact)
+    response = replay.post("/login/verify", data={"code": code})
+    assert response.status_code == 200 and "That code is not right" in response.get_data(as_text=True)
+    assert replay.get("/dashboard").status_code == 302
+    # An older code (the previous step, still inside the window) is refused as well...
+    assert replay.post("/login/verify", data={"code": pyotp.TOTP(secret).at(time.time() - 30)}).status_code == 200
+    # ...and the next code works.
+    assert replay.post("/login/verify", data={"code": next_code(secret)}).location == "/dashboard"
+
+
+def test_a_staff_members_code_is_refused_the_second_time(app, f):
+    staff = f.make_staff(email="replay@example.com")
+    secret = with_two_factor(staff)
+    code = pyotp.TOTP(secret).now()
+    for expected in (302, 200):
+        desk = app.test_client()
+        desk.post("/admin/login", data={"email": staff.email, "password": PASSWORD})
+        assert desk.post("/admin/login/verify", data={"code": code}).status_code == expected
+
+
+def test_two_simultaneous_checks_of_one_code_accept_it_once(app, f):
+    contact = f.make_contact()
+    secret = with_two_factor(contact)
+    code, contact_id = pyotp.TOTP(secret).now(), contact.id
+    start, results = threading.Barrier(4), []
+
+    def check():
+        with app.app_context():
+            user = db.session.get(Contact, contact_id)
+            start.wait()
+            results.append(twofactor.verify(user, code))
+            db.session.remove()
+
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == [False, False, False, True]
+    db.session.expire_all()
+    assert db.session.get(Contact, contact_id).totp_last_step is not None
