@@ -1,4 +1,4 @@
-"""auth hardening: last used TOTP step per user
+"""auth hardening: last used TOTP step per user, queued password reset requests
 
 Revision ID: 7c3e9a1d52f4
 Revises: b5b53bf9441f
@@ -24,8 +24,19 @@ def upgrade():
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
 
+    # "A reset was asked for this address": written by the request whatever the address,
+    # resolved (and deleted) by the mail dispatcher after the response.
+    op.create_table('password_reset_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_reset_requests'))
+    )
+
 
 def downgrade():
+    op.drop_table('password_reset_requests')
+
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.drop_column('totp_last_step')
 
