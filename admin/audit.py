@@ -16,6 +16,7 @@ from core.extensions import db
 from core.i18n import _, _l
 from core.models import AuditEntry, Customer
 from core.pagination import paginate
+from core.search import starts_with_text
 
 from . import bp
 
@@ -59,8 +60,7 @@ def _filtered(form: AuditFilterForm):
     if "customer_id" in ok:
         stmt = stmt.where(AuditEntry.customer_id == int(form.customer_id.data))
     if "action" in ok and form.action.data.strip():
-        # autoescape: "%" or "_" typed by the user match themselves, not any character.
-        stmt = stmt.where(AuditEntry.action.startswith(form.action.data.strip(), autoescape=True))
+        stmt = stmt.where(starts_with_text(AuditEntry.action, form.action.data.strip()))
     if "actor_type" in ok:
         stmt = stmt.where(AuditEntry.actor_type == form.actor_type.data)
     if "date_from" in ok:

@@ -12,7 +12,7 @@ from core.i18n import _
 from core.loginflow import complete_password_step, complete_second_step, pending_user
 from core.security import safe_next
 from core.services.accounts import authenticate_staff, end_sessions
-from core.throttle import login_throttled
+from core.throttle import login_throttled, second_step_throttled
 from core.twofactor_views import disable_action, setup_page
 
 from . import bp
@@ -34,7 +34,7 @@ def login():
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
-@login_throttled
+@second_step_throttled
 def login_verify():
     staff = pending_user()
     if not is_staff(staff):

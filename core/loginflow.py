@@ -27,12 +27,29 @@ def complete_password_step(user, next_url: str, verify_endpoint: str):
     return redirect(next_url)
 
 
-def pending_user():
-    """The user half-way through a two-factor login, or None (none, expired or changed)."""
+def _pending() -> dict | None:
     pending = session.get(PENDING)
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None
-    return load_user(str(pending.get("id", "")))
+    return pending
+
+
+def pending_user():
+    """The user half-way through a two-factor login, or None (none, expired or changed)."""
+    pending = _pending()
+    return None if pending is None else load_user(str(pending.get("id", "")))
+
+
+def pending_account() -> str | None:
+    """``"contact:<id>"`` or ``"staff:<id>"`` of the user half-way through a two-factor login, or None.
+
+    Read from the signed session without a database query, and without the session token
+    that ``get_id`` carries (this ends up in rate-limit storage keys).
+    """
+    pending = _pending()
+    kind, _sep, rest = str((pending or {}).get("id", "")).partition(":")
+    pk = rest.split(":", 1)[0]
+    return f"{kind}:{pk}" if kind and pk.isdigit() else None
 
 
 def complete_second_step(user):

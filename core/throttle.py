@@ -1,5 +1,10 @@
 """Login throttling with Flask-Limiter: per client IP and per account, never a lockout.
 
+Every bucket belongs to one account or one client address, never to everybody: the password
+step and the reset request count per typed email address, the two-factor step per pending
+user (kept in the signed session since the password step). A request that names no account
+falls back to its client address, so anonymous posts can only slow down their own sender.
+
 Limits are sliding windows, so an attacker who hammers an account only slows it down for a
 minute; the real owner is never locked out for good. Storage is in memory by default and
 Redis (``RATELIMIT_STORAGE_URI=redis://...``) when several app processes must share counts.
@@ -11,10 +16,19 @@ from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 from core.extensions import limiter
+from core.loginflow import pending_account
 
 
 def _account_key() -> str:
-    return "account:" + request.form.get("email", "").strip().lower()[:254]
+    email = request.form.get("email", "").strip().lower()[:254]
+    # An empty address names no account: one shared "account:" bucket would let anybody
+    # throttle everybody else's empty-or-invalid posts, so it counts per client instead.
+    return "account:" + email if email else "client:" + get_remote_address()
+
+
+def _pending_key() -> str:
+    account = pending_account()
+    return "pending:" + account if account else "client:" + get_remote_address()
 
 
 def _per_ip() -> str:
@@ -28,4 +42,14 @@ def _per_account() -> str:
 def login_throttled(view):
     """Decorate a login (or reset-request) view: POSTs are limited per IP and per email."""
     view = limiter.limit(_per_account, key_func=_account_key, methods=["POST"], scope="login-account")(view)
+    return limiter.limit(_per_ip, key_func=get_remote_address, methods=["POST"], scope="login-ip")(view)
+
+
+def second_step_throttled(view):
+    """Decorate a two-factor code view: POSTs are limited per IP and per pending user.
+
+    The pending user is the one whose password was right in this session; its own wrong
+    codes slow it down (from any browser), and nobody else's second step is affected.
+    """
+    view = limiter.limit(_per_account, key_func=_pending_key, methods=["POST"], scope="second-step-user")(view)
     return limiter.limit(_per_ip, key_func=get_remote_address, methods=["POST"], scope="login-ip")(view)

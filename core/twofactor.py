@@ -2,6 +2,10 @@
 
 The secret is stored only once the user proved, with a code, that its authenticator app has
 it. Recovery codes are shown once and stored as hashes; each works a single time.
+
+A TOTP code works once too: the time step of the last accepted code is stored per user, and a
+code is accepted only for a later step (a code seen over a shoulder or in a proxy log cannot be
+replayed within its window). Enabling counts as a use of its code.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 
 import pyotp
 import segno
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from core.audit import record
 from core.extensions import db
@@ -24,6 +29,8 @@ from core.passwords import verify_password
 from core.services import ServiceError
 
 RECOVERY_CODES = 10
+# Codes of the previous and the next time step are accepted too (phone clocks drift).
+VALID_WINDOW = 1
 
 
 def new_secret() -> str:
@@ -55,15 +62,50 @@ def _codes_of(user: Contact | StaffUser):
     return select(RecoveryCode).where(column == user.id)
 
 
+def _matching_step(secret: str, code: str) -> int | None:
+    """The time step (within ``VALID_WINDOW`` of now) whose code is ``code``, or None."""
+    if not (code.isascii() and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    now = int(time.time()) // totp.interval
+    # Newest first: if two steps share a code, the later one is used up.
+    for step in range(now + VALID_WINDOW, now - VALID_WINDOW - 1, -1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _use_step(user: Contact | StaffUser, step: int) -> bool:
+    """Record ``step`` as the user's last used one and commit, unless it or a later one was used.
+
+    One conditional UPDATE, its row count the answer: two requests racing with the same code
+    cannot both succeed (the second waits for the first's row lock, then matches no row).
+    """
+    model = type(user)
+    result = db.session.execute(
+        update(model)
+        .where(model.id == user.id, or_(model.totp_last_step.is_(None), model.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
+
+
 def enable(user: Contact | StaffUser, secret: str, code: str) -> list[str]:
     """Turn two-factor login on when ``code`` matches ``secret``; commit; return recovery codes."""
-    if not pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), valid_window=1):
+    step = _matching_step(secret, code.strip().replace(" ", ""))
+    if step is None:
         raise ServiceError(_("That code is not right. Check the time on your phone and try the newest code."))
     for old in db.session.scalars(_codes_of(user)):
         db.session.delete(old)
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _index in range(RECOVERY_CODES)]
     db.session.add_all(RecoveryCode(code_hash=_hash(c), **_owner(user)) for c in codes)
     user.totp_secret = secret
+    user.totp_last_step = step  # the code that proved the app has the secret is used up
     record("twofactor.enabled", actor=user, customer_id=getattr(user, "customer_id", None), target=user)
     db.session.commit()
     return codes
@@ -81,12 +123,17 @@ def disable(user: Contact | StaffUser, password: str) -> None:
 
 
 def verify(user: Contact | StaffUser, code: str) -> bool:
-    """True for a current TOTP code or an unused recovery code (which is then used up)."""
+    """True for a current, not yet used TOTP code or an unused recovery code; either is then used up.
+
+    Every check of a code goes through here (login, and any action that asks for a code), so
+    a TOTP code accepted once is refused everywhere afterwards. Commits when a code is used.
+    """
     cleaned = code.strip().replace(" ", "")
     if not user.totp_secret or not cleaned or len(cleaned) > 20:
         return False
-    if cleaned.isdigit() and pyotp.TOTP(user.totp_secret).verify(cleaned, valid_window=1):
-        return True
+    step = _matching_step(user.totp_secret, cleaned)
+    if step is not None:
+        return _use_step(user, step)
     wanted = _hash(cleaned)
     for stored in db.session.scalars(_codes_of(user).where(RecoveryCode.used_at.is_(None))):
         if hmac.compare_digest(stored.code_hash, wanted):

@@ -19,7 +19,7 @@ from core.security import safe_next
 from core.services import ServiceError, impersonation
 from core.services.accounts import authenticate_contact, change_contact_password, end_sessions, update_own_profile
 from core.services.contacts import set_own_notifications
-from core.throttle import login_throttled
+from core.throttle import login_throttled, second_step_throttled
 from core.twofactor_views import disable_action, setup_page
 
 from . import bp
@@ -65,7 +65,7 @@ def login():
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
-@login_throttled
+@second_step_throttled
 def login_verify():
     contact = pending_user()
     if not is_contact(contact):

@@ -41,9 +41,14 @@ class IsolatedClient(FlaskClient):
     Tests keep an app context pushed (for factories and queries); without this, Flask would
     reuse it for requests, sharing ``g`` (Flask-Login's cached user, the CSRF token) and the
     database session between requests and clients, and hide real bugs.
+
+    Responses are buffered, and so closed before ``open`` returns, as a WSGI server closes
+    them once the body is sent: work the app does after the response (the mail flush) has
+    happened when a test looks. ``buffered=False`` shows the state right at the response.
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         token = _cv_app.set(None)
         try:
             return super().open(*args, **kwargs)

@@ -265,6 +265,14 @@ def _claimed_rows(limit: int, now: datetime) -> tuple[str, list[_Claimed]]:
     ]
 
 
+def _prepare_deferred() -> None:
+    """Render the emails whose requests were queued undecided (password resets), so they go
+    out in this batch. Imported here: the services build on this package, not the reverse."""
+    from core.services.passwords import prepare_reset_emails
+
+    prepare_reset_emails()
+
+
 def dispatch_once(limit: int | None = None) -> DispatchResult:
     """Deliver one batch of due outbox rows over one SMTP connection.
 
@@ -275,6 +283,7 @@ def dispatch_once(limit: int | None = None) -> DispatchResult:
     """
     result = DispatchResult()
     cfg = current_app.config
+    _prepare_deferred()
     now = utcnow()
     if not cfg.get("MAIL_SERVER"):
         token, ids = _claim(limit or cfg["MAIL_BATCH_SIZE"], now)

@@ -13,7 +13,7 @@ from .collab import (
     StoredFile,
     TaskComment,
 )
-from .mail import EMAIL_STATUSES, EmailAttachment, OutboxEmail
+from .mail import EMAIL_STATUSES, EmailAttachment, OutboxEmail, PasswordResetRequest
 from .people import (
     Contact,
     ContactNotification,
@@ -64,6 +64,7 @@ __all__ = [
     "EMAIL_STATUSES",
     "EmailAttachment",
     "OutboxEmail",
+    "PasswordResetRequest",
     "CREDIT_NOTE_STATUSES",
     "ESTIMATE_STATUSES",
     "INVOICE_STATUSES",

@@ -61,4 +61,18 @@ class EmailAttachment(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-__all__ = ["EMAIL_STATUSES", "EmailAttachment", "OutboxEmail", "utcnow"]
+class PasswordResetRequest(TimestampMixin, db.Model):
+    """ "Someone asked for a password reset for this address": queued by the request as it is.
+
+    The request writes this one row whatever the address, so it answers in the same time for
+    a known and an unknown address; the dispatcher later resolves the address and queues the
+    reset email only for an active contact (``core.services.passwords``), then deletes the row.
+    """
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+
+
+__all__ = ["EMAIL_STATUSES", "EmailAttachment", "OutboxEmail", "PasswordResetRequest", "utcnow"]

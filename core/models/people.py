@@ -28,6 +28,8 @@ class StaffUser(UserMixin, TimestampMixin, db.Model):
     last_login: Mapped[datetime | None]
     # Base32 TOTP secret once two-factor login is confirmed; NULL means password only.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The TOTP time step of the last accepted code: a code is good once (core/twofactor.py).
+    totp_last_step: Mapped[int | None]
     # The staff member's language: admin pages and the staff emails it receives use it.
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
 
@@ -90,6 +92,8 @@ class Contact(UserMixin, TimestampMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64))
     last_login: Mapped[datetime | None]
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The TOTP time step of the last accepted code: a code is good once (core/twofactor.py).
+    totp_last_step: Mapped[int | None]
     # The contact's language: pages and the emails it receives are formatted for it.
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     version: Mapped[int] = mapped_column(default=1)

@@ -17,6 +17,8 @@ enforced by ``core.services.contacts``, which these functions build on.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from core.audit import record
 from core.catalogs import NOTIFICATIONS, PERMISSIONS, PERMISSIONS_BY_KEY
 from core.extensions import db
@@ -24,7 +26,7 @@ from core.i18n import _, _l
 from core.models import Contact, Customer
 
 from . import ServiceError
-from .contacts import ContactData, create_contact, set_active, update_contact
+from .contacts import ContactData, EmailTakenError, create_contact, normalize_email, set_active, update_contact
 from .customers import save_customer
 from .settings import PRIMARY_MANAGES_CONTACTS, get_bool_setting
 
@@ -32,6 +34,13 @@ from .settings import PRIMARY_MANAGES_CONTACTS, get_bool_setting
 COMPANY_FIELDS: tuple[str, ...] = ("vat_number", "phone", "address", "city", "zip_code", "country", "website")
 
 NOT_YOURSELF = _l("You cannot change your own access here. Ask us if your own access needs to change.")
+
+# One answer for every reason an address cannot be invited (a colleague has it already, a
+# contact of another customer has it, ...): whether and where an address is in use is not the
+# inviter's to learn. Staff see the reason in the audit log.
+ADDRESS_REFUSED = _l(
+    "This email address cannot be invited here. Please use another address, or ask us if this colleague needs access."
+)
 
 
 def may_manage_company(contact: Contact) -> bool:
@@ -142,7 +151,9 @@ def invite_colleague(
 
     The colleague chooses its password from the emailed set-password link. Permissions beyond
     ``primary``'s own are refused. The contact, the invitation email and the "colleague.invited"
-    audit entry are committed together.
+    audit entry are committed together. An address already in use, by a colleague or by a
+    contact of another customer, gets the neutral ``ADDRESS_REFUSED`` (nobody is emailed); the
+    real reason goes to the audit log as "colleague.invite_refused".
     """
     _require_primary(primary)
     _refuse_beyond_ceiling(primary, set(permissions))
@@ -168,12 +179,39 @@ def invite_colleague(
         notifications=_ordered(data.notifications, NOTIFICATIONS),
     )
     entry.target_type = "Contact"
-    contact = _commit_or_rollback(lambda: create_contact(primary.customer, data, invite=True))
+    try:
+        contact = _commit_or_rollback(lambda: create_contact(primary.customer, data, invite=True))
+    except EmailTakenError:
+        _record_refused_address(primary, email)
+        raise ServiceError(str(ADDRESS_REFUSED)) from None
     # The contact's id exists only once create_contact has flushed and committed (with this
     # entry and the invitation in the same transaction); link the entry to it afterwards.
     entry.target_id = contact.id
     db.session.commit()
     return contact
+
+
+def _record_refused_address(primary: Contact, email: str) -> None:
+    """Audit (for staff only) why ``email`` could not be invited by ``primary``; commit."""
+    address = normalize_email(email)
+    owner = db.session.scalar(select(Contact).where(Contact.email == address))
+    same_customer = owner is not None and owner.customer_id == primary.customer_id
+    record(
+        "colleague.invite_refused",
+        actor=primary,
+        customer_id=primary.customer_id,
+        target=owner,
+        email=address,
+        reason=(
+            "colleague_has_address"
+            if same_customer
+            else "address_used_by_another_customer"
+            if owner is not None
+            else "address_in_use"
+        ),
+        used_by_customer_id=getattr(owner, "customer_id", None),
+    )
+    db.session.commit()
 
 
 def change_colleague_access(

@@ -46,7 +46,17 @@ class ContactData:
 
 
 def normalize_email(email: str) -> str:
+    """The stored form of an address: trimmed and lower-cased."""
     return email.strip().lower()
+
+
+class EmailTakenError(ServiceError):
+    """Another contact (of any customer) already uses the address.
+
+    Its message names the address, which is right for staff; a caller that must not reveal
+    whether an address is in use elsewhere (the primary contact inviting a colleague) catches
+    this type and answers neutrally.
+    """
 
 
 def email_taken(email: str, *, exclude_contact_id: int | None = None) -> bool:
@@ -79,7 +89,7 @@ def _check(data: ContactData, *, exclude_contact_id: int | None) -> None:
     if data.password and (problem := password_problem(data.password, data.email)):
         raise ServiceError(problem)
     if email_taken(data.email, exclude_contact_id=exclude_contact_id):
-        raise ServiceError(
+        raise EmailTakenError(
             _("A contact with the email address %(email)s already exists.", email=normalize_email(data.email))
         )
 
@@ -121,7 +131,8 @@ def _commit() -> None:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise ServiceError(_("A contact with this email address already exists.")) from exc
+        # The only unique column a contact save can clash on is the email (a concurrent save).
+        raise EmailTakenError(_("A contact with this email address already exists.")) from exc
     except StaleDataError as exc:
         db.session.rollback()
         raise ServiceError(str(STALE_MESSAGE)) from exc

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.extensions import db
 from core.i18n import _
 from core.models import Contact, Customer
+from core.search import contains_text
 
 from . import ServiceError
 
@@ -30,12 +31,11 @@ def customer_search(query: str = "") -> Select:
     stmt = select(Customer).order_by(Customer.company, Customer.id)
     query = query.strip()
     if query:
-        like = f"%{query.lower()}%"
         stmt = stmt.where(
             or_(
-                func.lower(Customer.company).like(like),
-                func.lower(Customer.vat_number).like(like),
-                Customer.id.in_(select(Contact.customer_id).where(Contact.email.like(like))),
+                contains_text(Customer.company, query),
+                contains_text(Customer.vat_number, query),
+                Customer.id.in_(select(Contact.customer_id).where(contains_text(Contact.email, query))),
             )
         )
     return stmt

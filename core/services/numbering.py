@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
 from core.i18n import _
+from core.search import starts_with_text
 
 from . import ServiceError
 
@@ -43,7 +44,7 @@ def next_number(model, prefix: str, year: int) -> str:
     # Zero-padded numbers sort by length first, then as text: the first numeric one is the highest.
     stmt = (
         select(model.number)
-        .where(model.number.startswith(stem, autoescape=True))
+        .where(starts_with_text(model.number, stem))
         .order_by(func.length(model.number).desc(), model.number.desc())
     )
     for number in db.session.scalars(stmt):

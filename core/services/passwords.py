@@ -5,12 +5,13 @@ These are always sent, whatever the notification toggles say: they are about the
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.audit import record
 from core.extensions import db
+from core.mail.flush import mark_queued
 from core.mail.outbox import queue_email
-from core.models import Contact
+from core.models import Contact, PasswordResetRequest
 from core.passwords import hash_password, new_session_token, password_problem
 from core.tokens import load_password_token, make_password_token
 
@@ -31,16 +32,39 @@ def send_invitation(contact: Contact) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Queue a reset email if an active contact has this address, and commit.
+    """Queue "a reset was asked for ``email``" and commit, without looking the address up.
 
-    The caller answers the same way either way, so the response never reveals accounts.
+    The request does exactly the same work for every address (one INSERT), so neither its
+    answer nor its timing tells whether an account uses it. After the response, the mail
+    flush or the dispatcher runs ``prepare_reset_emails``, which decides whether to send.
     """
-    contact = db.session.scalar(select(Contact).where(Contact.email == normalize_email(email)))
-    if contact is None or not contact.active or not contact.customer.active:
-        return
-    token = make_password_token("password_reset", contact)
-    queue_email("password_reset", contact, link_values={"token": token})
+    db.session.add(PasswordResetRequest(email=normalize_email(email)[:254]))
+    mark_queued()
     db.session.commit()
+
+
+def prepare_reset_emails(limit: int = 100) -> int:
+    """Turn queued reset requests into reset emails (outbox rows); return how many were queued.
+
+    Each request is claimed by deleting its row (only the dispatcher whose DELETE removed it
+    goes on, so two dispatchers never send one reset twice), then resolved: an active contact
+    of an active customer gets a reset link (single use, bound to its password state); any
+    other address gets nothing. One commit per request: the claim and the email go together.
+    """
+    queued = 0
+    pending = select(PasswordResetRequest.id, PasswordResetRequest.email).order_by(PasswordResetRequest.id)
+    for request_id, email in db.session.execute(pending.limit(limit)).all():
+        claimed = db.session.execute(delete(PasswordResetRequest).where(PasswordResetRequest.id == request_id))
+        if claimed.rowcount != 1:
+            db.session.rollback()
+            continue
+        contact = db.session.scalar(select(Contact).where(Contact.email == email))
+        if contact is not None and contact.active and contact.customer.active:
+            token = make_password_token("password_reset", contact)
+            queue_email("password_reset", contact, link_values={"token": token})
+            queued += 1
+        db.session.commit()
+    return queued
 
 
 def set_password_with_token(purpose: str, token: str, password: str) -> Contact:

@@ -7,6 +7,7 @@ row's link with the test client, as a person clicking it in a mail client would.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -14,12 +15,14 @@ from urllib.parse import parse_qs, urlsplit
 import itsdangerous.timed
 import pytest
 from flask import request
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from core.catalogs import NOTIFICATIONS
 from core.extensions import db
-from core.models import Contact, OutboxEmail
+from core.mail.dispatcher import dispatch_all
+from core.models import Contact, OutboxEmail, PasswordResetRequest
 from core.notifications.notify import notify_invoice
+from core.services.passwords import prepare_reset_emails
 from core.tokens import make_password_token
 from tests.conftest import login
 from tests.factories import PASSWORD
@@ -326,6 +329,93 @@ def test_inactive_contact_or_customer_gets_no_reset_email(client, f):
         response = client.post("/forgot-password", data={"email": address})
         assert response.status_code == 302 and response.headers["Location"] == "/login"
     assert outbox() == []
+
+
+def _statements_of_the_request(app, client, address: str) -> tuple[list[str], object]:
+    """The SQL the request for ``address`` ran up to its response (before the server closes it)."""
+    seen: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        response = client.post("/forgot-password", data={"email": address}, buffered=False)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    return seen, response
+
+
+def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(app, f):
+    contact = f.make_contact(email="known@example.com")
+    runs = {}
+    for address in ("nobody@example.com", "known@example.com"):
+        statements, response = _statements_of_the_request(app, app.test_client(), address)
+        assert response.status_code == 302 and response.headers["Location"] == "/login"
+        # The answer exists before anything depends on the address: no email, no token yet.
+        assert outbox() == []
+        runs[address] = statements
+        response.close()  # what the server does after sending: the mail flush runs now
+    assert runs["nobody@example.com"] == runs["known@example.com"]
+    assert not any("contacts" in statement for statement in runs["known@example.com"])
+    assert only_email("password_reset", contact).to_address == "known@example.com"
+    assert [r.event for r in outbox()] == ["password_reset"]
+    assert db.session.scalar(select(func.count()).select_from(PasswordResetRequest)) == 0
+
+
+def test_reset_requests_wait_for_the_dispatcher_and_its_link_works(app, client, f):
+    app.config["MAIL_FLUSH_AFTER_REQUEST"] = False  # production: a separate dispatcher delivers
+    contact = f.make_contact()
+    f.make_contact(email="sleeper@example.com", active=False)
+    for address in (contact.email.upper(), "nobody@example.com", "sleeper@example.com"):
+        assert client.post("/forgot-password", data={"email": address}).status_code == 302
+    assert outbox() == []
+    assert db.session.scalar(select(func.count()).select_from(PasswordResetRequest)) == 3
+
+    dispatch_all()
+    assert [(r.event, r.to_address) for r in outbox()] == [("password_reset", contact.email)]
+    assert db.session.scalar(select(func.count()).select_from(PasswordResetRequest)) == 0
+    path = path_of(only_email("password_reset", contact).link)
+    assert set_password_via(client, path).status_code == 302
+    assert login(app.test_client(), contact, NEW_PASSWORD).status_code == 302
+    assert set_password_via(client, path, "yet another passphrase").status_code == 400  # single use
+
+
+def test_two_dispatchers_turn_one_reset_request_into_one_email(app, client, f):
+    app.config["MAIL_FLUSH_AFTER_REQUEST"] = False
+    contact = f.make_contact()
+    client.post("/forgot-password", data={"email": contact.email})
+    start, queued = threading.Barrier(3), []
+
+    def dispatcher():
+        with app.app_context():
+            start.wait()
+            queued.append(prepare_reset_emails())
+            db.session.remove()
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(queued) == [0, 0, 1]
+    only_email("password_reset", contact)
+
+
+def test_reset_requests_stay_throttled_per_address_and_per_ip(app, f):
+    contact = f.make_contact()
+    statuses = []
+    for index in range(6):  # one address from six clients: the per-account limit (5 a minute)
+        browser = app.test_client()
+        browser.environ_base["REMOTE_ADDR"] = f"10.1.0.{index}"
+        statuses.append(browser.post("/forgot-password", data={"email": contact.email}).status_code)
+    assert statuses == [302] * 5 + [429]
+
+    app.config["LOGIN_LIMIT_PER_IP"] = "3 per minute"
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = "10.2.0.1"
+    statuses = [browser.post("/forgot-password", data={"email": f"x{i}@example.com"}).status_code for i in range(4)]
+    assert statuses == [302, 302, 302, 429]
 
 
 # -- 3. Host header ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from core.services.settings import PRIMARY_MANAGES_CONTACTS, set_settings
 from tests.conftest import login
 
 NEW_PASSWORD = "a brand new passphrase"
+ADDRESS_REFUSED = "This email address cannot be invited here."
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -289,10 +290,13 @@ def test_invitation_creates_the_colleague_queues_a_usable_email_and_is_audited(a
     assert d["email"] == "nina@acme.example" and d["permissions"] == ["invoices", "support"]
     assert d["notifications"] == ["ticket"] and "password" not in entry.details
 
-    # Double submit: refused, still one contact, one email, one audit entry.
+    # Double submit: refused (neutrally), still one contact, one email, one invitation entry.
     again = manager.post("/company/contacts/new", data=form, follow_redirects=True)
-    assert "already exists" in text(again)
-    assert count(OutboxEmail) == 1 and len(entries()) == 1
+    assert ADDRESS_REFUSED in text(again) and "already exists" not in text(again)
+    assert count(OutboxEmail) == 1 and [e.action for e in entries()] == [
+        "colleague.invited",
+        "colleague.invite_refused",
+    ]
     assert db.session.scalar(select(func.count(Contact.id)).where(Contact.email == "nina@acme.example")) == 1
 
     # The emailed link works: the colleague chooses a password and logs in.
@@ -346,8 +350,34 @@ def test_invitation_form_errors(app, acme):
         response = client.post("/company/contacts/new", data=bad)
         assert response.status_code == 200 and "invalid-feedback" in text(response)
     taken = client.post("/company/contacts/new", data=invite_form(email="SAM@globex.example"), follow_redirects=True)
-    assert "already exists" in text(taken)
-    assert count(Contact) == 3 and entries() == []
+    assert ADDRESS_REFUSED in text(taken)
+    assert count(Contact) == 3 and [e.action for e in entries()] == ["colleague.invite_refused"]
+
+
+def test_an_address_in_use_elsewhere_gets_the_same_neutral_answer_as_a_colleagues(app, acme):
+    customer, primary, colleague, stranger = acme
+    manage_contacts()
+    client = client_of(app, primary)
+    answers = {}
+    for address in (stranger.email.upper(), colleague.email):
+        response = client.post("/company/contacts/new", data=invite_form(email=address))
+        assert response.status_code == 200
+        page = text(response)
+        assert ADDRESS_REFUSED in page
+        for leak in ("already exists", "Globex", "another customer", "in use"):
+            assert leak not in page, leak
+        # The page is the same for both reasons, up to the address echoed in the form field.
+        answers[address] = page.replace(f'value="{address}"', 'value=""')
+    first, second = answers.values()
+    assert first == second
+    # Nobody is told anything: no contact made, no email queued (not to the owner either).
+    assert count(Contact) == 3 and count(OutboxEmail) == 0
+
+    # Staff see the real reason in the audit log.
+    refused = entries("colleague.invite_refused")
+    assert [details(e)["reason"] for e in refused] == ["address_used_by_another_customer", "colleague_has_address"]
+    assert details(refused[0])["used_by_customer_id"] == stranger.customer_id
+    assert all(e.customer_id == customer.id and e.actor_id == primary.id for e in refused)
 
 
 # -- editing access ----------------------------------------------------------------------------

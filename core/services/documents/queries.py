@@ -19,6 +19,7 @@ from core.models import (
     Invoice,
     Proposal,
 )
+from core.search import contains_text
 
 # The status filter of each list; "overdue" and "signed"/"not_signed" are derived, not stored.
 STATUS_FILTERS: dict[type, tuple[str, ...]] = {
@@ -49,10 +50,8 @@ def document_search(model, *, query: str = "", status: str = "", year: int | Non
     stmt = select(model).order_by(date_column.desc(), model.id.desc())
     query = query.strip()[:MAX_QUERY].lower()
     if query:
-        companies = select(Customer.id).where(func.lower(Customer.company).contains(query, autoescape=True))
-        stmt = stmt.where(
-            or_(func.lower(_title_column(model)).contains(query, autoescape=True), model.customer_id.in_(companies))
-        )
+        companies = select(Customer.id).where(contains_text(Customer.company, query))
+        stmt = stmt.where(or_(contains_text(_title_column(model), query), model.customer_id.in_(companies)))
     if status in STATUS_FILTERS[model]:
         stmt = stmt.where(_status_condition(model, status, today))
     if year is not None and 1900 <= year <= 9999:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
@@ -14,6 +14,7 @@ from core.extensions import db
 from core.i18n import _
 from core.models import PROJECT_STATUSES, Customer, Project, ProjectSettingRow, StaffUser
 from core.notifications.notify import notify_project
+from core.search import contains_text
 
 from .. import ServiceError
 from ._common import clean_name, clean_text, recent_duplicate
@@ -134,11 +135,6 @@ def set_project_settings(project: Project, keys: Iterable[str], *, staff: StaffU
         raise ServiceError(_("The settings were changed meanwhile. Check them and save again.")) from exc
 
 
-def _like(query: str) -> str:
-    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def project_search(query: str = "", status: str = "") -> Select:
     """A select() of projects across customers, newest first, narrowed to those whose name or
     customer company contains ``query`` and, when ``status`` is a project status, to it."""
@@ -149,10 +145,7 @@ def project_search(query: str = "", status: str = "") -> Select:
     )
     query = query.strip()
     if query:
-        like = _like(query)
-        stmt = stmt.where(
-            or_(func.lower(Project.name).like(like, escape="\\"), func.lower(Customer.company).like(like, escape="\\"))
-        )
+        stmt = stmt.where(or_(contains_text(Project.name, query), contains_text(Customer.company, query)))
     if status in PROJECT_STATUSES:
         stmt = stmt.where(Project.status == status)
     return stmt

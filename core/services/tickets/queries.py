@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from core.extensions import db
 from core.models import (
@@ -17,6 +17,7 @@ from core.models import (
     Ticket,
     TicketReply,
 )
+from core.search import contains_text
 from core.services.settings import CONTACTS_SEE_ALL_TICKETS, get_bool_setting
 
 
@@ -66,15 +67,7 @@ def ticket_search(query: str = "", *, status: str = "", department: str = "", pr
     stmt = select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
     query = query.strip()
     if query:
-        # The search text is taken literally: % and _ typed by staff are not wildcards.
-        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Ticket.subject).like(like, escape="\\"),
-                func.lower(Customer.company).like(like, escape="\\"),
-            )
-        )
+        stmt = stmt.where(or_(contains_text(Ticket.subject, query), contains_text(Customer.company, query)))
     if status in TICKET_STATUSES:
         stmt = stmt.where(Ticket.status == status)
     if department:
