@@ -6,11 +6,12 @@ from flask_login import current_user
 from core.auth import is_contact
 from core.services import impersonation
 
-from .guards import require_contact
+from .guards import refuse_changes_while_impersonating, require_contact
 from .menu import menu_for
 
 bp = Blueprint("portal", __name__)
 bp.before_request(require_contact)
+bp.before_request(refuse_changes_while_impersonating)
 
 
 @bp.context_processor
