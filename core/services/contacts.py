@@ -7,6 +7,8 @@ Rules kept here, nowhere else:
 - a notification toggle can only be on when the contact holds the permission it needs;
 - deleting a contact never deletes the customer's documents (tickets keep a NULL contact);
 - a contact's language (its pages, invitation and emails) is one of ``core.i18n.LANGUAGES``;
+- a contact staff deactivated stays inactive until staff activate it again (the customer's
+  primary contact cannot undo staff's decision);
 - a contact's access (permissions), status (active), primary flag and password are changed by
   administrators only: other staff create contacts and edit their details and notification
   toggles (``require_administrator``); every such change by staff is audited with its before
@@ -35,6 +37,9 @@ from .settings import default_contact_permissions
 
 ADMINISTRATORS_ONLY_MESSAGE = _l(
     "Only administrators can change a contact's permissions, status, primary flag or password. Nothing was changed."
+)
+DEACTIVATED_BY_STAFF_MESSAGE = _l(
+    "Our staff deactivated this contact, so only they can activate it again. Please contact us."
 )
 STALE_MESSAGE = _l("Someone else changed this contact meanwhile. Reload the page and apply your change again.")
 
@@ -226,7 +231,11 @@ def update_contact(contact: Contact, data: ContactData, *, expected_version: int
     if data.active is False and contact.active:
         contact.session_token = new_session_token()
     before = _audited_state(contact)
+    if data.active and not contact.active and contact.deactivated_by_staff and not isinstance(actor, StaffUser):
+        raise ServiceError(str(DEACTIVATED_BY_STAFF_MESSAGE))
     _apply(contact, data)
+    if before["active"] != contact.active:
+        contact.deactivated_by_staff = not contact.active and isinstance(actor, StaffUser)
     if data.is_primary and not contact.is_primary:
         contact.is_primary = True
         _demote_others(contact)
@@ -259,10 +268,15 @@ def set_active(contact: Contact, active: bool, *, actor=None) -> None:
     """Activate or deactivate ``contact`` and commit; deactivation ends its sessions.
 
     With a staff ``actor`` (administrators only) the change is audited with before and after.
+    A contact staff deactivated can be activated again by staff only: a contact ``actor`` (the
+    customer's primary contact) is refused.
     """
     _refuse_unless_administrator(actor)
     if contact.active == active:
         return
+    if active and contact.deactivated_by_staff and not isinstance(actor, StaffUser):
+        raise ServiceError(str(DEACTIVATED_BY_STAFF_MESSAGE))
+    contact.deactivated_by_staff = not active and isinstance(actor, StaffUser)
     if isinstance(actor, StaffUser):
         record(
             "contact.status_changed",
