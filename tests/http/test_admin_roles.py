@@ -84,7 +84,7 @@ def test_log_in_as_contact_shows_a_banner_and_returns(app, admin_client, f):
     response = admin_client.post(f"/admin/contacts/{contact.id}/login-as")
     assert response.location == "/dashboard"
     page = admin_client.get("/dashboard").get_data(as_text=True)
-    assert 'data-testid="impersonation-banner"' in page and contact.full_name in page
+    assert 'data-testid="impersonation-banner"' in page and contact.full_name in page and "View only" in page
     assert admin_client.get("/admin/customers").status_code == 302  # now a contact session
 
     response = admin_client.post("/return-to-admin")
