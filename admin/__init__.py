@@ -27,6 +27,9 @@ ADMINISTRATORS_ONLY = {
     "admin.departments",
     "admin.department_rename",
     "admin.department_active",
+    # A contact's status, primary flag and deletion (its permissions and password are
+    # refused inside the contact form by core.services.contacts).
+    "admin.contact_access",
 }
 
 

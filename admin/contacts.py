@@ -1,4 +1,10 @@
-"""A customer's contacts: create, edit, activate/deactivate, make primary, delete."""
+"""A customer's contacts: create, edit, activate/deactivate, make primary, delete.
+
+Who may do what (the table is in README.md, Security): administrators everything about a
+contact's access; other staff create contacts and edit their details and notification toggles.
+``contact_access`` (status, primary flag, delete) is in ``ADMINISTRATORS_ONLY``; inside the
+contact form the contacts service refuses access changes by other staff.
+"""
 
 from __future__ import annotations
 
@@ -25,14 +31,15 @@ from .forms import ContactForm
 
 
 def _data(form: ContactForm, contact: Contact | None = None) -> ContactData:
-    """The form's values; a staff member who is not an administrator cannot change access:
-    its permissions and toggles are ignored (kept as they are, or the defaults for a new contact)."""
+    """The form's values. The access fields are not shown to staff who are not administrators,
+    so for them the current access (or a new contact's defaults) stands in for the missing
+    checkboxes; a password they post anyway is passed on, and the service refuses it."""
     if current_user.is_admin:
-        permissions, notifications = form.permissions(), form.notifications()
+        permissions, is_primary, active = form.permissions(), form.is_primary.data, form.active.data
     elif contact is not None:
-        permissions, notifications = set(contact.permissions), set(contact.notifications)
+        permissions, is_primary, active = set(contact.permissions), contact.is_primary, contact.active
     else:
-        permissions, notifications = default_contact_permissions(), set()
+        permissions, is_primary, active = default_contact_permissions(), False, True
     return ContactData(
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -40,10 +47,10 @@ def _data(form: ContactForm, contact: Contact | None = None) -> ContactData:
         phone=form.phone.data or "",
         position=form.position.data or "",
         password=form.password.data or None,
-        is_primary=form.is_primary.data,
-        active=form.active.data,
+        is_primary=is_primary,
+        active=active,
         permissions=permissions,
-        notifications=notifications,
+        notifications=form.notifications(),
         language=form.language.data,
     )
 
@@ -61,7 +68,9 @@ def contact_new(customer_id: int):
         form.is_primary.data = not customer.contacts
     if form.validate_on_submit():
         try:
-            contact = create_contact(customer, _data(form), invite=form.send_invitation.data)
+            contact = create_contact(
+                customer, _data(form), invite=form.send_invitation.data, actor=current_user._get_current_object()
+            )
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
@@ -96,32 +105,39 @@ def contact_edit(contact_id: int):
     return render_template("admin/contacts/form.html", form=form, customer=contact.customer, contact=contact)
 
 
-@bp.route(
-    "/contacts/<int:contact_id>/<any(activate,deactivate,'make-primary',delete,invite,'login-as'):action>",
-    methods=["POST"],
-)
+@bp.route("/contacts/<int:contact_id>/<any(invite,'login-as'):action>", methods=["POST"])
 def contact_action(contact_id: int, action: str):
+    """Actions every staff member may take (logging in as a contact checks the role itself)."""
     contact = db.get_or_404(Contact, contact_id)
-    customer_id, name = contact.customer_id, contact.full_name
+    try:
+        if action == "login-as":
+            impersonation.start(current_user._get_current_object(), contact)
+            flash(_("You are now viewing the customer area as %(name)s.", name=contact.full_name), "info")
+            return redirect(url_for("portal.dashboard"))
+        send_invitation(contact)
+        flash(_("Invitation sent to %(email)s.", email=contact.email), "success")
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+    return _back(contact.customer_id)
+
+
+@bp.route("/contacts/<int:contact_id>/<any(activate,deactivate,'make-primary',delete):action>", methods=["POST"])
+def contact_access(contact_id: int, action: str):
+    """Changes of a contact's status, primary flag or existence: administrators only (audited)."""
+    contact = db.get_or_404(Contact, contact_id)
+    customer_id, name, actor = contact.customer_id, contact.full_name, current_user._get_current_object()
     try:
         if action == "activate":
-            set_active(contact, True)
+            set_active(contact, True, actor=actor)
             flash(_("%(name)s can log in again.", name=name), "success")
         elif action == "deactivate":
-            set_active(contact, False)
+            set_active(contact, False, actor=actor)
             flash(_("%(name)s is deactivated and logged out.", name=name), "success")
-        elif action == "login-as":
-            impersonation.start(current_user._get_current_object(), contact)
-            flash(_("You are now viewing the customer area as %(name)s.", name=name), "info")
-            return redirect(url_for("portal.dashboard"))
-        elif action == "invite":
-            send_invitation(contact)
-            flash(_("Invitation sent to %(email)s.", email=contact.email), "success")
         elif action == "make-primary":
-            make_primary(contact)
+            make_primary(contact, actor=actor)
             flash(_("%(name)s is now the primary contact.", name=name), "success")
         else:
-            delete_contact(contact)
+            delete_contact(contact, actor=actor)
             flash(_("Contact %(name)s deleted. The customer's documents are kept.", name=name), "success")
     except ServiceError as exc:
         flash(str(exc), "danger")

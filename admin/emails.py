@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload
 
 from core.extensions import db
+from core.mail.links import mask_single_use_links
 from core.models import EMAIL_STATUSES, Contact, Customer, OutboxEmail
 from core.pagination import paginate
 
@@ -46,14 +47,20 @@ def emails():
 
 @bp.route("/emails/<int:email_id>")
 def email_detail(email_id: int):
-    return render_template("admin/emails/detail.html", email=db.get_or_404(OutboxEmail, email_id))
+    email = db.get_or_404(OutboxEmail, email_id)
+    return render_template(
+        "admin/emails/detail.html",
+        email=email,
+        link=mask_single_use_links(email.link),
+        text_body=mask_single_use_links(email.text_body),
+    )
 
 
 @bp.route("/emails/<int:email_id>/html")
 def email_html(email_id: int):
     """The stored HTML part, shown inside the log page's sandboxed frame; no script can run."""
     email = db.get_or_404(OutboxEmail, email_id)
-    response = make_response(email.html_body)
+    response = make_response(mask_single_use_links(email.html_body))
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox allow-popups"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import has_request_context, request
+from flask_login import current_user
 
 from core.extensions import db
 from core.models import AuditEntry, Contact, StaffUser
@@ -21,7 +22,10 @@ def record(
     """Add an audit entry to the current transaction (the service commits it with the change).
 
     ``details`` holds before/after values and context; never pass secrets (passwords, tokens).
+    While an administrator views the customer area as a contact, a contact actor is replaced by
+    that administrator (the contact is kept in ``details`` as ``as_contact``).
     """
+    actor, details = _real_actor(actor, details)
     if isinstance(actor, StaffUser):
         actor_type, actor_name = "staff", actor.name
     elif isinstance(actor, Contact):
@@ -41,3 +45,19 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def _real_actor(actor, details: dict):
+    """The person who really acted: the administrator behind an impersonated contact session.
+
+    Resolved here, once, so no service can forget it and name the contact for staff's doing.
+    """
+    if not isinstance(actor, Contact) or not has_request_context() or not isinstance(current_user, Contact):
+        return actor, details
+    # Imported here: the impersonation service itself records through this module.
+    from core.services.impersonation import impersonator
+
+    staff = impersonator()
+    if staff is None:
+        return actor, details
+    return staff, {**details, "as_contact": f"{actor.full_name} <{actor.email}>"}

@@ -98,4 +98,12 @@ class TwoFactorEnableForm(FlaskForm):
 
 
 class TwoFactorDisableForm(FlaskForm):
+    """Turning two-factor login off needs both factors: a stolen password (or an open session)
+    alone must not remove the second one."""
+
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    code = StringField(
+        _l("Code from your authenticator app (or a recovery code)"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text"},
+    )

@@ -75,6 +75,7 @@ LABELS = {
     "invitation": _l("Invitation"),
     "password_reset": _l("Password reset"),
     "password_changed": _l("Password changed"),
+    "password_set_by_staff": _l("Password set by staff"),
     "staff_estimate_decided": _l("Staff estimate decided"),
     "staff_proposal_decided": _l("Staff proposal decided"),
     "staff_proposal_comment": _l("Staff proposal comment"),
@@ -100,6 +101,8 @@ LABELS = {
     # Field names in the audit log's details.
     "active": _l("Active"),
     "area": _l("Area"),
+    "as_contact": _l("As contact"),
+    "primary_contact": _l("Primary contact"),
     "email": _l("Email"),
     "is_admin": _l("Is admin"),
     "is_primary": _l("Is primary"),

@@ -6,16 +6,15 @@ contact or staff member it is also saved as their language, so the emails they r
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, redirect, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from core.i18n import LANGUAGES, _l
-from core.security import safe_next
+from core.security import referrer_path, safe_next
+from core.services import impersonation
 from core.services.accounts import set_language
 
 bp = Blueprint("language", __name__)
@@ -30,17 +29,11 @@ class LanguageForm(FlaskForm):
 def switch():
     """Switch the language; an unknown code or a forged form changes nothing."""
     form = LanguageForm()
-    back = safe_next(form.next.data) or safe_next(request.referrer and _local_path(request.referrer))
+    back = safe_next(form.next.data) or referrer_path()
     if form.validate_on_submit():
         session["language"] = form.language.data
-        if current_user.is_authenticated:
+        # Staff viewing the customer area as a contact switch their page only, not the
+        # contact's saved language (which its emails follow).
+        if current_user.is_authenticated and not impersonation.active():
             set_language(current_user._get_current_object(), form.language.data)
     return redirect(back or url_for("portal.index"))
-
-
-def _local_path(url: str) -> str | None:
-    """The path and query of ``url`` when it points at this site, else None."""
-    parts = urlsplit(url)
-    if parts.netloc and parts.netloc != request.host:
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")

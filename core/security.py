@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from flask import request
+
 
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a local path on this site, else None.
@@ -23,3 +25,14 @@ def safe_next(target: str | None) -> str | None:
         if parts.scheme or parts.netloc:
             return None
     return target
+
+
+def referrer_path() -> str | None:
+    """The local path (and query) of the request's Referer when it points at this site, else None."""
+    url = request.referrer
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))

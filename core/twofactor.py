@@ -111,10 +111,16 @@ def enable(user: Contact | StaffUser, secret: str, code: str) -> list[str]:
     return codes
 
 
-def disable(user: Contact | StaffUser, password: str) -> None:
-    """Turn two-factor login off after checking the password; commit."""
+def disable(user: Contact | StaffUser, password: str, code: str) -> None:
+    """Turn two-factor login off after checking the password and a current code (or a recovery
+    code, then used up); commit.
+
+    The password is checked first, so a wrong password never uses up a recovery code.
+    """
     if not verify_password(user.password_hash, password):
         raise ServiceError(_("Your password is not correct."))
+    if not verify(user, code):
+        raise ServiceError(_("That code is not right. Enter the newest code from your app or a recovery code."))
     user.totp_secret = None
     for old in db.session.scalars(_codes_of(user)):
         db.session.delete(old)

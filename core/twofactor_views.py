@@ -46,10 +46,13 @@ def setup_page(endpoint: str, template: str):
 
 
 def disable_action(endpoint: str):
+    """POST: turn two-factor login off with the password and a code; a missing field is flashed."""
     form = TwoFactorDisableForm(prefix="disable")
-    if form.validate_on_submit():
+    if not form.validate_on_submit():  # the route takes POST only: a field is missing or too long
+        flash(_("Enter your password and a code from your app (or a recovery code)."), "danger")
+    else:
         try:
-            twofactor.disable(current_user._get_current_object(), form.password.data)
+            twofactor.disable(current_user._get_current_object(), form.password.data, form.code.data)
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:

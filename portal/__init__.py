@@ -7,11 +7,12 @@ from core.auth import is_contact
 from core.services import impersonation
 from core.submissions import claim_form_key
 
-from .guards import require_contact
+from .guards import refuse_changes_while_impersonating, require_contact
 from .menu import menu_for
 
 bp = Blueprint("portal", __name__)
 bp.before_request(require_contact)
+bp.before_request(refuse_changes_while_impersonating)
 
 
 @bp.context_processor

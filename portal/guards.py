@@ -2,6 +2,8 @@
 
 - ``bp`` (the portal blueprint) requires a logged-in, active contact for every route except
   the public ones (login).
+- While an administrator views the customer area as a contact, ``bp`` refuses every state
+  change but ``IMPERSONATION_ALLOWED``: staff may look, never act in the customer's name.
 - ``feature_blueprint(permission)`` makes a child blueprint whose every route requires that
   permission: a route cannot be added to a feature and forget the check.
 - ``scoped(Model)`` / ``owned_or_404(Model, id)`` load documents only through the contact's
@@ -10,13 +12,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from core.auth import is_contact
 from core.catalogs import PERMISSION_KEYS
 from core.extensions import db
+from core.i18n import _
+from core.security import referrer_path
+from core.services import impersonation
 
 PUBLIC_ENDPOINTS = {
     "portal.login",
@@ -37,6 +42,32 @@ def require_contact():
     if not is_contact(current_user):
         return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
     return None
+
+
+# Safe methods change nothing; everything else is a state change.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The only state changes staff may make while viewing the customer area as a contact: leaving it.
+IMPERSONATION_ALLOWED = frozenset({"portal.return_to_admin", "portal.logout"})
+
+
+def refuse_changes_while_impersonating():
+    """Before every portal request: while staff view the area as a contact, refuse state changes.
+
+    Signing, accepting, commenting, passwords, two-factor, colleagues, preferences: anything
+    posted would carry the customer's name, so nothing but ``IMPERSONATION_ALLOWED`` runs.
+    """
+    if request.method in READ_METHODS or request.endpoint in IMPERSONATION_ALLOWED:
+        return None
+    if not impersonation.active():
+        return None
+    flash(
+        _(
+            "You are viewing the customer area as this contact: you can look, but not sign, accept, "
+            "send or change anything in the customer's name. Nothing was changed."
+        ),
+        "warning",
+    )
+    return redirect(referrer_path() or url_for("portal.dashboard"), code=303)
 
 
 def feature_blueprint(name: str, import_name: str, permission: str) -> Blueprint:

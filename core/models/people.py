@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text, false, select
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from core.extensions import db
@@ -89,6 +89,9 @@ class Contact(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_primary: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # True while the contact is inactive because staff deactivated it: staff's decision wins,
+    # so only staff can activate it again (not the customer's primary contact).
+    deactivated_by_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
     session_token: Mapped[str] = mapped_column(String(64))
     last_login: Mapped[datetime | None]
     totp_secret: Mapped[str | None] = mapped_column(String(64))

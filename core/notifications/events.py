@@ -45,6 +45,7 @@ EVENTS: dict[str, Event] = {
         Event("invitation", None, "portal.set_password", "Invitation to set a password"),
         Event("password_reset", None, "portal.reset_password", "Password reset"),
         Event("password_changed", None, "portal.login", "Security notice: password changed"),
+        Event("password_set_by_staff", None, "portal.login", "Security notice: password set by staff"),
         # Emails to staff (administrators); they link into the admin area.
         Event("staff_estimate_decided", None, "admin.document_detail", "A customer accepted or declined an estimate"),
         Event("staff_proposal_decided", None, "admin.proposal_detail", "A customer accepted or declined a proposal"),

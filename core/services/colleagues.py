@@ -8,7 +8,7 @@ Rules kept here, nowhere else:
   permission it lacks, and permissions or toggles outside its own features that staff gave a
   colleague stay exactly as they are;
 - it never changes its own access here, never touches another customer's contact, and never
-  makes anyone primary;
+  makes anyone primary; a colleague staff deactivated stays inactive until staff activate it;
 - every change is written to the audit log in the transaction that makes it.
 
 The contact rules themselves (unique email, toggles need their permission, stale edits) are
@@ -275,6 +275,7 @@ def set_colleague_active(primary: Contact, colleague: Contact, active: bool) -> 
 
     Records "colleague.activated" / "colleague.deactivated". Returns False (and writes
     nothing) when the colleague already is in that state, so a repeated click has one effect.
+    A colleague staff deactivated cannot be activated here (``set_active`` refuses).
     """
     check_manageable(primary, colleague)
     if colleague.active == active:
@@ -288,5 +289,5 @@ def set_colleague_active(primary: Contact, colleague: Contact, active: bool) -> 
         before={"active": colleague.active},
         after={"active": active},
     )
-    _commit_or_rollback(lambda: set_active(colleague, active))
+    _commit_or_rollback(lambda: set_active(colleague, active, actor=primary))
     return True

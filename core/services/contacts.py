@@ -6,7 +6,14 @@ Rules kept here, nowhere else:
   making another primary demotes the current one, and the primary cannot just be unset);
 - a notification toggle can only be on when the contact holds the permission it needs;
 - deleting a contact never deletes the customer's documents (tickets keep a NULL contact);
-- a contact's language (its pages, invitation and emails) is one of ``core.i18n.LANGUAGES``.
+- a contact's language (its pages, invitation and emails) is one of ``core.i18n.LANGUAGES``;
+- a contact staff deactivated stays inactive until staff activate it again (the customer's
+  primary contact cannot undo staff's decision);
+- a contact's access (permissions), status (active), primary flag and password are changed by
+  administrators only: other staff create contacts and edit their details and notification
+  toggles (``require_administrator``); every such change by staff is audited with its before
+  and after values, and a password set by staff is audited (never the password) and emailed
+  to the contact.
 """
 
 from __future__ import annotations
@@ -21,11 +28,19 @@ from core.audit import record
 from core.catalogs import NOTIFICATIONS, NOTIFICATIONS_BY_KEY, PERMISSION_KEYS, PERMISSIONS_BY_KEY
 from core.extensions import db
 from core.i18n import LANGUAGES, _, _l
-from core.models import Contact, ContactNotification, ContactPermission, Customer
+from core.mail.outbox import queue_email
+from core.models import Contact, ContactNotification, ContactPermission, Customer, StaffUser
 from core.passwords import hash_password, new_session_token, password_problem
 
 from . import ServiceError
+from .settings import default_contact_permissions
 
+ADMINISTRATORS_ONLY_MESSAGE = _l(
+    "Only administrators can change a contact's permissions, status, primary flag or password. Nothing was changed."
+)
+DEACTIVATED_BY_STAFF_MESSAGE = _l(
+    "Our staff deactivated this contact, so only they can activate it again. Please contact us."
+)
 STALE_MESSAGE = _l("Someone else changed this contact meanwhile. Reload the page and apply your change again.")
 
 
@@ -138,11 +153,50 @@ def _commit() -> None:
         raise ServiceError(str(STALE_MESSAGE)) from exc
 
 
-def create_contact(customer: Customer, data: ContactData, *, invite: bool = False) -> Contact:
+def is_administrator(actor) -> bool:
+    """True for an actor who may change contact access: an administrator, or the application
+    itself (``None``: factories, the CLI, services such as colleagues that enforce their own rules)."""
+    return not isinstance(actor, StaffUser) or actor.is_admin
+
+
+def require_administrator(actor, contact: Contact | None, data: ContactData) -> None:
+    """Refuse (``ServiceError``) when staff who are not administrators would change access.
+
+    For a new contact (``contact`` None) that means anything but the default permissions, an
+    active non-primary contact without a password; for an existing one, any change of its
+    permissions, active or primary flag, or a password. Hidden form fields are not a defence.
+    """
+    if is_administrator(actor):
+        return
+    if contact is None:
+        changes = (
+            data.permissions != default_contact_permissions() or not data.active or data.is_primary or data.password
+        )
+    else:
+        changes = (
+            data.permissions != contact.permissions
+            or data.active != contact.active
+            or data.is_primary != contact.is_primary
+            or data.password
+        )
+    if changes:
+        raise ServiceError(str(ADMINISTRATORS_ONLY_MESSAGE))
+
+
+def _password_set_by_staff(contact: Contact, actor) -> None:
+    """Audit (without the password) and tell the contact by email that staff set its password."""
+    record("contact.password_set_by_staff", actor=actor, customer_id=contact.customer_id, target=contact)
+    queue_email("password_set_by_staff", contact)
+
+
+def create_contact(customer: Customer, data: ContactData, *, invite: bool = False, actor=None) -> Contact:
     """Create a contact of ``customer`` and commit; the customer's first contact is primary.
 
-    ``invite`` queues the set-password email in the same transaction.
+    ``invite`` queues the set-password email in the same transaction. With a staff ``actor``,
+    the creation (with the access given) is audited, and only administrators may give anything
+    but the defaults or set a password.
     """
+    require_administrator(actor, None, data)
     _check(data, exclude_contact_id=None)
     contact = Contact(customer_id=customer.id, session_token=new_session_token())
     first = db.session.scalar(select(Contact.id).where(Contact.customer_id == customer.id).limit(1)) is None
@@ -152,6 +206,16 @@ def create_contact(customer: Customer, data: ContactData, *, invite: bool = Fals
     db.session.flush()
     if contact.is_primary and not first:
         _demote_others(contact)
+    if isinstance(actor, StaffUser):
+        record(
+            "contact.created",
+            actor=actor,
+            customer_id=customer.id,
+            target=contact,
+            after=_audited_state(contact),
+        )
+        if data.password:
+            _password_set_by_staff(contact, actor)
     if invite:
         from .passwords import queue_invitation
 
@@ -165,17 +229,24 @@ def update_contact(contact: Contact, data: ContactData, *, expected_version: int
 
     ``expected_version`` (from the form) refuses a save based on a stale page. With an
     ``actor`` (the staff member saving), changes of permissions, toggles, primary or active
-    are written to the audit log with their before and after values.
+    are written to the audit log with their before and after values, a password set is
+    audited and emailed to the contact, and staff who are not administrators cannot change
+    access, status, primary flag or password (``require_administrator``).
     """
     if expected_version is not None and expected_version != contact.version:
         raise ServiceError(str(STALE_MESSAGE))
+    require_administrator(actor, contact, data)
     _check(data, exclude_contact_id=contact.id)
     if contact.is_primary and not data.is_primary:
         raise ServiceError(_("A customer always has one primary contact: make another contact primary instead."))
     if data.active is False and contact.active:
         contact.session_token = new_session_token()
     before = _audited_state(contact)
+    if data.active and not contact.active and contact.deactivated_by_staff and not isinstance(actor, StaffUser):
+        raise ServiceError(str(DEACTIVATED_BY_STAFF_MESSAGE))
     _apply(contact, data)
+    if before["active"] != contact.active:
+        contact.deactivated_by_staff = not contact.active and isinstance(actor, StaffUser)
     if data.is_primary and not contact.is_primary:
         contact.is_primary = True
         _demote_others(contact)
@@ -183,6 +254,8 @@ def update_contact(contact: Contact, data: ContactData, *, expected_version: int
     if actor is not None and before != after:
         changed = {key: {"before": before[key], "after": after[key]} for key in before if before[key] != after[key]}
         record("contact.access_changed", actor=actor, customer_id=contact.customer_id, target=contact, **changed)
+    if isinstance(actor, StaffUser) and data.password:
+        _password_set_by_staff(contact, actor)
     _commit()
     return contact
 
@@ -197,32 +270,82 @@ def _audited_state(contact: Contact) -> dict:
     }
 
 
-def set_active(contact: Contact, active: bool) -> None:
-    """Activate or deactivate ``contact`` and commit; deactivation ends its sessions."""
+def _refuse_unless_administrator(actor) -> None:
+    if not is_administrator(actor):
+        raise ServiceError(str(ADMINISTRATORS_ONLY_MESSAGE))
+
+
+def set_active(contact: Contact, active: bool, *, actor=None) -> None:
+    """Activate or deactivate ``contact`` and commit; deactivation ends its sessions.
+
+    With a staff ``actor`` (administrators only) the change is audited with before and after.
+    A contact staff deactivated can be activated again by staff only: a contact ``actor`` (the
+    customer's primary contact) is refused.
+    """
+    _refuse_unless_administrator(actor)
     if contact.active == active:
         return
+    if active and contact.deactivated_by_staff and not isinstance(actor, StaffUser):
+        raise ServiceError(str(DEACTIVATED_BY_STAFF_MESSAGE))
+    contact.deactivated_by_staff = not active and isinstance(actor, StaffUser)
+    if isinstance(actor, StaffUser):
+        record(
+            "contact.status_changed",
+            actor=actor,
+            customer_id=contact.customer_id,
+            target=contact,
+            active={"before": contact.active, "after": active},
+        )
     contact.active = active
     if not active:
         contact.session_token = new_session_token()
     _commit()
 
 
-def make_primary(contact: Contact) -> None:
-    """Make ``contact`` the customer's primary contact, demoting the previous one, and commit."""
+def make_primary(contact: Contact, *, actor=None) -> None:
+    """Make ``contact`` the customer's primary contact, demoting the previous one, and commit.
+
+    With a staff ``actor`` (administrators only) the change is audited: the previous primary
+    contact before, this one after.
+    """
+    _refuse_unless_administrator(actor)
     if contact.is_primary:
         return
+    if isinstance(actor, StaffUser):
+        previous = db.session.scalar(
+            select(Contact.email).where(Contact.customer_id == contact.customer_id, Contact.is_primary).limit(1)
+        )
+        record(
+            "contact.primary_changed",
+            actor=actor,
+            customer_id=contact.customer_id,
+            target=contact,
+            primary_contact={"before": previous, "after": contact.email},
+        )
     contact.is_primary = True
     _demote_others(contact)
     _commit()
 
 
-def delete_contact(contact: Contact) -> None:
+def delete_contact(contact: Contact, *, actor=None) -> None:
     """Delete ``contact`` and commit. The customer's documents stay; tickets keep no contact.
 
-    A primary contact can only be deleted when it is the customer's last contact.
+    A primary contact can only be deleted when it is the customer's last contact. With a staff
+    ``actor`` (administrators only) the deletion is audited with the access the contact had.
     """
+    _refuse_unless_administrator(actor)
     if contact.is_primary and _has_other_contacts(contact):
         raise ServiceError(_("This is the primary contact: make another contact primary before deleting it."))
+    if isinstance(actor, StaffUser):
+        record(
+            "contact.deleted",
+            actor=actor,
+            customer_id=contact.customer_id,
+            target=contact,
+            name=contact.full_name,
+            before=_audited_state(contact),
+            after=None,
+        )
     db.session.delete(contact)
     _commit()
 

@@ -7,11 +7,11 @@ which includes its session token) so "back to admin" needs no password and dies 
 
 from __future__ import annotations
 
-from flask import session
-from flask_login import login_user
+from flask import has_request_context, session
+from flask_login import current_user, login_user
 
 from core.audit import record
-from core.auth import is_staff, load_user
+from core.auth import is_contact, is_staff, load_user
 from core.extensions import db
 from core.i18n import _
 from core.models import Contact, StaffUser
@@ -39,6 +39,11 @@ def impersonator() -> StaffUser | None:
     staff_id = session.get(IMPERSONATOR)
     user = load_user(staff_id) if isinstance(staff_id, str) else None
     return user if is_staff(user) else None
+
+
+def active() -> bool:
+    """True while the current request is an administrator's view of the customer area as a contact."""
+    return has_request_context() and is_contact(current_user) and impersonator() is not None
 
 
 def stop(contact: Contact) -> StaffUser | None:

@@ -49,17 +49,20 @@ def test_only_administrators_change_contact_access(app, admin_client, f):
     }
     page = clerk.get(f"/admin/contacts/{contact.id}/edit").get_data(as_text=True)
     assert "Only administrators can change" in page
+    assert 'name="password"' not in page and 'name="active"' not in page and 'name="is_primary"' not in page
     assert clerk.post(f"/admin/contacts/{contact.id}/edit", data=form).status_code == 302
     db.session.expire_all()
-    assert contact.first_name == "Renamed"  # the clerk may edit names ...
-    assert contact.permissions == {"invoices"} and contact.notifications == {"invoice"}  # ... not access
+    assert contact.first_name == "Renamed"  # the clerk may edit names and notification toggles ...
+    assert contact.permissions == {"invoices"} and contact.notifications == set()  # ... not access
+    assert contact.active and contact.is_primary
 
     form["version"] = contact.version
     admin_client.post(f"/admin/contacts/{contact.id}/edit", data=form)
     db.session.expire_all()
     assert contact.permissions == {"projects", "support"}
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "contact.access_changed"))
-    assert '"before": ["invoices"]' in entry.details and entry.actor_type == "staff"
+    clerks, admins = _audit("contact.access_changed")
+    assert clerks.actor_name == "Clerk" and '"notifications": {"after": [], "before": ["invoice"]}' in clerks.details
+    assert '"before": ["invoices"]' in admins.details and admins.actor_type == "staff"
 
 
 def test_staff_management_keeps_one_administrator(app, admin_client):
@@ -81,7 +84,7 @@ def test_log_in_as_contact_shows_a_banner_and_returns(app, admin_client, f):
     response = admin_client.post(f"/admin/contacts/{contact.id}/login-as")
     assert response.location == "/dashboard"
     page = admin_client.get("/dashboard").get_data(as_text=True)
-    assert 'data-testid="impersonation-banner"' in page and contact.full_name in page
+    assert 'data-testid="impersonation-banner"' in page and contact.full_name in page and "View only" in page
     assert admin_client.get("/admin/customers").status_code == 302  # now a contact session
 
     response = admin_client.post("/return-to-admin")
@@ -120,3 +123,110 @@ def test_required_two_factor_sends_staff_to_setup(app, admin_client):
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
     admin_client.post("/admin/account/two-factor", data={"enable-code": pyotp.TOTP(secret).now()})
     assert admin_client.get("/admin/customers").status_code == 200
+
+
+# -- who may change a contact's access ------------------------------------------------------------
+
+
+def _audit(action: str) -> list[AuditEntry]:
+    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
+
+
+def _contact_form(contact, **extra) -> dict:
+    return {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "email": contact.email,
+        "version": contact.version,
+        **extra,
+    }
+
+
+def test_clerks_cannot_set_a_password_or_change_status_or_primary_in_the_form(app, f):
+    from core.models import Contact, OutboxEmail
+
+    customer = f.make_customer()
+    primary = f.make_contact(customer)
+    contact = f.make_contact(customer, permissions={"invoices"})
+    password_hash = contact.password_hash
+    clerk = staff_client(app, is_admin=False)
+    for extra in (
+        {"password": "a brand new long phrase"},
+        {"active": "y", "perm_invoices": "y", "password": "a brand new long phrase"},
+    ):
+        response = clerk.post(
+            f"/admin/contacts/{contact.id}/edit", data=_contact_form(contact, **extra), follow_redirects=True
+        )
+        assert "Only administrators can change a contact&#39;s permissions" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert contact.password_hash == password_hash
+    # A clerk's form without the hidden fields changes neither status nor primary flag.
+    clerk.post(f"/admin/contacts/{primary.id}/edit", data=_contact_form(primary, first_name="Prim"))
+    db.session.expire_all()
+    assert primary.first_name == "Prim" and primary.active and primary.is_primary
+    # Creating: defaults only, no password, never primary.
+    new = {"first_name": "New", "last_name": "One", "email": "new.one@example.com", "is_primary": "y"}
+    clerk.post(f"/admin/customers/{customer.id}/contacts/new", data={**new, "password": "a brand new long phrase"})
+    assert db.session.scalar(select(Contact).where(Contact.email == "new.one@example.com")) is None
+    clerk.post(f"/admin/customers/{customer.id}/contacts/new", data=new)
+    created = db.session.scalar(select(Contact).where(Contact.email == "new.one@example.com"))
+    assert created is not None and not created.is_primary and created.password_hash is None
+    assert not db.session.scalars(select(OutboxEmail).where(OutboxEmail.event == "password_set_by_staff")).all()
+    assert [e.actor_name for e in _audit("contact.created")] == ["Clerk"]
+
+
+def test_an_administrator_setting_a_password_is_audited_and_emailed(app, admin_client, f):
+    from core.models import OutboxEmail
+
+    contact = f.make_contact(language="de")
+    token = contact.session_token
+    response = admin_client.post(
+        f"/admin/contacts/{contact.id}/edit",
+        data=_contact_form(contact, password="a brand new long phrase", active="y", is_primary="y", language="de"),
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert contact.session_token != token  # the contact's sessions end
+    (entry,) = _audit("contact.password_set_by_staff")
+    assert entry.actor_type == "staff" and entry.target_id == contact.id
+    assert "brand new" not in entry.details and "password_hash" not in entry.details
+    (email,) = db.session.scalars(select(OutboxEmail).where(OutboxEmail.event == "password_set_by_staff")).all()
+    assert email.to_address == contact.email and "brand new" not in email.text_body
+    assert "Passwort" in email.subject  # in the contact's language
+
+
+@pytest.mark.parametrize("action", ["activate", "deactivate", "make-primary", "delete"])
+def test_clerks_cannot_change_a_contacts_status_primary_flag_or_existence(app, f, action):
+    from core.models import Contact
+
+    customer = f.make_customer()
+    f.make_contact(customer)
+    contact = f.make_contact(customer, active=action != "activate")
+    clerk = staff_client(app, is_admin=False)
+    state = (contact.active, contact.is_primary)
+    assert clerk.post(f"/admin/contacts/{contact.id}/{action}").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Contact, contact.id) is not None and (contact.active, contact.is_primary) == state
+    page = clerk.get(f"/admin/customers/{customer.id}/contacts").get_data(as_text=True)
+    assert f"/admin/contacts/{contact.id}/{action}" not in page
+    assert f"/admin/contacts/{contact.id}/invite" in page  # clerks may still send the invitation
+
+
+def test_administrators_changes_of_status_and_primary_flag_and_deletion_are_audited(app, admin_client, f):
+    customer = f.make_customer()
+    first = f.make_contact(customer)
+    other = f.make_contact(customer)
+    admin_client.post(f"/admin/contacts/{other.id}/deactivate")
+    admin_client.post(f"/admin/contacts/{other.id}/activate")
+    admin_client.post(f"/admin/contacts/{other.id}/make-primary")
+    first_email = first.email
+    admin_client.post(f"/admin/contacts/{first.id}/delete")
+    status = _audit("contact.status_changed")
+    assert ['"after": false, "before": true' in e.details for e in status] == [True, False]
+    assert '"after": true, "before": false' in status[1].details
+    (primary,) = _audit("contact.primary_changed")
+    assert first_email in primary.details and other.email in primary.details
+    (deleted,) = _audit("contact.deleted")
+    assert first_email in deleted.details and deleted.target_id is not None
+    for entry in (*status, primary, deleted):
+        assert (entry.actor_type, entry.actor_name) == ("staff", "Staff Member") and entry.created_at is not None

@@ -531,6 +531,32 @@ def test_deactivate_and_activate_a_colleague(app, acme):
     )
 
 
+def test_a_colleague_staff_deactivated_stays_inactive_until_staff_activate_it(app, acme, admin_client):
+    _, primary, colleague, _ = acme
+    manage_contacts()
+    manager = client_of(app, primary)
+    assert admin_client.post(f"/admin/contacts/{colleague.id}/deactivate").status_code == 302
+    assert fresh(colleague).deactivated_by_staff and not colleague.active
+
+    page = text(manager.get("/company/contacts"))
+    assert 'data-testid="deactivated-by-staff"' in page
+    assert f"/company/contacts/{colleague.id}/activate" not in page
+    response = manager.post(f"/company/contacts/{colleague.id}/activate", follow_redirects=True)
+    assert "only they can activate it again" in text(response)
+    assert not fresh(colleague).active and entries("colleague.activated") == []
+    # Nor through the access form, which keeps the colleague's status as it is.
+    manager.post(f"/company/contacts/{colleague.id}", data={"perm_projects": "y", "version": colleague.version})
+    assert not fresh(colleague).active
+
+    assert admin_client.post(f"/admin/contacts/{colleague.id}/activate").status_code == 302
+    assert fresh(colleague).active and not colleague.deactivated_by_staff
+    # The primary contact's own deactivation it may undo itself.
+    manager.post(f"/company/contacts/{colleague.id}/deactivate")
+    assert not fresh(colleague).active and not colleague.deactivated_by_staff
+    manager.post(f"/company/contacts/{colleague.id}/activate")
+    assert fresh(colleague).active
+
+
 @pytest.mark.csrf
 def test_colleague_actions_need_the_csrf_token(app, acme):
     _, primary, colleague, _ = acme

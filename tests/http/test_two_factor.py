@@ -63,17 +63,45 @@ def test_verify_page_without_a_password_step_sends_to_login(client):
     assert client.post("/login/verify", data={"code": "123456"}).location == "/login"
 
 
-def test_disable_needs_the_password(client, f):
+def _next_code(secret: str) -> str:
+    """A valid code of the next time step: not the one just used to turn two-factor login on."""
+    return pyotp.TOTP(secret).at(time.time() + 30)
+
+
+def test_disable_needs_the_password_and_a_code(client, f):
     contact = f.make_contact()
     login(client, contact)
-    enable_for(client, "/profile/two-factor")
-    client.post("/profile/two-factor/disable", data={"disable-password": "wrong password"})
-    db.session.expire_all()
-    assert contact.totp_secret is not None
-    client.post("/profile/two-factor/disable", data={"disable-password": PASSWORD})
+    secret, codes = enable_for(client, "/profile/two-factor")
+    page = client.get("/profile/two-factor").get_data(as_text=True)
+    assert 'name="disable-password"' in page and 'name="disable-code"' in page
+    for data, message in (
+        ({"disable-password": PASSWORD}, "Enter your password and a code"),
+        ({"disable-password": PASSWORD, "disable-code": "000000"}, "That code is not right"),
+        ({"disable-password": "wrong password", "disable-code": codes[0]}, "Your password is not correct"),
+    ):
+        response = client.post("/profile/two-factor/disable", data=data, follow_redirects=True)
+        assert message in response.get_data(as_text=True)
+        db.session.expire_all()
+        assert contact.totp_secret is not None
+    # The wrong password did not use the recovery code up: it turns two-factor login off.
+    client.post("/profile/two-factor/disable", data={"disable-password": PASSWORD, "disable-code": codes[0]})
     db.session.expire_all()
     assert contact.totp_secret is None
     assert login(client, contact).location == "/dashboard"
+
+
+def test_staff_disable_two_factor_with_a_current_code(app, admin_client):
+    from core.models import StaffUser
+
+    secret, _codes = enable_for(admin_client, "/admin/account/two-factor")
+    admin_client.post("/admin/account/two-factor/disable", data={"disable-password": PASSWORD})
+    staff = db.session.scalar(select(StaffUser).where(StaffUser.email == "boss@example.com"))
+    assert staff.totp_secret is not None
+    admin_client.post(
+        "/admin/account/two-factor/disable", data={"disable-password": PASSWORD, "disable-code": _next_code(secret)}
+    )
+    db.session.expire_all()
+    assert staff.totp_secret is None
 
 
 def test_staff_two_factor(app, admin_client, f):

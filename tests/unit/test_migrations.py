@@ -3,7 +3,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import Migrate
+from flask_migrate import Migrate, downgrade, upgrade
+from sqlalchemy import inspect
 
 from core.extensions import db
 
@@ -24,3 +25,20 @@ def test_models_match_migrations(app):
 
 def test_migrate_extension_is_configured(app):
     assert isinstance(app.extensions["migrate"].migrate, Migrate)
+
+
+def test_deactivated_by_staff_migration_goes_down_and_up(app):
+    config = app.extensions["migrate"].migrate.get_config()
+    below = ScriptDirectory.from_config(config).get_revision("3c2f8e1d9a47").down_revision
+
+    def columns() -> set[str]:
+        return {c["name"] for c in inspect(db.engine).get_columns("contacts")}
+
+    try:
+        downgrade(revision=below)
+        db.engine.dispose()
+        assert "deactivated_by_staff" not in columns()
+    finally:
+        upgrade()
+        db.engine.dispose()
+    assert "deactivated_by_staff" in columns()
