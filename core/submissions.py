@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, has_request_context, redirect, request, url_for
 from markupsafe import Markup
@@ -33,6 +32,7 @@ from core.extensions import db
 from core.i18n import _
 from core.models import FormSubmission, utcnow
 from core.read_only import ReadOnlyAwareSession
+from core.security import referrer_path
 
 FIELD = "form_key"
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -74,15 +74,7 @@ def _already_done(key: str):
     flash(_("This form was already sent, so nothing was done again."), "info")
     first = db.session.scalar(select(FormSubmission.result_url).where(FormSubmission.token == key))
     home = "admin.customers" if (request.blueprint or "").startswith("admin") else "portal.index"
-    return redirect(first or _same_site_referrer() or url_for(home))
-
-
-def _same_site_referrer() -> str | None:
-    referrer = request.referrer or ""
-    parts = urlsplit(referrer)
-    if parts.netloc and parts.netloc != request.host:
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path.startswith("/") else None
+    return redirect(first or referrer_path() or url_for(home))
 
 
 def _note_commit(session) -> None:
