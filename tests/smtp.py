@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import time
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
@@ -54,6 +55,14 @@ class SmtpServer:
     @property
     def messages(self):
         return self.handler.messages
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list:
+        """The messages once at least ``count`` have arrived (delivery runs after the response
+        that queued them is sent, so a browser can see the page before the email is out)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.messages
 
     def to(self, address: str) -> list:
         """Messages whose envelope went to ``address``."""

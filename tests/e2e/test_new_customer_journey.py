@@ -75,6 +75,7 @@ def test_staff_invite_a_new_customer_contact_who_uses_the_portal(app, live_serve
     invoice = f.make_invoice(customer, number="INV-2026-0100")
 
     # The invitation arrived over SMTP; its link leads to "choose your password".
+    smtp.wait_for(1)
     [invitation] = smtp.to(EMAIL)
     text = invitation.get_body(("plain",)).get_content()
     link = re.search(r"https?://\S+/set-password/\S+", text).group(0)

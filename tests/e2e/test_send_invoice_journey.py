@@ -47,7 +47,7 @@ def test_send_invoice_from_dialog_and_follow_the_link(app, live_server, new_page
     staff.get_by_role("button", name="Send").click()
     expect(staff.get_by_text("Invoice sent to")).to_be_visible()
 
-    assert sorted(rcpts[0] for rcpts, _ in smtp.messages) == ["anna@acme.example", "ben@acme.example"]
+    assert sorted(rcpts[0] for rcpts, _ in smtp.wait_for(2)) == ["anna@acme.example", "ben@acme.example"]
     message = smtp.to(ben.email)[0]
     text = message.get_body(("plain",)).get_content()
     link = re.search(r"https?://\S+/invoices/\d+", text).group(0)
