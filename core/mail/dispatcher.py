@@ -286,10 +286,11 @@ class _Outcomes:
         self._stage(ids, **values)
         self.flush()
 
-    def settle(self) -> bool:
+    def settle(self, *, wait: bool = True) -> bool:
         """After a database error: record what was sent and put back every other row this
         dispatcher still holds, retrying with backoff until the database answers (at most
-        half a lease; past it the rows come back with the lease anyway). True when settled."""
+        half a lease; past it the rows come back with the lease anyway; one try only without
+        ``wait``, as in a web worker's flush). True when settled."""
         if self.sent:
             self._stage_sent(self.sent)
             self.sent = []
@@ -311,7 +312,7 @@ class _Outcomes:
                 log.warning("Database connection lost mid-batch: outcomes recorded, unsent emails put back.")
                 return True
             except DATABASE_ERRORS as exc:
-                if time.monotonic() + delay > deadline:
+                if not wait or time.monotonic() + delay > deadline:
                     _rollback()
                     log.error("Database still unreachable (%s): this batch's rows return after the lease.", exc)
                     return False
@@ -448,7 +449,7 @@ def dispatch_once(
     try:
         _deliver(_load(token, ids), outcomes, deadline)
     except DATABASE_ERRORS:
-        outcomes.settle()
+        outcomes.settle(wait=deadline is None)
         raise
     return result
 
@@ -475,7 +476,7 @@ def _deliver(rows: list[_Claimed], outcomes: _Outcomes, deadline: float | None) 
             if deadline is not None and time.monotonic() >= deadline:
                 outcomes.release(rows[index:], "Not sent within the time allowed; the dispatcher sends it.")
                 return
-            if deadline is not None:
+            if deadline is not None and host.sock is not None:  # (None once the server hung up)
                 host.sock.settimeout(_timeout(deadline))
             try:
                 _send_one(host, row, outcomes)

@@ -24,9 +24,11 @@ class ResendFilter:
 
     @property
     def narrows(self) -> bool:
+        """True when ids, a customer or a contact limit the choice (else: every failed email)."""
         return bool(self.ids or self.customer_id or self.contact_id)
 
     def conditions(self) -> list:
+        """WHERE conditions: failed, and each given id list, customer and contact."""
         conditions = [OutboxEmail.status == "failed"]
         if self.ids:
             conditions.append(OutboxEmail.id.in_(self.ids))
