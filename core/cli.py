@@ -103,64 +103,67 @@ def register_mail_cli(app: Flask) -> None:
         """Deliver queued emails over SMTP once, or continuously with --loop.
 
         Once: a progress bar over the emails due, then a summary. With --loop: one line per
-        batch that handled emails, and the totals when stopped (Ctrl-C).
+        batch that handled emails, and the totals when stopped (Ctrl-C); a database or mail
+        server outage is logged and waited out, never ends the loop.
         """
-        from core.mail.dispatcher import DispatchResult
+        from core.mail.dispatcher import DispatchResult, dispatch_all, due_count, run_forever
 
+        _log_to_stderr()
         started = time.perf_counter()
         if not loop:
-            due = _due_count()
+            due = due_count()
             if due and _is_terminal():
                 heading = "Sending emails"  # command-line output: English
                 with click.progressbar(length=due, label=heading, show_pos=True) as bar:
-                    total = _dispatch_round(batch_size, lambda batch: bar.update(batch.handled))
+                    total = dispatch_all(batch_size, lambda batch: bar.update(batch.handled))
             else:
-                total = _dispatch_round(batch_size, lambda batch: None)
+                total = dispatch_all(batch_size)
             click.echo(f"{_counts(total)} ({total.handled} handled in {_seconds(started)})" + _first_error(total))
             return
         grand = DispatchResult()
+
+        def report(batch: DispatchResult) -> None:
+            grand.add(batch)
+            _echo_batch(batch)
+
         try:
-            while True:
-                total = _dispatch_round(batch_size, _echo_batch)
-                _add(grand, total)
-                time.sleep(interval)
+            run_forever(interval, batch_size, report)
         except KeyboardInterrupt:
             click.echo(f"Stopped. In total: {_counts(grand)} ({grand.handled} handled in {_seconds(started)})")
 
+    @app.cli.command("mail-resend")
+    @click.option("--id", "ids", multiple=True, type=int, help="An email's id (repeatable).")
+    @click.option("--customer-id", type=int, default=None, help="Failed emails of this customer.")
+    @click.option("--contact-id", type=int, default=None, help="Failed emails of this contact.")
+    @click.option("--all", "all_failed", is_flag=True, help="Every failed email.")
+    def mail_resend(ids: tuple[int, ...], customer_id: int | None, contact_id: int | None, all_failed: bool) -> None:
+        """Queue failed emails again (fresh attempts, same Message-ID); audited."""
+        from core.mail.resend import ResendFilter, resend_failed
 
-def _due_count() -> int:
-    """How many outbox rows are due now (the length of the progress bar)."""
-    from sqlalchemy import func, select
-
-    from core.extensions import db
-    from core.mail.dispatcher import _due
-    from core.models import OutboxEmail, utcnow
-
-    return db.session.scalar(select(func.count()).select_from(OutboxEmail).where(_due(utcnow()))) or 0
-
-
-def _dispatch_round(batch_size: int | None, report: Callable) -> object:
-    """Batches until nothing is due (or the mail server has trouble), like ``dispatch_all``;
-    ``report`` is called with each batch's result. Returns the summed result."""
-    from core.mail.dispatcher import DispatchResult, dispatch_once
-
-    total = DispatchResult()
-    while True:
-        batch = dispatch_once(batch_size)
-        report(batch)
-        _add(total, batch)
-        if batch.handled == 0 or batch.retried or batch.errors:
-            return total
+        chosen = ResendFilter(ids=list(ids), customer_id=customer_id, contact_id=contact_id)
+        if not (all_failed or chosen.narrows):
+            raise click.UsageError("Say which failed emails: --id, --customer-id, --contact-id or --all.")
+        if all_failed and chosen.narrows:
+            raise click.UsageError("--all cannot be combined with --id, --customer-id or --contact-id.")
+        count = resend_failed(chosen, actor=None, via="command line")
+        click.echo(f"Queued {count} failed email(s) again; the dispatcher sends them.")
 
 
-def _add(total, batch) -> None:
-    for name in ("sent", "failed", "retried", "logged"):
-        setattr(total, name, getattr(total, name) + getattr(batch, name))
-    total.errors.extend(batch.errors)
+def _log_to_stderr() -> None:
+    """The dispatcher's warnings (outages, reconnects) on stderr, with a time, for the logs."""
+    import logging
+
+    logger = logging.getLogger("core.mail")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def _counts(result) -> str:
-    return f"sent {result.sent}, failed {result.failed}, retried later {result.retried}, stored only {result.logged}"
+    counts = f"sent {result.sent}, failed {result.failed}, retried later {result.retried}, stored only {result.logged}"
+    return counts + (f", put back {result.released}" if result.released else "")
 
 
 def _first_error(result) -> str:
@@ -168,7 +171,7 @@ def _first_error(result) -> str:
 
 
 def _echo_batch(batch) -> None:
-    if batch.handled:
+    if batch.handled or batch.released:
         click.echo(f"[{datetime.now():%H:%M:%S}] batch: {_counts(batch)}{_first_error(batch)}")
 
 

@@ -90,6 +90,12 @@ class Config:
     # (measured: about a third slower, see bench/README.md).
     MAIL_COMMIT_EVERY = int(os.environ.get("MAIL_COMMIT_EVERY", "20"))
     MAIL_MAX_ATTEMPTS = 8
+    # A claimed row another dispatcher may take over once its claim is this old; a running
+    # dispatcher renews the claim of its batch every third of it.
+    MAIL_LEASE_SECONDS = float(os.environ.get("MAIL_LEASE_SECONDS", "600"))
+    # The flush after a request sends that request's emails for at most this long (the rest
+    # stays queued for the dispatcher), well inside gunicorn's worker timeout.
+    MAIL_FLUSH_SECONDS = float(os.environ.get("MAIL_FLUSH_SECONDS", "5"))
     # Deliver right after a request that queued email (handy without a separate worker);
     # production runs `flask mail-dispatch --loop` and switches this off.
     MAIL_FLUSH_AFTER_REQUEST = os.environ.get("MAIL_FLUSH_AFTER_REQUEST", "1") == "1"

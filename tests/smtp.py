@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -19,18 +20,25 @@ def free_port() -> int:
 
 @dataclass
 class RecordingHandler:
-    """Accepts mail and keeps it; addresses in ``refuse`` get that SMTP reply instead."""
+    """Accepts mail and keeps it; addresses in ``refuse`` get that SMTP reply instead, every
+    address gets ``refuse_all`` when set; each message takes ``delay`` seconds (a slow server)."""
 
     messages: list = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    refuse_all: str = ""
+    delay: float = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self.refuse_all:
+            return self.refuse_all
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"

@@ -161,5 +161,5 @@ def _queue(
         ],
     )
     db.session.add(email)
-    mark_queued()
+    mark_queued(email.message_id)
     return email
