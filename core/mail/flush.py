@@ -1,9 +1,10 @@
 """Deliver right after the request that queued email, when no separate dispatcher runs.
 
-Delivery starts once the response has been sent (``call_on_close``: the WSGI server calls it
-after writing the body), so neither SMTP nor the work deferred to the dispatcher (resolving a
-reset request's address, rendering its email) adds to the response time. A password reset
-request therefore answers in the same time whether or not the address has an account.
+A request's own emails are delivered before its response (bounded in time, below). A password
+reset request's work starts only once the response has been sent (``call_on_close``: the WSGI
+server calls it after writing the body), so resolving the address and rendering the email never
+add to the response time: the request answers in the same time whether or not the address has an
+account.
 
 The flush sends only the emails its own request queued (by Message-ID), for at most
 ``MAIL_FLUSH_SECONDS``: a backlog or a slow mail server never holds a web worker (a worker
@@ -53,6 +54,15 @@ def init_flush(app: Flask) -> None:
         # Runs after the view's service committed: a rolled-back change left no rows to send.
         message_ids = g.pop("outbox_message_ids", [])
         deferred = g.pop("outbox_deferred", False)
-        if (message_ids or deferred) and app.config["MAIL_FLUSH_AFTER_REQUEST"]:
+        if not app.config["MAIL_FLUSH_AFTER_REQUEST"]:
+            return response
+        if deferred:
+            # A reset request: its work (is the address known? render, send) must not show in
+            # the response time, so it starts once the response is sent.
             response.call_on_close(lambda: flush_outbox(message_ids, deferred))
+        elif message_ids:
+            # The request's own emails go out before its answer, bounded by MAIL_FLUSH_SECONDS:
+            # a server that calls close() late (Werkzeug's, while the browser keeps the socket)
+            # must not delay them.
+            flush_outbox(message_ids, deferred)
         return response
