@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, abort, render_template, request, url_for
+from flask import Flask, abort, g, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -20,6 +21,7 @@ from core import (
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.config import DEV_SECRET_KEY, INSTANCE, Config
 from core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
+from core.faults import RETRY_AFTER_SECONDS, PortalFlask, database_unavailable
 from core.i18n import _, _l
 from core.translations import TRANSLATIONS
 
@@ -47,12 +49,16 @@ ERROR_MESSAGES = {
     413: (_l("Too large"), _l("What you sent is larger than allowed.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a minute and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error happened. Please try again later.")),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("The portal is briefly unavailable. Nothing is lost; please try again in a moment."),
+    ),
 }
 
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: config (class or mapping, then ``PORTAL_*`` env), extensions, blueprints."""
-    app = Flask(
+    app = PortalFlask(
         __name__,
         instance_path=str(INSTANCE),
         template_folder="../templates",
@@ -165,11 +171,26 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(pagination.list_url, "list_url")
 
 
+def _user_for_error_page(code: int) -> None:
+    """Make ``current_user`` on an error page one that needs no database: the user this request
+    already loaded, if still intact, else anonymous. A server-side error always shows anonymous.
+
+    Error pages must render while the database is down or the session is broken: loading the
+    user there (Flask-Login loads it on first use) would raise again, inside the error handler,
+    and the client would get the server's bare "Internal Server Error" instead of our page.
+    """
+    user = g.get("_login_user")
+    state = sa_inspect(user, raiseerr=False) if user is not None else None
+    intact = user is not None and (state is None or (state.persistent and not state.expired_attributes))
+    if code >= 500 or not intact:
+        g._login_user = login_manager.anonymous_user()
+
+
 def _register_error_pages(app: Flask) -> None:
     def render_error(code: int, title: str | None = None, message: str | None = None):
-        # A failed statement leaves the session unusable until it is rolled back; the error page
-        # itself may need the database (the logged-in user, the menu).
-        db.session.rollback()
+        # Never the database here (no rollback, no user loading): the session may be broken or
+        # the server gone; teardown discards the session anyway.
+        _user_for_error_page(code)
         default_title, default_message = ERROR_MESSAGES[code]
         # Keep the area's navigation on error pages, so "access denied" is not a dead end.
         in_admin = (request.blueprint or "").startswith("admin")
@@ -181,14 +202,35 @@ def _register_error_pages(app: Flask) -> None:
             layout="admin/layout.html" if in_admin else "portal/layout.html",
             home=url_for("admin.customers") if in_admin else url_for("portal.index"),
         )
-        return page, code
+        headers = {"Cache-Control": "no-store"}
+        if code == 503:
+            headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return page, code, headers
+
+    @app.before_request
+    def load_user_before_routing_errors():
+        # An unknown URL (404) or method (405) reaches the error page before any guard loaded the
+        # user; load it here, outside the error handler, so the page keeps the area's menu. If
+        # the database is down this raises, and the 503 handler answers.
+        if request.routing_exception is not None:
+            current_user._get_current_object()
 
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, lambda exc, code=code: render_error(code))
 
     from flask_wtf.csrf import CSRFError
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
     from werkzeug.exceptions import SecurityError
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc):
+        # Unreachable database (refused, dropped, restarting, pool exhausted): our 503 page with
+        # Retry-After, after core.faults retried a GET once. Anything else is a bug: it goes on
+        # to the 500 page (and is raised in tests).
+        if not database_unavailable(exc):
+            raise exc
+        app.logger.warning("Database unavailable, answered 503: %s", exc)
+        return render_error(503)
 
     @app.errorhandler(SecurityError)
     def untrusted_host(exc):
