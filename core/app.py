@@ -20,7 +20,7 @@ from core import (
 )
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.config import DEV_SECRET_KEY, INSTANCE, Config
-from core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
+from core.extensions import babel, bootstrap, csrf, db, init_limiter, login_manager, mail, migrate
 from core.faults import RETRY_AFTER_SECONDS, PortalFlask, database_unavailable
 from core.i18n import _, _l
 from core.translations import TRANSLATIONS
@@ -83,7 +83,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     bootstrap.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.install_template_gettext(app)

@@ -53,6 +53,10 @@ class Config:
     # Login throttling (Flask-Limiter); memory:// per process, redis://host:6379 to share.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # A failing store never stops logins: the limits are counted in the process's memory until
+    # it answers again, and a hung Redis is given up after this many seconds (core.extensions).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = os.environ.get("RATELIMIT_IN_MEMORY_FALLBACK", "1") == "1"
+    RATELIMIT_REDIS_TIMEOUT = float(os.environ.get("RATELIMIT_REDIS_TIMEOUT", "0.5"))
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute;300 per hour")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour")
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's
