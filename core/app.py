@@ -89,12 +89,14 @@ def create_app(config: type | dict | None = None) -> Flask:
     i18n.install_template_gettext(app)
 
     from admin import bp as admin_bp
+    from core.health import bp as health_bp
     from core.language import bp as language_bp
     from portal import bp as portal_bp
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(language_bp)
+    app.register_blueprint(health_bp)
 
     from core.mail.flush import init_flush
 

@@ -59,6 +59,10 @@ class Config:
     RATELIMIT_REDIS_TIMEOUT = float(os.environ.get("RATELIMIT_REDIS_TIMEOUT", "0.5"))
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute;300 per hour")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour")
+    # /readyz (core/health.py) also checks Redis when READYZ_REDIS=1, and fails when the oldest
+    # email due in the outbox has waited longer than READYZ_OUTBOX_MAX_AGE seconds (0: no check).
+    READYZ_REDIS = os.environ.get("READYZ_REDIS", "") == "1"
+    READYZ_OUTBOX_MAX_AGE = float(os.environ.get("READYZ_OUTBOX_MAX_AGE", "0") or 0)
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's
     # ProxyFix). 0 (the default) trusts no such header: a client could set it itself. Behind
     # one nginx or load balancer set 1, or every client has the proxy's address (one shared

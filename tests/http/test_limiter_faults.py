@@ -6,74 +6,20 @@ nobody is locked out of the portal, and throttling still works.
 
 from __future__ import annotations
 
-import shutil
-import signal
-import socket
-import subprocess  # nosec B404
 import threading
-import time
 
 import pytest
-import redis
 
 from core.extensions import limiter
 from tests.conftest import login, make_app
+from tests.redis_server import redis_server  # noqa: F401  (fixture)
 
 # A hang guard, not a speed measure: far above the configured timeout, far below "forever".
 HANG_GUARD_SECONDS = 20
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A private redis-server on loopback that a test can stop, pause or kill."""
-
-    def __init__(self):
-        self.port = _free_port()
-        self.process = subprocess.Popen(  # noqa: S603  # nosec
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_timeout=1)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        client.close()
-
-    @property
-    def uri(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def pause(self) -> None:
-        self.process.send_signal(signal.SIGSTOP)
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
-def redis_server():
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer()
-    yield server
-    if server.process.poll() is None:
-        server.stop()
-
-
-@pytest.fixture
-def redis_app(app, redis_server):
+def redis_app(app, redis_server):  # noqa: F811
     """The app with its login limits in the private Redis (rebinds the shared limiter)."""
     limited = make_app(RATELIMIT_STORAGE_URI=redis_server.uri)
     yield limited
@@ -89,7 +35,7 @@ def _login_in_thread(client, contact) -> list:
     return result
 
 
-def test_login_works_while_redis_is_down_and_limits_still_apply(redis_app, redis_server, f):
+def test_login_works_while_redis_is_down_and_limits_still_apply(redis_app, redis_server, f):  # noqa: F811
     contact = f.make_contact()
     client = redis_app.test_client()
     assert login(client, contact).status_code == 302  # counted in Redis
@@ -101,7 +47,7 @@ def test_login_works_while_redis_is_down_and_limits_still_apply(redis_app, redis
     assert statuses[-1] == 429
 
 
-def test_login_works_while_redis_hangs(redis_app, redis_server, f):
+def test_login_works_while_redis_hangs(redis_app, redis_server, f):  # noqa: F811
     contact = f.make_contact()
     assert login(redis_app.test_client(), contact).status_code == 302
     redis_server.pause()  # accepts connections, never answers
