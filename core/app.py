@@ -14,6 +14,7 @@ from core import (
     auth,  # noqa: F401  (registers the user loader)
     i18n,
     labels,
+    logs,
     pagination,
     submissions,
     urls,
@@ -72,6 +73,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.config.from_prefixed_env("PORTAL")
     _refuse_weak_secret_key(app)
     _trust_proxies(app)
+    # First, so that every other before_request (and all they log) runs with the request's id.
+    logs.init_app(app)
     INSTANCE.mkdir(exist_ok=True)
 
     # Ids beyond the database's integer range are a 404, not an overflow error deep in the driver.
@@ -210,11 +213,12 @@ def _register_error_pages(app: Flask) -> None:
         return page, code, headers
 
     @app.before_request
-    def load_user_before_routing_errors():
-        # An unknown URL (404) or method (405) reaches the error page before any guard loaded the
-        # user; load it here, outside the error handler, so the page keeps the area's menu. If
-        # the database is down this raises, and the 503 handler answers.
-        if request.routing_exception is not None:
+    def load_user_first():
+        # The logged-in user is loaded here, before the view, for every request (each one loads
+        # it anyway, at the latest for the security headers): a database failure then happens
+        # where a GET is retried (core.faults) and answered with the 503 page, never in an
+        # after_request hook, and error pages (a 404 at an unknown URL too) keep the area's menu.
+        if request.endpoint != "static":
             current_user._get_current_object()
 
     for code in ERROR_MESSAGES:
@@ -276,7 +280,7 @@ def _register_security_headers(app: Flask) -> None:
         )
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user.is_authenticated and request.endpoint != "static":
+        if request.endpoint != "static" and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
             response.vary.add("Cookie")
         return response
