@@ -34,7 +34,8 @@ class Config:
     # No "ping" round trip before every request's first query (pool_pre_ping cost PostgreSQL
     # pages 5-10 % of their requests/s): connections are replaced after DATABASE_POOL_RECYCLE
     # seconds instead, and after a database restart SQLAlchemy drops the whole pool at the
-    # first failed query (that one request fails). DATABASE_POOL_PRE_PING=1 turns the ping on.
+    # first failed query (a GET is then retried on a fresh connection, core/faults.py; a POST
+    # gets the 503 page). DATABASE_POOL_PRE_PING=1 turns the ping on.
     SQLALCHEMY_ENGINE_OPTIONS = {
         "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800")),
         "pool_pre_ping": os.environ.get("DATABASE_POOL_PRE_PING", "") == "1",
