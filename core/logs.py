@@ -108,6 +108,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def bind_request_id():
+        if "request_id" in g:  # run again by a retry (core.faults): the same request, the same id
+            return
         sent = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = sent if _VALID_ID.match(sent) else uuid.uuid4().hex
         g.request_id_token = _current_id.set(g.request_id)

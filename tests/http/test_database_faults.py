@@ -8,12 +8,15 @@ connection, as a database restart or failover does. The latter needs the suite o
 
 from __future__ import annotations
 
+import io
+import logging
 import socket
 
 import psycopg
 import pytest
 from sqlalchemy import select
 
+from core import logs
 from core.extensions import db
 from core.models import Contact
 from tests.conftest import login, make_app
@@ -108,10 +111,18 @@ def test_get_is_retried_once_after_the_backends_were_terminated(app, contact_cli
     client, _ = contact_client
     assert client.get("/invoices").status_code == 200  # the pool now holds open connections
     assert terminate() >= 1
-
-    response = client.get("/invoices")
+    stream = io.StringIO()
+    handler = logs.make_handler(stream, fmt="text")
+    logging.getLogger().addHandler(handler)
+    try:
+        response = client.get("/invoices")
+    finally:
+        logging.getLogger().removeHandler(handler)
 
     assert response.status_code == 200
+    # One request, one id, also across the retry.
+    retry_lines = [line for line in stream.getvalue().splitlines() if "retrying once" in line]
+    assert retry_lines and all(f"request_id={response.headers['X-Request-ID']}" in line for line in retry_lines)
     assert client.get("/").status_code in (200, 302)
 
 
