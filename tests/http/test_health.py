@@ -61,6 +61,8 @@ def test_readyz_checks_redis_when_configured(app, redis_server):  # noqa: F811
     assert response.status_code == 503
     assert response.json["checks"]["redis"]["ok"] is False
     assert response.json["checks"]["database"]["ok"] is True
+    with checked.app_context():
+        db.engine.dispose()
     make_app()  # the shared limiter back on memory storage
 
 

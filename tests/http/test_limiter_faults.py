@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from core.extensions import limiter
+from core.extensions import db, limiter
 from tests.conftest import login, make_app
 from tests.redis_server import redis_server  # noqa: F401  (fixture)
 
@@ -23,6 +23,8 @@ def redis_app(app, redis_server):  # noqa: F811
     """The app with its login limits in the private Redis (rebinds the shared limiter)."""
     limited = make_app(RATELIMIT_STORAGE_URI=redis_server.uri)
     yield limited
+    with limited.app_context():
+        db.engine.dispose()
     # Later tests bind the limiter to their own (memory) storage again.
     make_app()
 
