@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, abort, render_template, request, url_for
+from flask import Flask, abort, g, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -13,13 +14,15 @@ from core import (
     auth,  # noqa: F401  (registers the user loader)
     i18n,
     labels,
+    logs,
     pagination,
     submissions,
     urls,
 )
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.config import DEV_SECRET_KEY, INSTANCE, Config
-from core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
+from core.extensions import babel, bootstrap, csrf, db, init_limiter, login_manager, mail, migrate
+from core.faults import RETRY_AFTER_SECONDS, PortalFlask, database_unavailable
 from core.i18n import _, _l
 from core.translations import TRANSLATIONS
 
@@ -47,12 +50,16 @@ ERROR_MESSAGES = {
     413: (_l("Too large"), _l("What you sent is larger than allowed.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a minute and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error happened. Please try again later.")),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("The portal is briefly unavailable. Nothing is lost; please try again in a moment."),
+    ),
 }
 
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: config (class or mapping, then ``PORTAL_*`` env), extensions, blueprints."""
-    app = Flask(
+    app = PortalFlask(
         __name__,
         instance_path=str(INSTANCE),
         template_folder="../templates",
@@ -66,6 +73,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.config.from_prefixed_env("PORTAL")
     _refuse_weak_secret_key(app)
     _trust_proxies(app)
+    # First, so that every other before_request (and all they log) runs with the request's id.
+    logs.init_app(app)
     INSTANCE.mkdir(exist_ok=True)
 
     # Ids beyond the database's integer range are a 404, not an overflow error deep in the driver.
@@ -77,18 +86,20 @@ def create_app(config: type | dict | None = None) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     bootstrap.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.install_template_gettext(app)
 
     from admin import bp as admin_bp
+    from core.health import bp as health_bp
     from core.language import bp as language_bp
     from portal import bp as portal_bp
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(language_bp)
+    app.register_blueprint(health_bp)
 
     from core.mail.flush import init_flush
 
@@ -165,11 +176,26 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(pagination.list_url, "list_url")
 
 
+def _user_for_error_page(code: int) -> None:
+    """Make ``current_user`` on an error page one that needs no database: the user this request
+    already loaded, if still intact, else anonymous. A server-side error always shows anonymous.
+
+    Error pages must render while the database is down or the session is broken: loading the
+    user there (Flask-Login loads it on first use) would raise again, inside the error handler,
+    and the client would get the server's bare "Internal Server Error" instead of our page.
+    """
+    user = g.get("_login_user")
+    state = sa_inspect(user, raiseerr=False) if user is not None else None
+    intact = user is not None and (state is None or (state.persistent and not state.expired_attributes))
+    if code >= 500 or not intact:
+        g._login_user = login_manager.anonymous_user()
+
+
 def _register_error_pages(app: Flask) -> None:
     def render_error(code: int, title: str | None = None, message: str | None = None):
-        # A failed statement leaves the session unusable until it is rolled back; the error page
-        # itself may need the database (the logged-in user, the menu).
-        db.session.rollback()
+        # Never the database here (no rollback, no user loading): the session may be broken or
+        # the server gone; teardown discards the session anyway.
+        _user_for_error_page(code)
         default_title, default_message = ERROR_MESSAGES[code]
         # Keep the area's navigation on error pages, so "access denied" is not a dead end.
         in_admin = (request.blueprint or "").startswith("admin")
@@ -181,14 +207,36 @@ def _register_error_pages(app: Flask) -> None:
             layout="admin/layout.html" if in_admin else "portal/layout.html",
             home=url_for("admin.customers") if in_admin else url_for("portal.index"),
         )
-        return page, code
+        headers = {"Cache-Control": "no-store"}
+        if code == 503:
+            headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return page, code, headers
+
+    @app.before_request
+    def load_user_first():
+        # The logged-in user is loaded here, before the view, for every request (each one loads
+        # it anyway, at the latest for the security headers): a database failure then happens
+        # where a GET is retried (core.faults) and answered with the 503 page, never in an
+        # after_request hook, and error pages (a 404 at an unknown URL too) keep the area's menu.
+        if request.endpoint != "static":
+            current_user._get_current_object()
 
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, lambda exc, code=code: render_error(code))
 
     from flask_wtf.csrf import CSRFError
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
     from werkzeug.exceptions import SecurityError
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc):
+        # Unreachable database (refused, dropped, restarting, pool exhausted): our 503 page with
+        # Retry-After, after core.faults retried a GET once. Anything else is a bug: it goes on
+        # to the 500 page (and is raised in tests).
+        if not database_unavailable(exc):
+            raise exc
+        app.logger.warning("Database unavailable, answered 503: %s", exc)
+        return render_error(503)
 
     @app.errorhandler(SecurityError)
     def untrusted_host(exc):
@@ -232,7 +280,7 @@ def _register_security_headers(app: Flask) -> None:
         )
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user.is_authenticated and request.endpoint != "static":
+        if request.endpoint != "static" and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
             response.vary.add("Cookie")
         return response

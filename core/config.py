@@ -34,7 +34,8 @@ class Config:
     # No "ping" round trip before every request's first query (pool_pre_ping cost PostgreSQL
     # pages 5-10 % of their requests/s): connections are replaced after DATABASE_POOL_RECYCLE
     # seconds instead, and after a database restart SQLAlchemy drops the whole pool at the
-    # first failed query (that one request fails). DATABASE_POOL_PRE_PING=1 turns the ping on.
+    # first failed query (a GET is then retried on a fresh connection, core/faults.py; a POST
+    # gets the 503 page). DATABASE_POOL_PRE_PING=1 turns the ping on.
     SQLALCHEMY_ENGINE_OPTIONS = {
         "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800")),
         "pool_pre_ping": os.environ.get("DATABASE_POOL_PRE_PING", "") == "1",
@@ -53,8 +54,16 @@ class Config:
     # Login throttling (Flask-Limiter); memory:// per process, redis://host:6379 to share.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # A failing store never stops logins: the limits are counted in the process's memory until
+    # it answers again, and a hung Redis is given up after this many seconds (core.extensions).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = os.environ.get("RATELIMIT_IN_MEMORY_FALLBACK", "1") == "1"
+    RATELIMIT_REDIS_TIMEOUT = float(os.environ.get("RATELIMIT_REDIS_TIMEOUT", "0.5"))
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute;300 per hour")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour")
+    # /readyz (core/health.py) also checks Redis when READYZ_REDIS=1, and fails when the oldest
+    # email due in the outbox has waited longer than READYZ_OUTBOX_MAX_AGE seconds (0: no check).
+    READYZ_REDIS = os.environ.get("READYZ_REDIS", "") == "1"
+    READYZ_OUTBOX_MAX_AGE = float(os.environ.get("READYZ_OUTBOX_MAX_AGE", "0") or 0)
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's
     # ProxyFix). 0 (the default) trusts no such header: a client could set it itself. Behind
     # one nginx or load balancer set 1, or every client has the proxy's address (one shared

@@ -42,6 +42,25 @@ bootstrap = Bootstrap5()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+")
+
+
+def init_limiter(app) -> None:
+    """Bind the rate limiter so that logins keep working when its storage fails.
+
+    With ``RATELIMIT_STORAGE_URI=redis://...`` a Redis that is down makes Flask-Limiter count in
+    this process's memory instead (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``, on by default) and go
+    back to Redis once it answers again; a hung Redis costs at most ``RATELIMIT_REDIS_TIMEOUT``
+    seconds (socket timeouts) before that, instead of blocking every login.
+    """
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or ""
+    if uri.startswith(REDIS_SCHEMES):
+        timeout = float(app.config["RATELIMIT_REDIS_TIMEOUT"])
+        options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        options.update(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = options
+    limiter.init_app(app)
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -3,11 +3,18 @@ through routes that authorize first.
 
 Limits come from settings: ``UPLOAD_MAX_BYTES`` and ``UPLOAD_ALLOWED_EXTENSIONS``. A file that
 breaks a rule raises ``ServiceError`` before anything is written.
+
+A file and its row exist together or not at all. The bytes are written to a temporary name,
+flushed to the disk and only then renamed to their final name, before the caller commits the row:
+a row never points at missing or partial bytes. A disk that is full or read-only raises
+``ServiceError`` (the form is shown again with what the user typed) and leaves nothing behind;
+a failed commit removes the bytes again (``discard``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import mimetypes
 import os
 import uuid
@@ -17,12 +24,19 @@ from flask import abort, current_app, send_file
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from core.i18n import _
+from core.i18n import _, _l
 from core.models import StoredFile
 from core.services import ServiceError
 
+# The part of a name that marks bytes still being written (never a stored name: those are hex).
+PARTIAL_SUFFIX = ".part"
+# Errors of the disk rather than of the upload: full, read-only, quota, I/O, permissions.
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO, errno.EACCES, errno.EPERM})
+DISK_PROBLEM = _l("The server cannot store files right now. Please try again later.")
+
 
 def upload_folder() -> Path:
+    """The folder of uploaded files, created when missing."""
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -60,9 +74,13 @@ def store_upload(upload: FileStorage, *, customer_id: int, **owner) -> StoredFil
     """
     name, data = check_upload(upload)
     stored_name = uuid.uuid4().hex
-    path = upload_folder() / stored_name
-    with open(path, "xb") as handle:
-        handle.write(data)
+    try:
+        write_durably(upload_folder(), stored_name, data)
+    except OSError as exc:
+        if exc.errno not in DISK_ERRNOS:
+            raise
+        current_app.logger.error("Upload not stored, the disk refused it: %s", exc)
+        raise ServiceError(str(DISK_PROBLEM)) from exc
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return StoredFile(
         customer_id=customer_id,
@@ -72,6 +90,34 @@ def store_upload(upload: FileStorage, *, customer_id: int, **owner) -> StoredFil
         size=len(data),
         **owner,
     )
+
+
+def write_durably(folder: Path, stored_name: str, data: bytes) -> None:
+    """Write ``data`` as ``folder/stored_name`` completely or not at all.
+
+    The bytes go to a temporary name first, are flushed to the disk (file, then folder after
+    the rename), and get their final name only when all of them are there. On any error the
+    temporary file is removed and the error raised; the final name never holds partial bytes.
+    """
+    partial = folder / (stored_name + PARTIAL_SUFFIX)
+    final = folder / stored_name
+    try:
+        with open(partial, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.rename(partial, final)
+        # The rename itself is durable only once the folder is flushed too.
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    except BaseException:
+        for path in (partial, final):
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        raise
 
 
 def discard(files: list[StoredFile]) -> None:
