@@ -117,8 +117,8 @@ def _candidates(kind: _Kind) -> Iterator[list]:
         rows = list(db.session.scalars(stmt))
         if not rows:
             return
+        last_id = rows[-1].id  # read before the caller's commit expires the rows
         yield rows
-        last_id = rows[-1].id
 
 
 def _claim(kind: _Kind, ids: list[int], today: date) -> set[int]:
