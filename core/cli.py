@@ -178,17 +178,36 @@ def _echo_batch(batch) -> None:
 def register_reminders_cli(app: Flask) -> None:
     @app.cli.command("send-reminders")
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Run as of this day.")
-    def send_reminders_command(today) -> None:
-        """Queue today's overdue, due-soon and expiry reminders (run daily from cron)."""
+    @click.option(
+        "--wait",
+        type=click.FloatRange(min=0),
+        default=600,
+        show_default=True,
+        help="Seconds to wait for another active run to finish (0: stop at once).",
+    )
+    def send_reminders_command(today, wait) -> None:
+        """Queue today's overdue, due-soon and expiry reminders (run daily from cron).
+
+        One run at a time: a second one (another cron host, an overlapping deploy) waits for
+        the active run up to --wait seconds, then exits with status 1 naming it.
+        """
         from datetime import date
 
-        from core.services.reminders import count_due, send_reminders
+        from core.joblock import JobBusy, exclusive
+        from core.services.reminders import RUN_LOCK, count_due, send_reminders
+
+        def waiting(holder: str) -> None:
+            click.echo(f"Another send-reminders run is active ({holder}); waiting up to {wait:g} s")
 
         day = today.date() if today else date.today()
-        total = count_due(day)
-        heading = f"Reminders for {day}"
-        with click.progressbar(length=total, label=heading, show_pos=True) as bar:
-            summary = send_reminders(day, progress=bar.update)
+        try:
+            with exclusive(RUN_LOCK, wait=wait, on_wait=waiting):
+                total = count_due(day)
+                heading = f"Reminders for {day}"
+                with click.progressbar(length=total, label=heading, show_pos=True) as bar:
+                    summary = send_reminders(day, progress=bar.update)
+        except JobBusy as exc:
+            raise click.ClickException(str(exc)) from exc
         if not summary.checked:
             click.echo("Nothing to remind today.")
         for event, checked in summary.checked.items():

@@ -22,15 +22,21 @@ def notify(
     only_contact_id: int | None = None,
     attachments: tuple[Attachment, ...] = (),
     author=None,
+    recipients: list[Contact] | None = None,
 ) -> list[OutboxEmail]:
     """Queue ``event_key`` for every contact ``recipients_for`` names; returns the rows.
 
     ``author`` (a contact or staff user who caused the event) never gets its own email.
+    ``recipients``: what ``recipients_for`` (or ``recipients_by_customer``) already returned
+    for this customer and event, when a caller queues many documents of one customer.
     """
     event = EVENTS[event_key]
     if not event.notification:
         raise ValueError(f"{event_key} is a personal email, not a notification")
-    contacts = recipients_for(customer_id, event.notification, only_contact_id=only_contact_id)
+    if recipients is None:
+        contacts = recipients_for(customer_id, event.notification, only_contact_id=only_contact_id)
+    else:
+        contacts = [c for c in recipients if only_contact_id is None or c.id == only_contact_id]
     if isinstance(author, Contact):
         contacts = [contact for contact in contacts if contact.id != author.id]
     return [
@@ -39,10 +45,16 @@ def notify(
     ]
 
 
-def notify_invoice(event_key: str, invoice: Invoice, **context) -> list[OutboxEmail]:
+def notify_invoice(
+    event_key: str, invoice: Invoice, *, recipients: list[Contact] | None = None, **context
+) -> list[OutboxEmail]:
     """invoice_sent, invoice_overdue, invoice_due_soon or payment_recorded."""
     return notify(
-        event_key, invoice.customer_id, link_values={"invoice_id": invoice.id}, context={"invoice": invoice, **context}
+        event_key,
+        invoice.customer_id,
+        link_values={"invoice_id": invoice.id},
+        context={"invoice": invoice, **context},
+        recipients=recipients,
     )
 
 
@@ -50,16 +62,29 @@ def notify_credit_note(event_key: str, note: CreditNote) -> list[OutboxEmail]:
     return notify(event_key, note.customer_id, link_values={"credit_note_id": note.id}, context={"note": note})
 
 
-def notify_estimate(event_key: str, estimate: Estimate) -> list[OutboxEmail]:
+def notify_estimate(
+    event_key: str, estimate: Estimate, *, recipients: list[Contact] | None = None
+) -> list[OutboxEmail]:
     """estimate_sent, estimate_expiry_reminder or estimate_decided."""
     return notify(
-        event_key, estimate.customer_id, link_values={"estimate_id": estimate.id}, context={"estimate": estimate}
+        event_key,
+        estimate.customer_id,
+        link_values={"estimate_id": estimate.id},
+        context={"estimate": estimate},
+        recipients=recipients,
     )
 
 
-def notify_contract(event_key: str, contract: Contract) -> list[OutboxEmail]:
+def notify_contract(
+    event_key: str, contract: Contract, *, recipients: list[Contact] | None = None
+) -> list[OutboxEmail]:
+    """contract_sent or contract_expiry_reminder."""
     return notify(
-        event_key, contract.customer_id, link_values={"contract_id": contract.id}, context={"contract": contract}
+        event_key,
+        contract.customer_id,
+        link_values={"contract_id": contract.id},
+        context={"contract": contract},
+        recipients=recipients,
     )
 
 

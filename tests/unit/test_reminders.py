@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core.extensions import db
 from core.models import OutboxEmail
@@ -98,3 +98,31 @@ def test_cli_shows_progress_and_summary(app, f, customer):
     again = runner.invoke(args=["send-reminders", "--today", TODAY.isoformat()])
     assert "Nothing to remind today." in again.output
     assert overdue_emails() == 1
+
+
+def test_statements_per_run_do_not_grow_with_the_invoices(app, f):
+    """Recipients are read once per batch (not per invoice) and the batch is claimed by one
+    UPDATE: a run's statements depend on its batches only. (The outbox rows themselves are not
+    counted: one INSERT per batch on PostgreSQL, one per row on SQLite, where the ORM cannot
+    batch INSERT ... RETURNING.)"""
+    recorded: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("INSERT INTO email_outbox"):
+            recorded.append(statement)
+
+    def statements_for(invoices: int) -> int:
+        customer = f.make_customer()
+        f.make_contact(customer, notifications={"invoice"})
+        for _ in range(invoices):
+            invoice_due(f, customer, days_ago=10)
+        recorded.clear()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            summary = send_reminders(TODAY)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert summary.emails == {"invoice_overdue": invoices}
+        return len(recorded)
+
+    assert statements_for(2) == statements_for(40)
