@@ -16,6 +16,7 @@ import click
 from flask import Flask
 from flask_babel import force_locale
 
+from core.logs import job
 from core.services import ServiceError
 
 
@@ -127,7 +128,8 @@ def register_mail_cli(app: Flask) -> None:
             _echo_batch(batch)
 
         try:
-            run_forever(interval, batch_size, report)
+            with job("mail-dispatch"):  # every log line of this dispatcher run carries one id
+                run_forever(interval, batch_size, report)
         except KeyboardInterrupt:
             click.echo(f"Stopped. In total: {_counts(grand)} ({grand.handled} handled in {_seconds(started)})")
 
@@ -153,8 +155,13 @@ def _log_to_stderr() -> None:
     """The dispatcher's warnings (outages, reconnects) on stderr, with a time, for the logs."""
     import logging
 
+    from core import logs
+
     logger = logging.getLogger("core.mail")
-    if not logger.handlers:
+    logger.setLevel(logging.INFO)
+    # The app's structured handler (outside tests) already writes these lines, with the run's
+    # id (core.logs.job): a second handler would print each of them twice.
+    if not logger.handlers and not logs.is_configured():
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
@@ -201,7 +208,7 @@ def register_reminders_cli(app: Flask) -> None:
 
         day = today.date() if today else date.today()
         try:
-            with exclusive(RUN_LOCK, wait=wait, on_wait=waiting):
+            with job("send-reminders"), exclusive(RUN_LOCK, wait=wait, on_wait=waiting):
                 total = count_due(day)
                 heading = f"Reminders for {day}"
                 with click.progressbar(length=total, label=heading, show_pos=True) as bar:

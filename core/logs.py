@@ -91,11 +91,16 @@ def make_handler(stream=None, fmt: str | None = None) -> logging.Handler:
     return handler
 
 
+def is_configured() -> bool:
+    """Whether this process already sends its log lines through the one handler (``configure``)."""
+    return any(handler.get_name() == _HANDLER_NAME for handler in logging.getLogger().handlers)
+
+
 def configure() -> None:
     """Send every logger's lines (the app's, the dispatcher's, SQLAlchemy's...) through one
     handler on the root logger, once per process."""
     root = logging.getLogger()
-    if any(handler.get_name() == _HANDLER_NAME for handler in root.handlers):
+    if is_configured():
         return
     root.addHandler(make_handler())
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
