@@ -17,9 +17,13 @@ from core.pagination import paginate
 from . import bp
 
 
+def _int_value(raw: str) -> int | None:
+    """A positive id as typed in a filter, or None when it is not one (empty or junk)."""
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return _int_value(request.args.get(name, ""))
 
 
 @bp.route("/emails")
@@ -90,9 +94,9 @@ def _form_filter() -> ResendFilter | None:
     values = {}
     for name in ("customer_id", "contact_id"):
         raw = request.form.get(name, "")
-        if raw and not (raw.isdigit() and len(raw) < 10):
+        values[name] = _int_value(raw)
+        if raw and values[name] is None:
             return None
-        values[name] = int(raw) if raw else None
     return ResendFilter(**values)
 
 

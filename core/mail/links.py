@@ -30,8 +30,16 @@ def _token_paths() -> re.Pattern[str] | None:
     """The URL paths that carry a token (every route with a ``<token>`` part), up to the token.
 
     Taken from the URL map, so a new single-use link (login, reset, invitation, unsubscribe,
-    ...) is masked as soon as its route exists.
+    ...) is masked as soon as its route exists; built once per app (the map is fixed once the
+    app serves).
     """
+    extensions = current_app.extensions
+    if "portal_token_paths" not in extensions:
+        extensions["portal_token_paths"] = _build_token_paths()
+    return extensions["portal_token_paths"]
+
+
+def _build_token_paths() -> re.Pattern[str] | None:
     prefixes = sorted(
         {rule.rule.split("<token>")[0] for rule in current_app.url_map.iter_rules() if "token" in rule.arguments}
     )

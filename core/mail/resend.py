@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.audit import record
 from core.extensions import db
@@ -41,8 +41,6 @@ class ResendFilter:
 
 def failed_count(chosen: ResendFilter) -> int:
     """How many failed emails ``chosen`` names (what a resend would queue)."""
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.count()).select_from(OutboxEmail).where(*chosen.conditions())) or 0
 
 
