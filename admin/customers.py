@@ -9,7 +9,6 @@ from core.catalogs import NOTIFICATIONS
 from core.extensions import db
 from core.i18n import _
 from core.models import Contract, CreditNote, Customer, Estimate, Invoice, Project, Proposal, Ticket, contacts_of
-from core.notifications.recipients import qualifies
 from core.pagination import paginate
 from core.services import ServiceError
 from core.services.customers import customer_search, save_customer
@@ -32,17 +31,18 @@ DOCUMENT_TABS = {
 def notification_matrix(contacts) -> dict[int, dict[str, str]]:
     """Per contact and notification: "on" (receives it), "off", "no_permission" or "inactive".
 
-    "on" is exactly the recipient rule (``qualifies``), so the matrix shows who will be emailed.
+    "on" is exactly the recipient rule (``Contact.receives``), so the matrix shows who will be
+    emailed; "inactive" means the contact may not log in (it or its customer is inactive).
     """
     matrix = {}
     for contact in contacts:
         row = {}
         for n in NOTIFICATIONS:
-            if qualifies(contact, n.key):
+            if contact.receives(n.key):
                 row[n.key] = "on"
             elif not contact.can(n.permission):
                 row[n.key] = "no_permission"
-            elif not contact.active:
+            elif not contact.may_log_in:
                 row[n.key] = "inactive"
             else:
                 row[n.key] = "off"

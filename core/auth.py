@@ -45,7 +45,7 @@ def load_user(user_id: str):
         contact = db.session.scalars(CONTACT_WITH_ACCESS, {"contact_id": pk}).one_or_none()
         if contact is None or contact.session_token != token:
             return None
-        if not contact.active or not contact.customer.active:
+        if not contact.may_log_in:
             return None
         return contact
     if kind == "staff":

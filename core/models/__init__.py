@@ -23,6 +23,7 @@ from .people import (
     Setting,
     StaffUser,
     contacts_of,
+    normalize_email,
 )
 from .sales import (
     CREDIT_NOTE_STATUSES,
@@ -94,6 +95,7 @@ __all__ = [
     "Ticket",
     "TicketReply",
     "contacts_of",
+    "normalize_email",
     "money",
     "utcnow",
 ]

@@ -1,4 +1,14 @@
-"""Staff users, customers and their contacts, with the contacts' permissions and toggles."""
+"""Staff users, customers and their contacts, with the contacts' permissions and toggles.
+
+Where the contact rules live (each once, as a hybrid: the same definition on a loaded contact
+and inside a query, e.g. ``select(Contact).where(Contact.may_log_in)``):
+
+- may this contact log in: ``Contact.may_log_in`` (active contact of an active customer);
+  the login, the session loader, password resets and "log in as contact" use it;
+- who receives a notification: ``Contact.receives(notification)`` (may log in, toggle on,
+  and the permission the toggle needs); the recipient query and the admin's matrix use it;
+- may a notification be on at all: ``core.catalogs.notification_allowed``.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +16,19 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, false, select
+from sqlalchemy import ForeignKey, String, Text, and_, exists, false, select
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
+from core.catalogs import NOTIFICATIONS_BY_KEY, notification_allowed
 from core.extensions import db
 
 from .base import TimestampMixin
+
+
+def normalize_email(email: str) -> str:
+    """The stored form of an address: trimmed and lower-cased."""
+    return email.strip().lower()
 
 
 class StaffUser(UserMixin, TimestampMixin, db.Model):
@@ -140,6 +157,34 @@ class Contact(UserMixin, TimestampMixin, db.Model):
 
     def wants(self, notification: str) -> bool:
         return notification in self.notifications
+
+    @hybrid_property
+    def may_log_in(self) -> bool:
+        """The login rule: an active contact of an active customer (loads ``customer``)."""
+        return self.active and self.customer.active
+
+    @may_log_in.inplace.expression
+    @classmethod
+    def _may_log_in_expression(cls):
+        # EXISTS rather than a join: usable in any statement on contacts without changing its rows.
+        return and_(cls.active, exists().where(Customer.id == cls.customer_id, Customer.active))
+
+    @hybrid_method
+    def receives(self, notification: str) -> bool:
+        """The recipient rule: may log in, has the toggle on, and holds the permission it needs."""
+        return self.may_log_in and self.wants(notification) and notification_allowed(notification, self.permissions)
+
+    @receives.inplace.expression
+    @classmethod
+    def _receives_expression(cls, notification: str):
+        return and_(
+            cls.may_log_in,
+            exists().where(ContactNotification.contact_id == cls.id, ContactNotification.notification == notification),
+            exists().where(
+                ContactPermission.contact_id == cls.id,
+                ContactPermission.permission == NOTIFICATIONS_BY_KEY[notification].permission,
+            ),
+        )
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} {self.email}>"

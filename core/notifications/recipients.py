@@ -1,41 +1,26 @@
-"""The one place that decides who receives an automatic email."""
+"""Who receives an automatic email: the queries on the one rule, ``Contact.receives``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
-from core.catalogs import NOTIFICATIONS_BY_KEY
 from core.extensions import db
-from core.models import Contact, ContactNotification, ContactPermission, Customer, StaffUser
+from core.models import Contact, StaffUser
 
 
 def _recipients_statement(notification: str):
-    """The rule, once: active contacts of active customers with the toggle on and the permission
-    the toggle needs, in customer and id order."""
-    permission = NOTIFICATIONS_BY_KEY[notification].permission
-    return (
-        select(Contact)
-        .join(Customer, Customer.id == Contact.customer_id)
-        .join(
-            ContactNotification,
-            and_(ContactNotification.contact_id == Contact.id, ContactNotification.notification == notification),
-        )
-        .join(
-            ContactPermission,
-            and_(ContactPermission.contact_id == Contact.id, ContactPermission.permission == permission),
-        )
-        .where(Contact.active, Customer.active)
-        .order_by(Contact.customer_id, Contact.id)
-    )
+    """The contacts that receive ``notification`` (``Contact.receives``), in customer and id order."""
+    return select(Contact).where(Contact.receives(notification)).order_by(Contact.customer_id, Contact.id)
 
 
 def recipients_for(customer_id: int, notification: str, *, only_contact_id: int | None = None) -> list[Contact]:
     """Contacts of the customer that get ``notification`` emails, in a stable order.
 
-    A contact qualifies when it is active, of an active customer, has the toggle on, and
-    holds the permission the toggle needs (an email never shows what the portal would hide).
+    The rule is ``Contact.receives``: the contact may log in (active, of an active customer),
+    has the toggle on, and holds the permission the toggle needs (an email never shows what
+    the portal would hide).
     ``only_contact_id`` narrows to one contact (a ticket's emails go to its own contact only).
     """
     stmt = _recipients_statement(notification).where(Contact.customer_id == customer_id)
@@ -56,12 +41,6 @@ def recipients_by_customer(customer_ids: Iterable[int], notification: str) -> di
         for contact in db.session.scalars(_recipients_statement(notification).where(Contact.customer_id.in_(ids))):
             found[contact.customer_id].append(contact)
     return found
-
-
-def qualifies(contact: Contact, notification: str) -> bool:
-    """The same rule as ``recipients_for`` for one loaded contact (used by matrices and dialogs)."""
-    permission = NOTIFICATIONS_BY_KEY[notification].permission
-    return contact.active and contact.wants(notification) and contact.can(permission)
 
 
 def staff_recipients() -> list[StaffUser]:

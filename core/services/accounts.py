@@ -9,11 +9,10 @@ from core.audit import record
 from core.extensions import db
 from core.i18n import LANGUAGES, _
 from core.mail.outbox import queue_email
-from core.models import Contact, StaffUser, utcnow
+from core.models import Contact, StaffUser, normalize_email, utcnow
 from core.passwords import hash_password, new_session_token, password_problem, verify_password
 
 from . import ServiceError
-from .contacts import normalize_email
 
 
 def authenticate_contact(email: str, password: str) -> Contact | None:
@@ -23,7 +22,7 @@ def authenticate_contact(email: str, password: str) -> Contact | None:
     """
     contact = db.session.scalar(select(Contact).where(Contact.email == normalize_email(email)))
     ok = verify_password(contact.password_hash if contact else None, password)
-    if not ok or contact is None or not contact.active or not contact.customer.active:
+    if not ok or contact is None or not contact.may_log_in:
         record(
             "login.failed",
             actor=None,

@@ -29,10 +29,11 @@ from core.catalogs import NOTIFICATIONS, NOTIFICATIONS_BY_KEY, PERMISSION_KEYS, 
 from core.extensions import db
 from core.i18n import LANGUAGES, _, _l
 from core.mail.outbox import queue_email
-from core.models import Contact, ContactNotification, ContactPermission, Customer, StaffUser
+from core.models import Contact, ContactNotification, ContactPermission, Customer, StaffUser, normalize_email
 from core.passwords import hash_password, new_session_token, password_problem
 
 from . import ServiceError
+from .passwords import queue_invitation
 from .settings import default_contact_permissions
 
 ADMINISTRATORS_ONLY_MESSAGE = _l(
@@ -58,11 +59,6 @@ class ContactData:
     notifications: set[str] = field(default_factory=set)
     # A code of ``LANGUAGES``; None keeps the contact's language (English for a new contact).
     language: str | None = None
-
-
-def normalize_email(email: str) -> str:
-    """The stored form of an address: trimmed and lower-cased."""
-    return email.strip().lower()
 
 
 class EmailTakenError(ServiceError):
@@ -217,8 +213,6 @@ def create_contact(customer: Customer, data: ContactData, *, invite: bool = Fals
         if data.password:
             _password_set_by_staff(contact, actor)
     if invite:
-        from .passwords import queue_invitation
-
         queue_invitation(contact)
     _commit()
     return contact

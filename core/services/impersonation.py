@@ -25,7 +25,7 @@ def start(staff: StaffUser, contact: Contact) -> None:
     """Switch this browser session to ``contact``; commit the audit entry."""
     if not staff.is_admin:
         raise ServiceError(_("Only administrators can log in as a contact."))
-    if not contact.active or not contact.customer.active:
+    if not contact.may_log_in:
         raise ServiceError(_("This contact is inactive and cannot log in."))
     record("staff.login_as_contact", actor=staff, customer_id=contact.customer_id, target=contact)
     db.session.commit()

@@ -11,12 +11,11 @@ from core.audit import record
 from core.extensions import db
 from core.mail.flush import mark_queued
 from core.mail.outbox import queue_email
-from core.models import Contact, PasswordResetRequest
+from core.models import Contact, PasswordResetRequest, normalize_email
 from core.passwords import hash_password, new_session_token, password_problem
 from core.tokens import load_password_token, make_password_token
 
 from . import ServiceError
-from .contacts import normalize_email
 
 
 def queue_invitation(contact: Contact) -> None:
@@ -59,7 +58,7 @@ def prepare_reset_emails(limit: int = 100) -> int:
             db.session.rollback()
             continue
         contact = db.session.scalar(select(Contact).where(Contact.email == email))
-        if contact is not None and contact.active and contact.customer.active:
+        if contact is not None and contact.may_log_in:
             token = make_password_token("password_reset", contact)
             queue_email("password_reset", contact, link_values={"token": token})
             queued += 1
