@@ -1,12 +1,23 @@
 """Sales documents a customer sees: invoices (with payments), credit notes, estimates,
-proposals and contracts. Every one belongs to exactly one customer."""
+proposals and contracts. Every one belongs to exactly one customer.
+
+Where the document rules live (each once, as a hybrid: the same definition on a loaded document
+and inside a query, e.g. ``select(Estimate).where(Estimate.visible_to_customer)``):
+
+- which documents a customer can see: ``visible_to_customer`` (``DraftHidden`` for invoices,
+  estimates and proposals: never a draft; a contract is always visible, it has no draft state);
+- is an estimate or proposal still open for a decision: ``open_for_decision(today)``, used by
+  the decision service's check and its ``UPDATE ... WHERE`` and by the pages' buttons;
+- what an invoice still owes, whether it is open or overdue: ``Invoice.balance``, ``is_open``,
+  ``is_overdue(today)``, ``display_status(today)``; an estimate's ``display_status(today)``.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, and_, case, or_
+from sqlalchemy import ForeignKey, Index, String, Text, and_, case, or_, true
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -32,6 +43,16 @@ class CustomerOwned:
     @declared_attr
     def project_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+
+
+class DraftHidden:
+    """Documents with a draft state: drafts are staff work in progress, which the customer never
+    sees, not even by id. The portal's lists, pages, project tabs and statements use this rule."""
+
+    @hybrid_property
+    def visible_to_customer(self) -> bool:
+        """Anything but a draft (the same comparison in Python and in SQL)."""
+        return self.status != "draft"
 
 
 class LineItemMixin:
@@ -65,7 +86,7 @@ class TotalsMixin:
         self.total = money(subtotal + tax - (self.discount or 0))
 
 
-class Invoice(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
+class Invoice(DraftHidden, CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     __tablename__ = "invoices"
     __table_args__ = (
         Index("ix_invoices_customer_id_date_id", "customer_id", "date", "id"),
@@ -171,7 +192,7 @@ class CreditNoteItem(LineItemMixin, db.Model):
     credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_notes.id", ondelete="CASCADE"), index=True)
 
 
-class Estimate(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
+class Estimate(DraftHidden, CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     __tablename__ = "estimates"
     __table_args__ = (Index("ix_estimates_customer_id_date_id", "customer_id", "date", "id"),)
 
@@ -190,13 +211,33 @@ class Estimate(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
 
     items: Mapped[list[EstimateItem]] = relationship(order_by="EstimateItem.position", cascade="all, delete-orphan")
 
+    @hybrid_method
+    def open_for_decision(self, today: date) -> bool:
+        """The customer may still accept or decline: sent and not past its expiry date."""
+        return self.status == "sent" and (self.expiry_date is None or self.expiry_date >= today)
+
+    @open_for_decision.inplace.expression
+    @classmethod
+    def _open_for_decision_expression(cls, today):
+        return and_(cls.status == "sent", or_(cls.expiry_date.is_(None), cls.expiry_date >= today))
+
+    @hybrid_method
+    def display_status(self, today: date) -> str:
+        """Status as the customer sees it: a sent estimate past its expiry date is expired."""
+        return "expired" if self.status == "sent" and not self.open_for_decision(today) else self.status
+
+    @display_status.inplace.expression
+    @classmethod
+    def _display_status_expression(cls, today):
+        return case((and_(cls.status == "sent", cls.expiry_date < today), "expired"), else_=cls.status)
+
 
 class EstimateItem(LineItemMixin, db.Model):
     __tablename__ = "estimate_items"
     estimate_id: Mapped[int] = mapped_column(ForeignKey("estimates.id", ondelete="CASCADE"), index=True)
 
 
-class Proposal(CustomerOwned, TimestampMixin, db.Model):
+class Proposal(DraftHidden, CustomerOwned, TimestampMixin, db.Model):
     __tablename__ = "proposals"
     __table_args__ = (Index("ix_proposals_customer_id_date_id", "customer_id", "date", "id"),)
 
@@ -211,6 +252,16 @@ class Proposal(CustomerOwned, TimestampMixin, db.Model):
     signer_name: Mapped[str | None] = mapped_column(String(160))
     decided_at: Mapped[datetime | None]
     decided_ip: Mapped[str | None] = mapped_column(String(64))
+
+    @hybrid_method
+    def open_for_decision(self, today: date) -> bool:
+        """The customer may still accept or decline: open and not past its open-till date."""
+        return self.status == "open" and (self.open_till is None or self.open_till >= today)
+
+    @open_for_decision.inplace.expression
+    @classmethod
+    def _open_for_decision_expression(cls, today):
+        return and_(cls.status == "open", or_(cls.open_till.is_(None), cls.open_till >= today))
 
 
 class Contract(CustomerOwned, TimestampMixin, db.Model):
@@ -233,3 +284,13 @@ class Contract(CustomerOwned, TimestampMixin, db.Model):
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+    @hybrid_property
+    def visible_to_customer(self) -> bool:
+        """Always: a contract has no draft state (it is written for the customer from the start)."""
+        return True
+
+    @visible_to_customer.inplace.expression
+    @classmethod
+    def _visible_to_customer_expression(cls):
+        return true()

@@ -2,18 +2,23 @@
 proposal, sign a contract, comment on a proposal.
 
 Every decision is final: once made, the customer cannot change it (staff can, in the admin area).
-Each function checks the state first (a clear message when the document was already decided),
-then makes the change with a conditional ``UPDATE ... WHERE <still undecided>`` and checks the
-row count, so two concurrent requests (a double click, two tabs, two colleagues) can never both
-win: the loser gets the same clear message and nothing changes. Emails are queued in the same
-transaction (outbox), then the function commits.
+Accepting or declining an estimate and a proposal is one function, ``decide``; whether one is
+still open is ``open_for_decision`` on the model (core/models/sales.py), used by both the check
+and the ``UPDATE``'s WHERE. Each function checks the state first (a clear message when the
+document was already decided), then makes the change with a conditional
+``UPDATE ... WHERE <still undecided>`` and checks the row count, so two concurrent requests
+(a double click, two tabs, two colleagues) can never both win: the loser gets the same clear
+message and nothing changes. Emails are queued in the same transaction (outbox), then the
+function commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from core import audit
@@ -29,23 +34,6 @@ SIGNER_NAME_MAX = 160
 COMMENT_MAX = 5000
 # A second identical comment within this window is a double submit, not a new comment.
 DUPLICATE_COMMENT_SECONDS = 120
-
-
-def estimate_is_open(estimate: Estimate, today: date) -> bool:
-    """True while the customer may still accept or decline: sent and not past its expiry date."""
-    return estimate.status == "sent" and (estimate.expiry_date is None or estimate.expiry_date >= today)
-
-
-def estimate_display_status(estimate: Estimate, today: date) -> str:
-    """Status as the customer sees it: a sent estimate past its expiry date is expired."""
-    if estimate.status == "sent" and not estimate_is_open(estimate, today):
-        return "expired"
-    return estimate.status
-
-
-def proposal_is_open(proposal: Proposal, today: date) -> bool:
-    """True while the customer may still accept or decline: open and not past its open-till date."""
-    return proposal.status == "open" and (proposal.open_till is None or proposal.open_till >= today)
 
 
 def clean_signer_name(name: str | None) -> str:
@@ -116,94 +104,92 @@ def _lost_race(obj, noun: str) -> ServiceError:
     return ServiceError(str(_NO_LONGER_OPEN[noun]))
 
 
-def decide_estimate(
-    estimate: Estimate, contact: Contact, *, accept: bool, signer_name: str | None, ip: str | None, today: date
-) -> Estimate:
-    """Accept (with the signer's typed full name) or decline a sent, unexpired estimate, once.
+@dataclass(frozen=True)
+class _Decidable:
+    """What differs between accepting or declining an estimate and a proposal."""
 
-    Stores the decision, signer name (acceptance only), time and IP; emails
-    staff (``staff_estimate_decided``) and the customer's contacts with the Estimate toggle
-    (``estimate_decided``); commits. Raises ServiceError, changing nothing, when the estimate
-    is already decided, expired or not open, or the name is missing.
-    """
-    if estimate.status in ("accepted", "declined"):
-        raise ServiceError(_decided_message("estimate", estimate.status, estimate.signer_name, estimate.decided_at))
-    if estimate.status != "sent":
-        raise ServiceError(_("This estimate is not open for a decision."))
-    if not estimate_is_open(estimate, today):
-        raise ServiceError(
-            _("This estimate expired on %(date)s; ask us for a new one.", date=short_date(estimate.expiry_date))
-        )
-    # Only an acceptance is signed; a decline records who declined in the audit log.
-    name = clean_signer_name(signer_name) if accept else None
-    status = "accepted" if accept else "declined"
-    result = db.session.execute(
-        update(Estimate)
-        .where(
-            Estimate.id == estimate.id,
-            Estimate.status == "sent",
-            or_(Estimate.expiry_date.is_(None), Estimate.expiry_date >= today),
-        )
-        .values(status=status, signer_name=name, decided_at=utcnow(), decided_ip=(ip or "")[:64] or None)
-    )
-    if result.rowcount != 1:
-        raise _lost_race(estimate, "estimate")
-    db.session.refresh(estimate)
-    customer = db.session.get(Customer, estimate.customer_id)
-    audit.record(f"estimate.{status}", actor=contact, customer_id=customer.id, target=estimate, signer=name)
-    notify_staff(
+    noun: str
+    open_status: str  # the status in which the customer may decide
+    deadline: str  # the date attribute after which it may not
+    not_open: str
+    past_deadline: str  # with ``%(date)s``
+    staff_event: str
+    link_values: Callable[[Estimate | Proposal], dict]
+    notify_customers: Callable[[Estimate | Proposal], object] | None = None
+
+
+_DECIDABLE: dict[type, _Decidable] = {
+    Estimate: _Decidable(
+        "estimate",
+        "sent",
+        "expiry_date",
+        _l("This estimate is not open for a decision."),
+        _l("This estimate expired on %(date)s; ask us for a new one."),
         "staff_estimate_decided",
-        link_values={"slug": "estimates", "doc_id": estimate.id},
-        context={"estimate": estimate, "customer": customer},
-        customer_id=customer.id,
-    )
-    notify_estimate("estimate_decided", estimate)
-    db.session.commit()
-    return estimate
+        lambda estimate: {"slug": "estimates", "doc_id": estimate.id},
+        lambda estimate: notify_estimate("estimate_decided", estimate),
+    ),
+    Proposal: _Decidable(
+        "proposal",
+        "open",
+        "open_till",
+        _l("This proposal is not open for a decision."),
+        _l("This proposal was open until %(date)s; ask us for a new one."),
+        "staff_proposal_decided",
+        lambda proposal: {"proposal_id": proposal.id},
+    ),
+}
 
 
-def decide_proposal(
-    proposal: Proposal, contact: Contact, *, accept: bool, signer_name: str | None, ip: str | None, today: date
-) -> Proposal:
-    """Accept (with the signer's typed full name) or decline an open proposal, once.
+def decide(
+    document: Estimate | Proposal,
+    contact: Contact,
+    *,
+    accept: bool,
+    signer_name: str | None,
+    ip: str | None,
+    today: date,
+) -> Estimate | Proposal:
+    """Accept (with the signer's typed full name) or decline an estimate or proposal, once.
 
-    Stores the decision, signer name (acceptance only), time and IP; emails
-    staff (``staff_proposal_decided``); commits. Raises ServiceError, changing nothing, when the
-    proposal is already decided, past its open-till date, or the name is missing.
+    Only while ``document.open_for_decision(today)`` (a sent estimate before its expiry date,
+    an open proposal before its open-till date). Stores the decision, signer name (acceptance
+    only), time and IP; emails staff (``staff_estimate_decided`` / ``staff_proposal_decided``)
+    and, for an estimate, the customer's contacts with the Estimate toggle
+    (``estimate_decided``); commits. Raises ServiceError, changing nothing, when the document is
+    already decided, past its date or not open, or the name is missing.
     """
-    if proposal.status in ("accepted", "declined"):
-        raise ServiceError(_decided_message("proposal", proposal.status, proposal.signer_name, proposal.decided_at))
-    if proposal.status != "open":
-        raise ServiceError(_("This proposal is not open for a decision."))
-    if not proposal_is_open(proposal, today):
-        raise ServiceError(
-            _("This proposal was open until %(date)s; ask us for a new one.", date=short_date(proposal.open_till))
-        )
+    model = type(document)
+    kind = _DECIDABLE[model]
+    if document.status in ("accepted", "declined"):
+        raise ServiceError(_decided_message(kind.noun, document.status, document.signer_name, document.decided_at))
+    if document.status != kind.open_status:
+        raise ServiceError(str(kind.not_open))
+    if not document.open_for_decision(today):
+        raise ServiceError(kind.past_deadline % {"date": short_date(getattr(document, kind.deadline))})
     # Only an acceptance is signed; a decline records who declined in the audit log.
     name = clean_signer_name(signer_name) if accept else None
     status = "accepted" if accept else "declined"
     result = db.session.execute(
-        update(Proposal)
-        .where(
-            Proposal.id == proposal.id,
-            Proposal.status == "open",
-            or_(Proposal.open_till.is_(None), Proposal.open_till >= today),
-        )
+        update(model)
+        .where(model.id == document.id, model.open_for_decision(today))
         .values(status=status, signer_name=name, decided_at=utcnow(), decided_ip=(ip or "")[:64] or None)
     )
     if result.rowcount != 1:
-        raise _lost_race(proposal, "proposal")
-    db.session.refresh(proposal)
-    customer = db.session.get(Customer, proposal.customer_id)
-    audit.record(f"proposal.{status}", actor=contact, customer_id=customer.id, target=proposal, signer=name)
+        raise _lost_race(document, kind.noun)
+    db.session.refresh(document)
+    customer = db.session.get(Customer, document.customer_id)
+    audit.record(f"{kind.noun}.{status}", actor=contact, customer_id=customer.id, target=document, signer=name)
     notify_staff(
-        "staff_proposal_decided",
-        link_values={"proposal_id": proposal.id},
-        context={"proposal": proposal, "customer": customer},
+        kind.staff_event,
+        link_values=kind.link_values(document),
+        context={kind.noun: document, "customer": customer},
         customer_id=customer.id,
     )
+    if kind.notify_customers is not None:
+        kind.notify_customers(document)
     db.session.commit()
-    return proposal
+    return document
 
 
 def sign_contract(contract: Contract, contact: Contact, *, signer_name: str | None, ip: str | None) -> Contract:

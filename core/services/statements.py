@@ -105,7 +105,7 @@ _OVERVIEW = (
         func.sum(_BALANCE).filter(_IS_OPEN),
         func.sum(_BALANCE).filter(_IS_OPEN, Invoice.due_date < bindparam("today", type_=Date)),
     )
-    .where(Invoice.customer_id == bindparam("customer_id", type_=Integer), Invoice.status != "draft")
+    .where(Invoice.customer_id == bindparam("customer_id", type_=Integer), Invoice.visible_to_customer)
     .group_by(Invoice.currency, _YEAR)
 )
 

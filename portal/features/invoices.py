@@ -64,10 +64,6 @@ def _filter_links(status: str, year: str, years: tuple[int, ...], language: str,
     return tuple(statuses), tuple(by_year)
 
 
-# Drafts are staff work in progress: the customer never sees them, not even by id.
-VISIBLE = Invoice.status != "draft"
-
-
 _TODAY = bindparam("today", type_=Date)
 # The list's rows are plain rows of what the table shows, the status as the customer sees it
 # and the balance computed by the database (the same rules as ``Invoice.display_status`` and
@@ -98,7 +94,7 @@ def _list_statement(status: str, by_year: bool):
     """The list's select for a status filter (or "") and an optional year, built once per
     combination (12 in all) with the customer, today, the year's bounds and the page as bound
     parameters: building a select and its cache key cost more than running it."""
-    stmt = select(*_LIST_COLUMNS).where(Invoice.customer_id == bindparam("customer_id"), VISIBLE)
+    stmt = select(*_LIST_COLUMNS).where(Invoice.customer_id == bindparam("customer_id"), Invoice.visible_to_customer)
     if status:
         stmt = stmt.where(_status_condition(status))
     if by_year:
@@ -136,7 +132,9 @@ def index():
 # collections would return items x payments rows), from a statement built once
 # (``_with_payments``): SQLAlchemy's selectin loader builds its SELECT anew on every load,
 # which cost more than running it.
-_INVOICE = owned_statement(Invoice, joinedload(Invoice.items), lazyload(Invoice.payments), condition=VISIBLE)
+_INVOICE = owned_statement(
+    Invoice, joinedload(Invoice.items), lazyload(Invoice.payments), condition=Invoice.visible_to_customer
+)
 _PAYMENTS_OF_INVOICE = (
     select(Payment).where(Payment.invoice_id == bindparam("invoice_id")).order_by(Payment.date, Payment.id)
 )

@@ -28,7 +28,7 @@ from core.models import (
     ProposalComment,
 )
 from core.services import ServiceError
-from core.services.decisions import decide_estimate, sign_contract
+from core.services.decisions import decide, sign_contract
 from tests.conftest import login
 from tests.factories import PASSWORD
 
@@ -373,7 +373,7 @@ def test_a_concurrent_decision_loses_cleanly(world, f):
     with db.engine.begin() as conn:
         conn.execute(update(Estimate).where(Estimate.id == estimate.id).values(status="declined"))
     with pytest.raises(ServiceError, match="already declined"):
-        decide_estimate(estimate, world["me"], accept=True, signer_name="Anna", ip=None, today=TODAY)
+        decide(estimate, world["me"], accept=True, signer_name="Anna", ip=None, today=TODAY)
     assert fresh(Estimate, estimate.id).status == "declined"
     assert outbox("staff_estimate_decided") == [] and outbox("estimate_decided") == []
 

@@ -2,9 +2,9 @@
 
 Each needs the project setting ("view_finance" or "view_tickets") and the contact's own
 permission for that kind of document; each row links to the document's own page, which
-checks the same permission again. What a contact may see of each kind is the feature's own
-rule, imported from it (drafts never appear; tickets follow the ticket visibility setting),
-so a project tab can never list what the feature's own pages would refuse.
+checks the same permission again. What a contact may see of each kind is the rule its own
+pages use (``visible_to_customer`` on the model: drafts never appear; tickets follow the ticket
+visibility setting), so a project tab can never list what the feature's own pages would refuse.
 """
 
 from __future__ import annotations
@@ -14,16 +14,12 @@ from dataclasses import dataclass
 
 from flask import render_template
 from flask_login import current_user
-from sqlalchemy import true
 
 from core.models import Contract, Estimate, Invoice, Proposal, Ticket
 from core.pagination import paginate
 from core.services.tickets import ticket_visibility
 
 from ...guards import scoped
-from ..estimates import VISIBLE as ESTIMATE_VISIBLE
-from ..invoices import VISIBLE as INVOICE_VISIBLE
-from ..proposals import VISIBLE as PROPOSAL_VISIBLE
 from . import bp
 from .access import open_tab
 
@@ -36,10 +32,16 @@ class DocumentTab:
 
 
 DOCUMENT_TABS = {
-    "invoices": DocumentTab(Invoice, lambda: INVOICE_VISIBLE, (Invoice.date.desc(), Invoice.id.desc())),
-    "estimates": DocumentTab(Estimate, lambda: ESTIMATE_VISIBLE, (Estimate.date.desc(), Estimate.id.desc())),
-    "contracts": DocumentTab(Contract, true, (Contract.start_date.desc(), Contract.id.desc())),
-    "proposals": DocumentTab(Proposal, lambda: PROPOSAL_VISIBLE, (Proposal.date.desc(), Proposal.id.desc())),
+    "invoices": DocumentTab(Invoice, lambda: Invoice.visible_to_customer, (Invoice.date.desc(), Invoice.id.desc())),
+    "estimates": DocumentTab(
+        Estimate, lambda: Estimate.visible_to_customer, (Estimate.date.desc(), Estimate.id.desc())
+    ),
+    "contracts": DocumentTab(
+        Contract, lambda: Contract.visible_to_customer, (Contract.start_date.desc(), Contract.id.desc())
+    ),
+    "proposals": DocumentTab(
+        Proposal, lambda: Proposal.visible_to_customer, (Proposal.date.desc(), Proposal.id.desc())
+    ),
     "tickets": DocumentTab(
         Ticket, lambda: ticket_visibility(current_user), (Ticket.last_reply_at.desc(), Ticket.id.desc())
     ),
