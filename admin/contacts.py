@@ -64,7 +64,7 @@ def contact_new(customer_id: int):
     customer = db.get_or_404(Customer, customer_id)
     form = ContactForm()
     if request.method == "GET":
-        form.fill_catalog_fields(default_contact_permissions(), set())
+        form.fill_access(default_contact_permissions(), set())
         form.is_primary.data = not customer.contacts
     if form.validate_on_submit():
         try:
@@ -88,7 +88,7 @@ def contact_edit(contact_id: int):
     form = ContactForm(obj=contact)
     if request.method == "GET":
         form.password.data = ""
-        form.fill_catalog_fields(contact.permissions, contact.notifications)
+        form.fill_access(contact.permissions, contact.notifications)
     if form.validate_on_submit():
         try:
             update_contact(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.catalogs import NOTIFICATIONS
+from core.catalogs import NOTIFICATIONS, notification_allowed
 from core.extensions import db
 from core.i18n import _
 from core.models import Contract, CreditNote, Customer, Estimate, Invoice, Project, Proposal, Ticket, contacts_of
@@ -40,7 +40,7 @@ def notification_matrix(contacts) -> dict[int, dict[str, str]]:
         for n in NOTIFICATIONS:
             if contact.receives(n.key):
                 row[n.key] = "on"
-            elif not contact.can(n.permission):
+            elif not notification_allowed(n.key, contact.permissions):
                 row[n.key] = "no_permission"
             elif not contact.may_log_in:
                 row[n.key] = "inactive"

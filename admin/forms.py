@@ -1,14 +1,12 @@
-"""Admin forms. The contact form's checkboxes are generated from the two catalogs."""
+"""Admin forms. The contact form's checkboxes come from the catalogs (``core.forms.AccessFields``)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from core.catalogs import NOTIFICATIONS, PERMISSIONS
-from core.forms import CompanyDetailsForm, email_field, name_field, strong_password
+from core.forms import AccessFields, CompanyDetailsForm, PermissionFields, email_field, name_field, strong_password
 from core.i18n import LANGUAGES, _l
 from core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from core.services.reminders import REMINDER_SETTINGS
@@ -42,7 +40,7 @@ class CustomerForm(CompanyDetailsForm):
         }
 
 
-class ContactForm(FlaskForm):
+class ContactForm(AccessFields):
     first_name = name_field(_l("First name"))
     last_name = name_field(_l("Last name"))
     email = email_field()
@@ -71,32 +69,11 @@ class ContactForm(FlaskForm):
     )
     version = IntegerField(validators=[Optional()])
 
-    def permissions(self) -> set[str]:
-        return {p.key for p in PERMISSIONS if self[f"perm_{p.key}"].data}
 
-    def notifications(self) -> set[str]:
-        return {n.key for n in NOTIFICATIONS if self[f"notify_{n.key}"].data}
-
-    def fill_catalog_fields(self, permissions, notifications) -> None:
-        for p in PERMISSIONS:
-            self[f"perm_{p.key}"].data = p.key in permissions
-        for n in NOTIFICATIONS:
-            self[f"notify_{n.key}"].data = n.key in notifications
+class DefaultPermissionsForm(PermissionFields):
+    """The permissions a new contact gets, and the reminder settings."""
 
 
-for _p in PERMISSIONS:
-    setattr(ContactForm, f"perm_{_p.key}", BooleanField(_p.label, description=_p.description))
-for _n in NOTIFICATIONS:
-    setattr(ContactForm, f"notify_{_n.key}", BooleanField(_n.label, description=_n.description))
-
-
-class DefaultPermissionsForm(FlaskForm):
-    def permissions(self) -> set[str]:
-        return {p.key for p in PERMISSIONS if self[f"perm_{p.key}"].data}
-
-
-for _p in PERMISSIONS:
-    setattr(DefaultPermissionsForm, f"perm_{_p.key}", BooleanField(_p.label))
 for _key, (_default, _label) in REMINDER_SETTINGS.items():
     setattr(
         DefaultPermissionsForm,

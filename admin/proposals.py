@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from core.extensions import db
+from core.forms import flash_errors
 from core.i18n import _
 from core.labels import label
 from core.models import PROPOSAL_STATUSES, Customer, Project, Proposal, ProposalComment
@@ -25,7 +26,6 @@ from core.services.documents import (
 )
 
 from . import bp
-from .sales.edit import flash_form_errors
 from .sales.forms import ConfirmForm, ProposalCommentForm, ProposalForm, chosen_customer_id, fill_choices
 from .sales.lists import render_list
 
@@ -151,7 +151,7 @@ def proposal_delete(proposal_id: int):
     proposal = db.get_or_404(Proposal, proposal_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash_form_errors(form)
+        flash_errors(form)
         return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
     try:
         delete_agreement(proposal, actor=current_user)

@@ -15,6 +15,7 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from core.extensions import db
 from core.files import serve
+from core.forms import flash_errors
 from core.i18n import _, _l
 from core.labels import label
 from core.models import (
@@ -71,11 +72,6 @@ class DepartmentForm(FlaskForm):
 
 class DepartmentActiveForm(FlaskForm):
     active = HiddenField(validators=[AnyOf(["0", "1"])])
-
-
-def _flash_errors(form) -> None:
-    for errors in form.errors.values():
-        flash(errors[0], "danger")
 
 
 def _department_form(ticket: Ticket, formdata=None) -> TicketDepartmentForm:
@@ -146,7 +142,7 @@ def ticket_status(ticket_id: int):
         set_ticket_status(ticket, form.status.data, current_user)
         flash(_("Ticket status saved."), "success")
     else:
-        _flash_errors(form)
+        flash_errors(form)
     return redirect(url_for("admin.ticket_detail", ticket_id=ticket.id))
 
 
@@ -162,7 +158,7 @@ def ticket_department(ticket_id: int):
         else:
             flash(_("Ticket department saved."), "success")
     else:
-        _flash_errors(form)
+        flash_errors(form)
     return redirect(url_for("admin.ticket_detail", ticket_id=ticket.id))
 
 
@@ -205,7 +201,7 @@ def department_rename(department_id: int):
         else:
             flash(_("Department renamed."), "success")
     else:
-        _flash_errors(form)
+        flash_errors(form)
     return redirect(url_for("admin.departments"))
 
 

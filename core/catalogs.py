@@ -90,8 +90,19 @@ NOTIFICATIONS_BY_KEY: dict[str, Notification] = {n.key: n for n in NOTIFICATIONS
 
 
 def notification_allowed(notification_key: str, permissions: set[str] | frozenset[str]) -> bool:
-    """True when a contact holding ``permissions`` may have ``notification_key`` switched on."""
+    """True when a contact holding ``permissions`` may have ``notification_key`` switched on.
+
+    The one rule "a notification needs its permission": the contact services (staff's form, a
+    primary contact's colleagues, a contact's own choice) and the recipient rule
+    (``Contact.receives``) use it; the contact forms' script reads the same mapping from the
+    ``data-needs-permission`` attributes rendered from ``NOTIFICATIONS``.
+    """
     return NOTIFICATIONS_BY_KEY[notification_key].permission in permissions
+
+
+def allowed_notifications(permissions: set[str] | frozenset[str]) -> frozenset[str]:
+    """The notification keys a contact holding ``permissions`` may have switched on."""
+    return frozenset(n.key for n in NOTIFICATIONS if notification_allowed(n.key, permissions))
 
 
 @dataclass(frozen=True)

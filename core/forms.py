@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from flask import flash
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from core.i18n import _l
+from core.catalogs import NOTIFICATIONS, PERMISSIONS
+from core.i18n import _, _l
 from core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 
 
@@ -29,6 +32,46 @@ class CompanyDetailsForm(FlaskForm):
     city = StringField(_l("City"), validators=[Length(max=100)])
     zip_code = StringField(_l("ZIP code"), validators=[Length(max=20)])
     country = StringField(_l("Country"), validators=[Length(max=80)])
+
+
+class PermissionFields(FlaskForm):
+    """One checkbox per permission (``perm_<key>``), generated from the catalog: staff's default
+    permissions and, with ``AccessFields``, every contact access form."""
+
+    def permissions(self) -> set[str]:
+        return {p.key for p in PERMISSIONS if self[f"perm_{p.key}"].data}
+
+
+class AccessFields(PermissionFields):
+    """The permission checkboxes plus one per notification (``notify_<key>``): staff's contact
+    form and a primary contact's colleague forms."""
+
+    def notifications(self) -> set[str]:
+        return {n.key for n in NOTIFICATIONS if self[f"notify_{n.key}"].data}
+
+    def fill_access(self, permissions, notifications) -> None:
+        """Check the boxes of ``permissions`` and ``notifications``, clear the others."""
+        for p in PERMISSIONS:
+            self[f"perm_{p.key}"].data = p.key in permissions
+        for n in NOTIFICATIONS:
+            self[f"notify_{n.key}"].data = n.key in notifications
+
+
+for _p in PERMISSIONS:
+    setattr(PermissionFields, f"perm_{_p.key}", BooleanField(_p.label, description=_p.description))
+for _n in NOTIFICATIONS:
+    setattr(AccessFields, f"notify_{_n.key}", BooleanField(_n.label, description=_n.description))
+
+
+def flash_errors(form: FlaskForm, template: str | None = None) -> None:
+    """Flash the first error of each field, where the page redirects instead of showing the form
+    again. ``template`` (a message with ``%(error)s``) frames each one; an error that is not a
+    message (a nested field's) becomes "Check the form."."""
+    for errors in form.errors.values():
+        first = errors[0] if isinstance(errors, list | tuple) and errors else None
+        # A lazy message must become text: the session stores what is flashed.
+        error = str(first) if isinstance(first, str | LazyString) else _("Check the form.")
+        flash(template % {"error": error} if template else error, "danger")
 
 
 def strong_password(form, field) -> None:

@@ -11,7 +11,7 @@ from wtforms.validators import Length
 
 from core import twofactor
 from core.auth import is_contact
-from core.catalogs import NOTIFICATIONS
+from core.catalogs import NOTIFICATIONS, notification_allowed
 from core.forms import CodeForm, LoginForm, PasswordChangeForm, name_field
 from core.i18n import LANGUAGES, _, _l
 from core.loginflow import complete_password_step, complete_second_step, pending_user
@@ -109,7 +109,7 @@ def _profile_page(form=None, password_form=None, notifications_form=None):
         form=form or ProfileForm(obj=contact, prefix="profile"),
         password_form=password_form or PasswordChangeForm(prefix="password"),
         notifications_form=notifications_form,
-        own_notifications=[n for n in NOTIFICATIONS if contact.can(n.permission)],
+        own_notifications=[n for n in NOTIFICATIONS if notification_allowed(n.key, contact.permissions)],
     )
 
 

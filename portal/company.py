@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField
+from wtforms import HiddenField
 
-from core.catalogs import NOTIFICATIONS, PERMISSIONS
-from core.forms import CompanyDetailsForm, email_field, name_field
+from core.forms import AccessFields, CompanyDetailsForm, email_field, name_field
 from core.i18n import _, _l
 from core.models import Contact, contacts_of
 from core.pagination import paginate
@@ -68,28 +66,10 @@ class CompanyForm(CompanyDetailsForm):
         return {name: self[name].data or "" for name in COMPANY_FIELDS}
 
 
-class AccessForm(FlaskForm):
-    """One checkbox per permission and per notification, generated from the catalogs."""
+class AccessForm(AccessFields):
+    """One checkbox per permission and per notification (``core.forms.AccessFields``)."""
 
     version = HiddenField()
-
-    def permissions(self) -> set[str]:
-        return {p.key for p in PERMISSIONS if self[f"perm_{p.key}"].data}
-
-    def notifications(self) -> set[str]:
-        return {n.key for n in NOTIFICATIONS if self[f"notify_{n.key}"].data}
-
-    def fill(self, permissions, notifications) -> None:
-        for p in PERMISSIONS:
-            self[f"perm_{p.key}"].data = p.key in permissions
-        for n in NOTIFICATIONS:
-            self[f"notify_{n.key}"].data = n.key in notifications
-
-
-for _p in PERMISSIONS:
-    setattr(AccessForm, f"perm_{_p.key}", BooleanField(_p.label, description=_p.description))
-for _n in NOTIFICATIONS:
-    setattr(AccessForm, f"notify_{_n.key}", BooleanField(_n.label, description=_n.description))
 
 
 class InviteForm(AccessForm):
@@ -151,7 +131,7 @@ def index():
 def invite():
     form = InviteForm()
     if request.method == "GET":
-        form.fill(default_contact_permissions() & manageable_permissions(current_user), set())
+        form.fill_access(default_contact_permissions() & manageable_permissions(current_user), set())
     if form.validate_on_submit():
         try:
             colleague = invite_colleague(
@@ -187,7 +167,7 @@ def edit(contact_id: int):
         return redirect(url_for("portal.colleagues.index"))
     form = AccessForm()
     if request.method == "GET":
-        form.fill(colleague.permissions, colleague.notifications)
+        form.fill_access(colleague.permissions, colleague.notifications)
         form.version.data = colleague.version
     if form.validate_on_submit():
         try:

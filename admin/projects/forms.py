@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.catalogs import DEFAULT_PROJECT_SETTINGS, PROJECT_SETTINGS
+from core.forms import flash_errors as flash_errors  # the views import it from here
 from core.i18n import _l
 
 
@@ -103,8 +103,3 @@ class DiscussionForm(Prefixed):
 
 class DeleteForm(FlaskForm):
     """An empty form: only its CSRF token guards a delete button."""
-
-
-def flash_errors(form: FlaskForm) -> None:
-    for errors in form.errors.values():
-        flash(errors[0], "danger")

@@ -6,6 +6,7 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from sqlalchemy import select
 
 from core.extensions import db
+from core.forms import flash_errors
 from core.i18n import _, _l
 from core.models import Customer, Estimate, Invoice, Project
 from core.pdf import document_pdf, pdf_filename
@@ -133,6 +134,5 @@ def invoice_payment(doc_id: int):
         else:
             flash(_("Payment recorded."), "success")
     else:
-        for errors in form.errors.values():
-            flash(_("Payment not recorded: %(error)s", error=errors[0]), "danger")
+        flash_errors(form, _l("Payment not recorded: %(error)s"))
     return redirect(url_for("admin.document_detail", slug="invoices", doc_id=doc_id))

@@ -11,6 +11,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from core.extensions import db
+from core.forms import flash_errors
 from core.i18n import _
 from core.labels import label
 from core.models import Contract, Customer
@@ -43,12 +44,6 @@ from .forms import (
 )
 
 SALES_ROUTE = "/<any(invoices,'credit-notes',estimates):slug>"
-
-
-def flash_form_errors(form) -> None:
-    """Flash each field's first message (used where the form is not shown again)."""
-    for errors in form.errors.values():
-        flash(errors[0] if isinstance(errors[0], str) else _("Check the form."), "danger")
 
 
 def _new_form(form_class, customer_id_arg):
@@ -134,7 +129,7 @@ def document_delete(slug: str, doc_id: int):
     _kind, document = load_document(slug, doc_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash_form_errors(form)
+        flash_errors(form)
         return redirect(url_for("admin.document_detail", slug=slug, doc_id=doc_id))
     delete = delete_agreement if isinstance(document, Contract) else delete_sales_document
     try:
@@ -151,7 +146,7 @@ def estimate_convert(doc_id: int):
     _kind, estimate = load_document("estimates", doc_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash_form_errors(form)
+        flash_errors(form)
         return redirect(url_for("admin.document_detail", slug="estimates", doc_id=doc_id))
     try:
         invoice = convert_estimate(estimate, actor=current_user)

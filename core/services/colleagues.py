@@ -20,7 +20,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.audit import record
-from core.catalogs import NOTIFICATIONS, PERMISSIONS, PERMISSIONS_BY_KEY
+from core.catalogs import NOTIFICATIONS, NOTIFICATIONS_BY_KEY, PERMISSIONS, PERMISSIONS_BY_KEY, allowed_notifications
 from core.extensions import db
 from core.i18n import _, _l
 from core.models import Contact, Customer
@@ -60,7 +60,7 @@ def manageable_permissions(primary: Contact) -> frozenset[str]:
 
 def manageable_notifications(primary: Contact) -> frozenset[str]:
     """The notification toggles ``primary`` may switch: those of features it uses itself."""
-    return frozenset(n.key for n in NOTIFICATIONS if n.permission in primary.permissions)
+    return allowed_notifications(primary.permissions)
 
 
 def _ordered(keys, catalog) -> list[str]:
@@ -235,7 +235,7 @@ def change_colleague_access(
     ceiling, note_ceiling = manageable_permissions(primary), manageable_notifications(primary)
     requested_beyond = set(notifications) - note_ceiling - current_notes
     if requested_beyond:
-        _refuse_beyond_ceiling(primary, {n.permission for n in NOTIFICATIONS if n.key in requested_beyond})
+        _refuse_beyond_ceiling(primary, {NOTIFICATIONS_BY_KEY[key].permission for key in requested_beyond})
     new_perms = (set(permissions) & ceiling) | (current_perms - ceiling)
     new_notes = (set(notifications) & note_ceiling) | (current_notes - note_ceiling)
     if new_perms == current_perms and new_notes == current_notes:

@@ -25,7 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import record
-from core.catalogs import NOTIFICATIONS, NOTIFICATIONS_BY_KEY, PERMISSION_KEYS, PERMISSIONS_BY_KEY
+from core.catalogs import (
+    NOTIFICATIONS,
+    NOTIFICATIONS_BY_KEY,
+    PERMISSION_KEYS,
+    PERMISSIONS_BY_KEY,
+    allowed_notifications,
+)
 from core.extensions import db
 from core.i18n import LANGUAGES, _, _l
 from core.mail.outbox import queue_email
@@ -82,7 +88,7 @@ def _check(data: ContactData, *, exclude_contact_id: int | None) -> None:
     unknown = (data.permissions - PERMISSION_KEYS) | (data.notifications - set(NOTIFICATIONS_BY_KEY))
     if unknown:
         raise ServiceError(_("Unknown permission or notification: %(keys)s", keys=", ".join(sorted(unknown))))
-    missing = [n for n in NOTIFICATIONS if n.key in data.notifications and n.permission not in data.permissions]
+    missing = [n for n in NOTIFICATIONS if n.key in data.notifications - allowed_notifications(data.permissions)]
     if missing:
         raise ServiceError(
             "; ".join(
@@ -349,7 +355,7 @@ def set_own_notifications(contact: Contact, keys: set[str]) -> None:
 
     Keys for features the contact may not use are ignored: preferences never widen access.
     """
-    allowed = {n.key for n in NOTIFICATIONS if n.key in keys and n.permission in contact.permissions}
+    allowed = set(keys) & allowed_notifications(contact.permissions)
     if contact.notifications != allowed:
         contact.notification_rows = [ContactNotification(notification=key) for key in sorted(allowed)]
     _commit()
