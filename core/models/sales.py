@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, Index, String, Text, and_, case, or_, true
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
@@ -53,6 +54,26 @@ class DraftHidden:
     def visible_to_customer(self) -> bool:
         """Anything but a draft (the same comparison in Python and in SQL)."""
         return self.status != "draft"
+
+
+class CustomerDecides:
+    """Documents the customer accepts or declines (estimates, proposals): only while in
+    ``OPEN_STATUS`` and not past the date in the ``DEADLINE`` column (none: no deadline)."""
+
+    OPEN_STATUS: ClassVar[str]
+    DEADLINE: ClassVar[str]
+
+    @hybrid_method
+    def open_for_decision(self, today: date) -> bool:
+        """The customer may still accept or decline (the decision service's check and WHERE)."""
+        deadline = getattr(self, self.DEADLINE)
+        return self.status == self.OPEN_STATUS and (deadline is None or deadline >= today)
+
+    @open_for_decision.inplace.expression
+    @classmethod
+    def _open_for_decision_expression(cls, today):
+        deadline = getattr(cls, cls.DEADLINE)
+        return and_(cls.status == cls.OPEN_STATUS, or_(deadline.is_(None), deadline >= today))
 
 
 class LineItemMixin:
@@ -192,9 +213,11 @@ class CreditNoteItem(LineItemMixin, db.Model):
     credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_notes.id", ondelete="CASCADE"), index=True)
 
 
-class Estimate(DraftHidden, CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
+class Estimate(DraftHidden, CustomerDecides, CustomerOwned, TotalsMixin, TimestampMixin, db.Model):
     __tablename__ = "estimates"
     __table_args__ = (Index("ix_estimates_customer_id_date_id", "customer_id", "date", "id"),)
+    OPEN_STATUS = "sent"  # accepted or declined while sent and not past its expiry date
+    DEADLINE = "expiry_date"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -212,16 +235,6 @@ class Estimate(DraftHidden, CustomerOwned, TotalsMixin, TimestampMixin, db.Model
     items: Mapped[list[EstimateItem]] = relationship(order_by="EstimateItem.position", cascade="all, delete-orphan")
 
     @hybrid_method
-    def open_for_decision(self, today: date) -> bool:
-        """The customer may still accept or decline: sent and not past its expiry date."""
-        return self.status == "sent" and (self.expiry_date is None or self.expiry_date >= today)
-
-    @open_for_decision.inplace.expression
-    @classmethod
-    def _open_for_decision_expression(cls, today):
-        return and_(cls.status == "sent", or_(cls.expiry_date.is_(None), cls.expiry_date >= today))
-
-    @hybrid_method
     def display_status(self, today: date) -> str:
         """Status as the customer sees it: a sent estimate past its expiry date is expired."""
         return "expired" if self.status == "sent" and not self.open_for_decision(today) else self.status
@@ -237,9 +250,11 @@ class EstimateItem(LineItemMixin, db.Model):
     estimate_id: Mapped[int] = mapped_column(ForeignKey("estimates.id", ondelete="CASCADE"), index=True)
 
 
-class Proposal(DraftHidden, CustomerOwned, TimestampMixin, db.Model):
+class Proposal(DraftHidden, CustomerDecides, CustomerOwned, TimestampMixin, db.Model):
     __tablename__ = "proposals"
     __table_args__ = (Index("ix_proposals_customer_id_date_id", "customer_id", "date", "id"),)
+    OPEN_STATUS = "open"  # accepted or declined while open and not past its open-till date
+    DEADLINE = "open_till"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(200))
@@ -252,16 +267,6 @@ class Proposal(DraftHidden, CustomerOwned, TimestampMixin, db.Model):
     signer_name: Mapped[str | None] = mapped_column(String(160))
     decided_at: Mapped[datetime | None]
     decided_ip: Mapped[str | None] = mapped_column(String(64))
-
-    @hybrid_method
-    def open_for_decision(self, today: date) -> bool:
-        """The customer may still accept or decline: open and not past its open-till date."""
-        return self.status == "open" and (self.open_till is None or self.open_till >= today)
-
-    @open_for_decision.inplace.expression
-    @classmethod
-    def _open_for_decision_expression(cls, today):
-        return and_(cls.status == "open", or_(cls.open_till.is_(None), cls.open_till >= today))
 
 
 class Contract(CustomerOwned, TimestampMixin, db.Model):

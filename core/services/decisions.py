@@ -109,8 +109,6 @@ class _Decidable:
     """What differs between accepting or declining an estimate and a proposal."""
 
     noun: str
-    open_status: str  # the status in which the customer may decide
-    deadline: str  # the date attribute after which it may not
     not_open: str
     past_deadline: str  # with ``%(date)s``
     staff_event: str
@@ -121,8 +119,6 @@ class _Decidable:
 _DECIDABLE: dict[type, _Decidable] = {
     Estimate: _Decidable(
         "estimate",
-        "sent",
-        "expiry_date",
         _l("This estimate is not open for a decision."),
         _l("This estimate expired on %(date)s; ask us for a new one."),
         "staff_estimate_decided",
@@ -131,8 +127,6 @@ _DECIDABLE: dict[type, _Decidable] = {
     ),
     Proposal: _Decidable(
         "proposal",
-        "open",
-        "open_till",
         _l("This proposal is not open for a decision."),
         _l("This proposal was open until %(date)s; ask us for a new one."),
         "staff_proposal_decided",
@@ -163,10 +157,10 @@ def decide(
     kind = _DECIDABLE[model]
     if document.status in ("accepted", "declined"):
         raise ServiceError(_decided_message(kind.noun, document.status, document.signer_name, document.decided_at))
-    if document.status != kind.open_status:
+    if document.status != model.OPEN_STATUS:
         raise ServiceError(str(kind.not_open))
     if not document.open_for_decision(today):
-        raise ServiceError(kind.past_deadline % {"date": short_date(getattr(document, kind.deadline))})
+        raise ServiceError(kind.past_deadline % {"date": short_date(getattr(document, model.DEADLINE))})
     # Only an acceptance is signed; a decline records who declined in the audit log.
     name = clean_signer_name(signer_name) if accept else None
     status = "accepted" if accept else "declined"
