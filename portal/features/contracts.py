@@ -23,14 +23,9 @@ class SignForm(FlaskForm):
     signer_name = name_field(_l("Your full name"), max_length=SIGNER_NAME_MAX)
 
 
-def _contract(contract_id: int) -> Contract:
-    # Every contract is visible (no draft state); the rule is still the model's, like the others'.
-    return owned_or_404(Contract, contract_id, condition=Contract.visible_to_customer)
-
-
 @bp.route("/contracts")
 def index():
-    stmt = scoped(Contract).where(Contract.visible_to_customer).order_by(Contract.start_date.desc(), Contract.id.desc())
+    stmt = scoped(Contract).order_by(Contract.start_date.desc(), Contract.id.desc())
     return render_template("portal/contracts/index.html", page=paginate(stmt))
 
 
@@ -41,19 +36,19 @@ def _detail_page(contract: Contract, form: SignForm | None = None):
 
 @bp.route("/contracts/<int:contract_id>")
 def detail(contract_id: int):
-    return _detail_page(_contract(contract_id))
+    return _detail_page(owned_or_404(Contract, contract_id))
 
 
 @bp.route("/contracts/<int:contract_id>/pdf")
 def contract_pdf(contract_id: int):
-    contract = _contract(contract_id)
+    contract = owned_or_404(Contract, contract_id)
     data = document_pdf("contract", contract, current_user.customer, current_app.config["COMPANY_NAME"])
     return pdf_download(data, pdf_filename("contract", contract))
 
 
 @bp.route("/contracts/<int:contract_id>/sign", methods=["POST"])
 def sign(contract_id: int):
-    contract = _contract(contract_id)
+    contract = owned_or_404(Contract, contract_id)
     form = SignForm()
     # Once signed (e.g. a second submit), the service says so, whatever the form holds.
     if not form.validate_on_submit() and not contract.is_signed:
