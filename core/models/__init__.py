@@ -1,4 +1,10 @@
-"""All models, importable from one place (Alembic autogenerate sees them through here)."""
+"""All models, importable from one place (Alembic autogenerate sees them through here).
+
+The rules that are needed both on a loaded object and in a query are hybrids on the models,
+each written once: may a contact log in and who receives a notification in ``people.py``,
+which documents a customer sees, whether one is still open for a decision and what an invoice
+owes in ``sales.py`` (each module's docstring lists them).
+"""
 
 from .audit import AuditEntry
 from .base import money, utcnow
