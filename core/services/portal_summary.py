@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, Integer, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, exists, func, or_, select, true
 
 from core.extensions import db
 from core.models import Contract, Estimate, Invoice, Project, Proposal, Setting, Ticket
+from core.services.amounts_due import CUSTOMER as _CUSTOMER
+from core.services.amounts_due import TODAY as _TODAY
+from core.services.amounts_due import fold_balances, open_balances
 from core.services.settings import CONTACTS_SEE_ALL_TICKETS
 
 ACTIVE_PROJECT_STATES = ("not_started", "in_progress")
@@ -18,16 +21,16 @@ PANELS = ("invoices", "estimates", "proposals", "contracts", "support", "project
 # key for them (that took far longer than the query itself).
 _STATEMENTS: dict[tuple[str, ...], tuple[Select, list[tuple[str, str]]]] = {}
 
-_CUSTOMER = bindparam("customer_id", type_=Integer)
 _CONTACT = bindparam("contact_id", type_=Integer)
-_TODAY = bindparam("today", type_=Date)
 
 
 def dashboard_summary(contact, today: date) -> dict:
     """A dict of panel figures; a feature the contact lacks has no key at all.
 
-    Every figure is a scalar subquery of one SELECT (the ticket visibility setting included),
-    so the dashboard costs one query however many panels it shows.
+    The Invoices panel's ``amounts_due`` is ``core.services.amounts_due.amounts_due`` (a list
+    of ``OpenBalance``, one per currency, empty when nothing is due); every other figure is a
+    count. One query however many panels it shows: the counts (the ticket visibility setting
+    included) are scalar subqueries of one row, outer-joined to the amounts due per currency.
     """
     permissions = contact.permissions
     panels = tuple(panel for panel in PANELS if panel in permissions)
@@ -37,10 +40,12 @@ def dashboard_summary(contact, today: date) -> dict:
         _STATEMENTS[panels] = _statement(panels)
     stmt, names = _STATEMENTS[panels]
     params = {"customer_id": contact.customer_id, "contact_id": contact.id, "today": today}
-    row = db.session.execute(stmt, params).one()
+    rows = db.session.execute(stmt, params).all()
     summary: dict = {}
-    for (panel, figure), value in zip(names, row, strict=True):
+    for (panel, figure), value in zip(names, rows[0], strict=False):
         summary.setdefault(panel, {})[figure] = value or 0
+    if "invoices" in summary:
+        summary["invoices"]["amounts_due"] = fold_balances(row[len(names) :] for row in rows)
     return summary
 
 
@@ -55,8 +60,6 @@ def visible_tickets():
 def _statement(panels: tuple[str, ...]) -> tuple[Select, list[tuple[str, str]]]:
     figures: dict[tuple[str, str], Select] = {}  # (panel, figure) -> a one-value select
     if "invoices" in panels:
-        balance = func.coalesce(func.sum(Invoice.balance), 0)
-        figures["invoices", "amount_due"] = select(balance).where(Invoice.customer_id == _CUSTOMER, Invoice.is_open)
         figures["invoices", "overdue"] = _count(Invoice, Invoice.is_overdue(_TODAY))
     if "estimates" in panels:
         figures["estimates", "waiting"] = _count(Estimate, Estimate.status == "sent")
@@ -69,7 +72,14 @@ def _statement(panels: tuple[str, ...]) -> tuple[Select, list[tuple[str, str]]]:
         figures["support", "open"] = open_tickets
     if "projects" in panels:
         figures["projects", "active"] = _count(Project, Project.status.in_(ACTIVE_PROJECT_STATES))
-    return select(*(stmt.scalar_subquery() for stmt in figures.values())), list(figures)
+    counts = select(*(stmt.scalar_subquery().label(f"{panel}_{figure}") for (panel, figure), stmt in figures.items()))
+    if "invoices" not in panels:
+        return counts, list(figures)
+    # One row per currency (or one with NULLs when nothing is due), each repeating the counts.
+    counts, balances = counts.subquery(), open_balances().subquery()
+    joined = counts.outerjoin(balances, true())
+    stmt = select(*counts.c, balances.c.currency, balances.c.open_count, balances.c.due, balances.c.overdue)
+    return stmt.select_from(joined), list(figures)
 
 
 def _count(model, *conditions):
