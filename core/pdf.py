@@ -106,9 +106,7 @@ def _number(value) -> str:
 
 
 def _money(value, currency) -> str:
-    """The amount as pages and emails print it (``core.i18n.money``, e.g. "1,234.50 EUR" in
-    English, "1.234,50 €" in German), made printable in the core font like user text, but
-    keeping its no-break space (the font has one) so it reads exactly as on the page."""
+    """Exactly as pages and emails print it (``core.i18n.money``: "1.234,50 €" in German), in the core font."""
     return "".join(map(_char, money(_decimal(value), _clean(currency) or "EUR")))
 
 
