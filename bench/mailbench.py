@@ -12,7 +12,7 @@
    The first --dispatch queued rows stay due, the rest are pushed a year ahead.
 4. In the same run: the bare smtplib loop (one connection, ``sendmail`` of pre-built messages:
    the dispatcher's own bytes for the same outbox rows), then
-   ``core.mail.dispatcher.dispatch_all()`` with MAIL_SERVER pointed at the sink, then the bare
+   ``core.mail.dispatch.dispatch_all()`` with MAIL_SERVER pointed at the sink, then the bare
    loop again; emails/s and the ratio to the mean of the two bare loops.
 
 Each step runs in its own process (``--phase``), so its peak RSS (``ru_maxrss``) is its own.
@@ -75,7 +75,7 @@ def mail_app(url: str, port: int | None = None):
 # app change before anyone makes it (see the README). Never used by default.
 
 # (Earlier tweaks "claim-by-id", "batch-commit", "no-expire" and "compat32" measured what
-# core/mail/dispatcher.py now does: rows read back by primary key, sent rows marked in groups
+# core/mail/dispatch/ now does: rows read back by primary key, sent rows marked in groups
 # (MAIL_COMMIT_EVERY, see --commit-every), no reload after each commit, and a faster MIME
 # writer than the email package's.)
 # ("cache-recipients" measured what core/services/reminders.py now does: recipients read once
@@ -190,7 +190,10 @@ def phase_sink(port: int, defer: int, defer_every: int) -> None:
 def phase_dispatch(
     url: str, port: int, batch: int | None, tweaks: list[str], commit_every: int | None, drain: bool = False
 ) -> None:
-    import core.mail.dispatcher as dispatcher
+    try:
+        from core.mail.dispatch import rounds as dispatcher  # dispatch_once looks ``claim`` up there
+    except ImportError:  # an earlier version, for A/B runs
+        import core.mail.dispatcher as dispatcher
 
     app = mail_app(url, port)
     if commit_every:
@@ -199,7 +202,7 @@ def phase_dispatch(
         apply_tweaks(tweaks)
         # Time spent claiming batches (the SELECT ... FOR UPDATE SKIP LOCKED, UPDATE, re-SELECT).
         claim = {"seconds": 0.0, "batches": 0}
-        name = "_claim" if hasattr(dispatcher, "_claim") else "claim_batch"
+        name = next(n for n in ("claim", "_claim", "claim_batch") if hasattr(dispatcher, n))
         original_claim = getattr(dispatcher, name)
 
         def timed_claim(*args, **kwargs):
@@ -245,7 +248,11 @@ def _due_now(dispatcher) -> int:
     from core.extensions import db
     from core.models import OutboxEmail, utcnow
 
-    return db.session.scalar(select(func.count()).select_from(OutboxEmail).where(dispatcher._due(utcnow())))
+    try:
+        from core.mail.dispatch.claims import due
+    except ImportError:  # an earlier version, for A/B runs
+        due = dispatcher._due
+    return db.session.scalar(select(func.count()).select_from(OutboxEmail).where(due(utcnow())))
 
 
 def phase_bare(url: str, port: int, count: int) -> None:

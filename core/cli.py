@@ -107,7 +107,7 @@ def register_mail_cli(app: Flask) -> None:
         batch that handled emails, and the totals when stopped (Ctrl-C); a database or mail
         server outage is logged and waited out, never ends the loop.
         """
-        from core.mail.dispatcher import DispatchResult, dispatch_all, due_count, run_forever
+        from core.mail.dispatch import DispatchResult, dispatch_all, due_count, run_forever
 
         _log_to_stderr()
         started = time.perf_counter()
@@ -224,7 +224,7 @@ def register_reminders_cli(app: Flask) -> None:
                 f"Total: {sum(summary.checked.values())} document(s), {sum(summary.emails.values())} email(s) queued"
             )
         if app.config["MAIL_FLUSH_AFTER_REQUEST"]:
-            from core.mail.dispatcher import dispatch_all
+            from core.mail.dispatch import dispatch_all
 
             result = dispatch_all()
             click.echo(f"Delivered: sent {result.sent}, stored only {result.logged}, retry later {result.retried}")

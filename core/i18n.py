@@ -12,7 +12,7 @@ e.g. form labels and catalog entries) so that ``python3 manage.py translations``
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
@@ -173,9 +173,12 @@ def _money_text(amount: Decimal, currency: str, language: str) -> str:
     # Always two decimals, so equal amounts (1.5 and 1.50) have the same text and may share an
     # entry. Babel's currency formatting costs tens of microseconds, and a list shows dozens of
     # amounts, the same ones from one visit to the next.
-    if language == "en":
-        return f"{amount:,.2f} {currency}"
-    return babel_format_currency(amount, currency, locale=language)
+    if language != "en":
+        try:
+            return babel_format_currency(amount, currency, locale=language)
+        except InvalidOperation:  # beyond Babel's precision (only a PDF's input can be): English style
+            pass
+    return f"{amount:,.2f} {currency}"
 
 
 def short_date(value: date | datetime | None) -> str:

@@ -22,7 +22,7 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 from core import labels
-from core.i18n import _, _l
+from core.i18n import _, _l, money
 from core.pdf_cache import PdfCache, cache_key
 
 KINDS = ("invoice", "credit_note", "estimate", "contract")
@@ -97,17 +97,17 @@ def _grouped(number: Decimal, python_format: str, babel_format: str) -> str:
         return format(number, python_format)
 
 
-def _money(value, currency) -> str:
-    """Like "1,234.50 EUR" (English) or "1.234,50 EUR" (German): the code, not a symbol, in both."""
-    return f"{_grouped(_decimal(value) + 0, ',.2f', '#,##0.00')} {_clean(currency) or 'EUR'}"
-
-
 def _number(value) -> str:
     """A quantity or rate without trailing zeros: 2, 2.5, 1,000 (1.000 and 2,5 in German)."""
     number = _decimal(value)
     if number == number.to_integral_value():
         return _grouped(number, ",.0f", "#,##0")
     return _grouped(number.normalize(), ",f", "#,##0.##########")
+
+
+def _money(value, currency) -> str:
+    """Exactly as pages and emails print it (``core.i18n.money``: "1.234,50 €" in German), in the core font."""
+    return "".join(map(_char, money(_decimal(value), _clean(currency) or "EUR")))
 
 
 def _date(value) -> str:

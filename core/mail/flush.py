@@ -40,7 +40,7 @@ def init_flush(app: Flask) -> None:
 
     def flush_outbox(message_ids: list[str], deferred: bool) -> None:
         # The request's contexts are gone by now: work in a fresh app context (own session).
-        from .dispatcher import dispatch_queued
+        from .dispatch import dispatch_queued
 
         with app.app_context():
             g.outbox_collected = []

@@ -74,7 +74,9 @@ def _kinds(today: date) -> Iterator[_Kind]:
         "invoice_overdue",
         Invoice,
         Invoice.overdue_reminded_on,
-        and_(Invoice.is_open, Invoice.due_date <= today - timedelta(days=first), not_reminded),
+        # Overdue (``Invoice.is_overdue``, the rule the pages use) for at least ``first`` days:
+        # a due date on or before today - first, i.e. before the day after it.
+        and_(Invoice.is_overdue(today - timedelta(days=first - 1)), not_reminded),
         notify_invoice,
     )
     if days := setting("due_soon_days_before"):

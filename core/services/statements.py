@@ -3,7 +3,8 @@
 Read-only: nothing here changes the database. What counts on the account: every invoice the
 customer can see that is not cancelled (drafts are never issued, cancelled invoices are void),
 on its invoice date, and every payment on such an invoice, on its payment date. Amounts are
-only ever added up within one currency.
+only ever added up within one currency. What is owed per currency is stated once, in
+``core.services.amounts_due``.
 """
 
 from __future__ import annotations
@@ -13,25 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, bindparam, extract, func, select
+from sqlalchemy import extract, func, select
 
 from core.extensions import db
 from core.i18n import _
 from core.models import Invoice, Payment, money
 from core.plain_rows import plain_rows
 
+from .amounts_due import ZERO, OpenBalance, amount, fold_balances, open_balances
+
 COUNTED_STATUSES = ("unpaid", "partially_paid", "paid")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-ZERO = Decimal("0.00")
-
-
-@dataclass(frozen=True)
-class OpenBalance:
-    """What the customer owes in one currency: all open balances, and the part past its due date."""
-
-    currency: str
-    due: Decimal
-    overdue: Decimal
 
 
 @dataclass(frozen=True)
@@ -77,11 +70,6 @@ class Statement:
         return money(self.opening_balance + self.invoiced - self.paid)
 
 
-def _amount(value) -> Decimal:
-    # SQLite may hand sums back as floats; go through str() so cents stay exact.
-    return money(Decimal(str(value or 0)))
-
-
 @dataclass(frozen=True)
 class InvoiceOverview:
     """What the invoice list shows above the table: the years (newest first) in which the
@@ -91,42 +79,20 @@ class InvoiceOverview:
     balances: list[OpenBalance]
 
 
-_IS_OPEN = Invoice.is_open
-_BALANCE = Invoice.balance
 _YEAR = extract("year", Invoice.date)
-# One statement for both (the list page used to run two queries), built once per process with
-# bound parameters: per currency and year of the visible invoices, how many are open, their
-# open balance and the overdue part of it.
-_OVERVIEW = (
-    select(
-        Invoice.currency,
-        _YEAR,
-        func.count().filter(_IS_OPEN),
-        func.sum(_BALANCE).filter(_IS_OPEN),
-        func.sum(_BALANCE).filter(_IS_OPEN, Invoice.due_date < bindparam("today", type_=Date)),
-    )
-    .where(Invoice.customer_id == bindparam("customer_id", type_=Integer), Invoice.visible_to_customer)
-    .group_by(Invoice.currency, _YEAR)
-)
+# One statement for both (the list page used to run two queries), built once per process:
+# the amounts due per currency and year, whose years are the list's years.
+_OVERVIEW = open_balances(_YEAR)
 
 
 def invoice_overview(customer_id: int, today: date) -> InvoiceOverview:
-    """The customer's invoice years and open balances in one query.
+    """The customer's invoice years and amounts due in one query.
 
-    ``years``: every year with an invoice that is not a draft, newest first. ``balances``: per
-    currency (sorted), the sum of the open balances of unpaid and partially paid invoices and
-    the part of it whose due date is before ``today``; currencies without an open invoice are
-    left out."""
-    years: set[int] = set()
-    due: dict[str, Decimal] = {}
-    overdue: dict[str, Decimal] = {}
+    ``years``: every year with an invoice that is not a draft, newest first. ``balances``: what
+    ``core.services.amounts_due.amounts_due`` gives (per currency, sorted), from the same rows."""
     rows = plain_rows(_OVERVIEW, {"customer_id": customer_id, "today": today})
-    for currency, year, open_count, open_sum, overdue_sum in rows:
-        years.add(int(year))
-        if open_count:
-            due[currency] = due.get(currency, ZERO) + _amount(open_sum)
-            overdue[currency] = overdue.get(currency, ZERO) + _amount(overdue_sum)
-    balances = [OpenBalance(currency, money(due[currency]), money(overdue[currency])) for currency in sorted(due)]
+    years = {int(row[1]) for row in rows}
+    balances = fold_balances((currency, *figures) for currency, _year, *figures in rows)
     return InvoiceOverview(sorted(years, reverse=True), balances)
 
 
@@ -198,7 +164,7 @@ def account_statement(customer_id: int, start: date, end: date, currency: str) -
         .join(Invoice, Payment.invoice_id == Invoice.id)
         .where(*counted, Payment.date < start)
     )
-    opening = money(_amount(invoiced_before) - _amount(paid_before))
+    opening = money(amount(invoiced_before) - amount(paid_before))
 
     entries: list[tuple[tuple, dict]] = []
     invoices = db.session.scalars(select(Invoice).where(*counted, Invoice.date >= start, Invoice.date <= end))
@@ -216,7 +182,7 @@ def account_statement(customer_id: int, start: date, end: date, currency: str) -
                         if inv.due_date
                         else _("Invoice %(number)s", number=inv.number)
                     ),
-                    "invoiced": _amount(inv.total),
+                    "invoiced": amount(inv.total),
                     "paid": ZERO,
                 },
             )
@@ -241,7 +207,7 @@ def account_statement(customer_id: int, start: date, end: date, currency: str) -
                         else _("Payment for invoice %(number)s", number=number)
                     ),
                     "invoiced": ZERO,
-                    "paid": _amount(payment.amount),
+                    "paid": amount(payment.amount),
                 },
             )
         )

@@ -13,7 +13,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from core.extensions import db
-from core.mail.dispatcher import dispatch_all
+from core.mail.dispatch import dispatch_all
 from core.models import OutboxEmail
 from core.notifications.notify import notify_invoice
 

@@ -19,7 +19,7 @@ from sqlalchemy import event, func, select
 
 from core.catalogs import NOTIFICATIONS
 from core.extensions import db
-from core.mail.dispatcher import dispatch_all
+from core.mail.dispatch import dispatch_all
 from core.models import Contact, OutboxEmail, PasswordResetRequest
 from core.notifications.notify import notify_invoice
 from core.services.passwords import prepare_reset_emails

@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select
 
 from core.extensions import db
-from core.mail.dispatcher import dispatch_all
+from core.mail.dispatch import dispatch_all
 from core.models import AuditEntry, OutboxEmail
 from core.notifications.notify import notify_invoice
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from core.extensions import db
-from core.mail.dispatcher import dispatch_all, dispatch_once
+from core.mail.dispatch import dispatch_all, dispatch_once
 from core.models import OutboxEmail, utcnow
 from core.notifications.notify import notify_invoice
 from tests.smtp import SmtpServer
