@@ -1,8 +1,10 @@
-"""Proposals in the admin area: list, create, edit, delete drafts, and the comment thread."""
+"""Proposals in the admin area: create, edit, delete drafts, and the comment thread (the list is
+``admin.sales.lists``'s, like every kind's)."""
 
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY
 from core.extensions import db
 from core.i18n import _
 from core.labels import label
@@ -25,26 +28,16 @@ from core.services.documents import (
 )
 
 from . import bp
-from .sales.edit import flash_form_errors
+from .sales.edit import agreement_edit_form, flash_form_errors, save_and_flash
 from .sales.forms import ConfirmForm, ProposalCommentForm, ProposalForm, chosen_customer_id, fill_choices
-from .sales.lists import render_list
+from .sales.lists import detail_url
+
+PROPOSAL = DOCUMENT_KINDS_BY_KEY["proposal"]
 
 
 def status_choices() -> list[SelectChoice]:
     """The status options, labelled in the reader's language."""
     return [SelectChoice(s, label(s)) for s in PROPOSAL_STATUSES]
-
-
-@bp.route("/proposals")
-def proposals():
-    return render_list(
-        Proposal,
-        title=_("Proposals"),
-        new_label=_("New proposal"),
-        endpoint="admin.proposals",
-        new_url=url_for("admin.proposal_new"),
-        detail_url=lambda proposal: url_for("admin.proposal_detail", proposal_id=proposal.id),
-    )
 
 
 @bp.route("/proposals/<int:proposal_id>")
@@ -100,47 +93,31 @@ def proposal_new():
         form.status.data = "draft"
         form.start(db.session.get(Customer, customer_id) if customer_id else None)
     if form.validate_on_submit():
-        try:
-            proposal = create_proposal(form.customer.data, form.proposal_data(), actor=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Proposal saved."), "success")
-            return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
-    return render_template("admin/proposals/form.html", form=form, proposal=None, customer=None)
+        save = partial(create_proposal, form.customer.data, form.agreement_data(), actor=current_user)
+        proposal = save_and_flash(PROPOSAL, save)
+        if proposal is not None:
+            return redirect(detail_url(PROPOSAL, proposal.id))
+    return render_template("admin/proposals/form.html", kind=PROPOSAL, form=form, doc=None, customer=None)
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 def proposal_edit(proposal_id: int):
     proposal = db.get_or_404(Proposal, proposal_id)
-    if request.method == "POST":
-        form = ProposalForm()
-    else:
-        form = ProposalForm(
-            project=proposal.project_id,
-            subject=proposal.subject,
-            content=proposal.content,
-            total=proposal.total,
-            currency=proposal.currency,
-            date=proposal.date,
-            open_till=proposal.open_till,
-            status=proposal.status,
-        )
-    del form.customer
-    fill_choices(form, proposal.customer_id)
+    form = agreement_edit_form(ProposalForm, proposal)
     form.status.choices = status_choices()
     if form.validate_on_submit():
-        try:
-            update_proposal(proposal, form.proposal_data(), actor=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Proposal saved."), "success")
-            return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
+
+        def save():
+            update_proposal(proposal, form.agreement_data(), actor=current_user)
+            return proposal
+
+        if save_and_flash(PROPOSAL, save) is not None:
+            return redirect(detail_url(PROPOSAL, proposal.id))
     return render_template(
         "admin/proposals/form.html",
+        kind=PROPOSAL,
         form=form,
-        proposal=proposal,
+        doc=proposal,
         customer=db.session.get(Customer, proposal.customer_id),
         refused=agreement_edit_refused(proposal),
     )

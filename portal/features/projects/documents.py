@@ -16,7 +16,9 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import true
 
-from core.models import Contract, Estimate, Invoice, Proposal, Ticket
+from core.document_kinds import DOCUMENT_KINDS
+from core.i18n import _l
+from core.models import Ticket
 from core.pagination import paginate
 from core.services.tickets import ticket_visibility
 
@@ -33,15 +35,29 @@ class DocumentTab:
     model: type
     visible: Callable  # () -> the condition on what the logged-in contact may see of this kind
     order: tuple
+    none_yet: str  # what the tab says when the project has none
 
 
-DOCUMENT_TABS = {
-    "invoices": DocumentTab(Invoice, lambda: INVOICE_VISIBLE, (Invoice.date.desc(), Invoice.id.desc())),
-    "estimates": DocumentTab(Estimate, lambda: ESTIMATE_VISIBLE, (Estimate.date.desc(), Estimate.id.desc())),
-    "contracts": DocumentTab(Contract, true, (Contract.start_date.desc(), Contract.id.desc())),
-    "proposals": DocumentTab(Proposal, lambda: PROPOSAL_VISIBLE, (Proposal.date.desc(), Proposal.id.desc())),
+# What the contact may see of each kind is the feature's own rule; the rest is the registry's.
+_VISIBLE = {
+    "invoice": lambda: INVOICE_VISIBLE,
+    "estimate": lambda: ESTIMATE_VISIBLE,
+    "proposal": lambda: PROPOSAL_VISIBLE,
+}
+
+
+def _kind_tab(kind) -> DocumentTab:
+    date_column = getattr(kind.model, kind.date_attr)
+    order = (date_column.desc(), kind.model.id.desc())
+    return DocumentTab(kind.model, _VISIBLE.get(kind.key, true), order, kind.texts.none_in_project)
+
+
+DOCUMENT_TABS = {kind.tab: _kind_tab(kind) for kind in DOCUMENT_KINDS if kind.in_project_tab} | {
     "tickets": DocumentTab(
-        Ticket, lambda: ticket_visibility(current_user), (Ticket.last_reply_at.desc(), Ticket.id.desc())
+        Ticket,
+        lambda: ticket_visibility(current_user),
+        (Ticket.last_reply_at.desc(), Ticket.id.desc()),
+        _l("No tickets for this project."),
     ),
 }
 
@@ -50,7 +66,9 @@ def _documents_tab(project_id: int, key: str):
     view = open_tab(project_id, key)
     tab = DOCUMENT_TABS[key]
     stmt = scoped(tab.model).where(tab.model.project_id == view.project.id, tab.visible()).order_by(*tab.order)
-    return render_template("portal/projects/documents.html", view=view, page=paginate(stmt), kind=key)
+    return render_template(
+        "portal/projects/documents.html", view=view, page=paginate(stmt), kind=key, none_yet=tab.none_yet
+    )
 
 
 @bp.route("/projects/<int:project_id>/invoices")
