@@ -16,20 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.i18n import _l
-from core.models import (
-    CREDIT_NOTE_STATUSES,
-    ESTIMATE_STATUSES,
-    INVOICE_STATUSES,
-    PROPOSAL_STATUSES,
-    Contract,
-    CreditNote,
-    CreditNoteItem,
-    Estimate,
-    EstimateItem,
-    Invoice,
-    InvoiceItem,
-    Proposal,
-)
+from core.models import Contract, CreditNote, CreditNoteItem, Estimate, EstimateItem, Invoice, InvoiceItem, Proposal
+from core.models.sales import CREDIT_NOTE_STATUSES, ESTIMATE_STATUSES, INVOICE_STATUSES, PROPOSAL_STATUSES
 
 
 @dataclass(frozen=True)
@@ -44,6 +32,12 @@ class KindTexts:
     delete_confirm: str  # the detail page's delete question
     new_status_refused: str  # a new document's refused status; ``%(status)s``
     none_in_project: str  # the project tab without documents
+    # The send dialog (kinds with a notification): its title, its heading (``%(number)s``), the
+    # warning when no contact has the notification on and the note when some have (``%(company)s``).
+    send_title: str = ""
+    send_heading: str = ""
+    nobody_receives: str = ""
+    preselected: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +115,16 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
             save=_l("Save invoice"),
             saved=_l("Invoice %(number)s saved."),
             sent=_l("Invoice sent to %(names)s."),
+            send_title=_l("Send invoice by email"),
+            send_heading=_l("Send invoice %(number)s by email"),
+            nobody_receives=_l(
+                "No contact of %(company)s receives invoice emails (the Invoice notification is off for everyone). "
+                "Choose the recipients by hand."
+            ),
+            preselected=_l(
+                "Contacts with invoice email notifications are preselected. You may add other contacts; "
+                "the email goes to every selected contact."
+            ),
             delete_confirm=_l("Delete this draft invoice? This cannot be undone."),
             new_status_refused=_l("A new invoice cannot start as %(status)s."),
             none_in_project=_l("No invoices for this project."),
@@ -154,6 +158,16 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
             save=_l("Save credit note"),
             saved=_l("Credit note %(number)s saved."),
             sent=_l("Credit note sent to %(names)s."),
+            send_title=_l("Send credit note by email"),
+            send_heading=_l("Send credit note %(number)s by email"),
+            nobody_receives=_l(
+                "No contact of %(company)s receives credit note emails "
+                "(the Credit note notification is off for everyone). Choose the recipients by hand."
+            ),
+            preselected=_l(
+                "Contacts with credit note email notifications are preselected. You may add other contacts; "
+                "the email goes to every selected contact."
+            ),
             delete_confirm=_l("Delete this draft credit note? This cannot be undone."),
             new_status_refused=_l("A new credit note cannot start as %(status)s."),
             none_in_project="",  # not a project tab
@@ -187,6 +201,16 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
             save=_l("Save estimate"),
             saved=_l("Estimate %(number)s saved."),
             sent=_l("Estimate sent to %(names)s."),
+            send_title=_l("Send estimate by email"),
+            send_heading=_l("Send estimate %(number)s by email"),
+            nobody_receives=_l(
+                "No contact of %(company)s receives estimate emails (the Estimate notification is off for everyone). "
+                "Choose the recipients by hand."
+            ),
+            preselected=_l(
+                "Contacts with estimate email notifications are preselected. You may add other contacts; "
+                "the email goes to every selected contact."
+            ),
             delete_confirm=_l("Delete this draft estimate? This cannot be undone."),
             new_status_refused=_l("A new estimate cannot start as %(status)s."),
             none_in_project=_l("No estimates for this project."),
@@ -218,6 +242,16 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
             save=_l("Save contract"),
             saved=_l("Contract saved."),
             sent=_l("Contract sent to %(names)s."),
+            send_title=_l("Send contract by email"),
+            send_heading=_l("Send contract %(number)s by email"),
+            nobody_receives=_l(
+                "No contact of %(company)s receives contract emails (the Contract notification is off for everyone). "
+                "Choose the recipients by hand."
+            ),
+            preselected=_l(
+                "Contacts with contract email notifications are preselected. You may add other contacts; "
+                "the email goes to every selected contact."
+            ),
             delete_confirm=_l("Delete this draft contract? This cannot be undone."),
             new_status_refused="",  # a contract's status follows its signature
             none_in_project=_l("No contracts for this project."),

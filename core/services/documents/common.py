@@ -64,28 +64,38 @@ def earlier_submission(action: str, form_token: str | None, model):
     return db.session.get(model, submission.target_id)
 
 
+def _check_owned(model, customer_id: int, object_id: int | None, missing: str, foreign: str) -> int | None:
+    """``object_id`` if it names a ``model`` row of this customer; ``missing``/``foreign`` otherwise."""
+    if object_id is None:
+        return None
+    row = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
+    if row is None:
+        raise ServiceError(missing)
+    if row.customer_id != customer_id:
+        raise ServiceError(foreign)
+    return row.id
+
+
 def check_project(customer_id: int, project_id: int | None) -> int | None:
     """``project_id`` if it is a project of this customer; refuses another customer's project."""
-    if project_id is None:
-        return None
-    project = db.session.get(Project, project_id) if 0 < project_id <= MAX_ID else None
-    if project is None:
-        raise ServiceError(_("The chosen project does not exist."))
-    if project.customer_id != customer_id:
-        raise ServiceError(_("The chosen project belongs to another customer. Choose a project of this customer."))
-    return project.id
+    return _check_owned(
+        Project,
+        customer_id,
+        project_id,
+        _("The chosen project does not exist."),
+        _("The chosen project belongs to another customer. Choose a project of this customer."),
+    )
 
 
 def check_invoice(customer_id: int, invoice_id: int | None) -> int | None:
     """``invoice_id`` if it is an invoice of this customer; refuses another customer's invoice."""
-    if invoice_id is None:
-        return None
-    invoice = db.session.get(Invoice, invoice_id) if 0 < invoice_id <= MAX_ID else None
-    if invoice is None:
-        raise ServiceError(_("The chosen invoice does not exist."))
-    if invoice.customer_id != customer_id:
-        raise ServiceError(_("The chosen invoice belongs to another customer. Choose an invoice of this customer."))
-    return invoice.id
+    return _check_owned(
+        Invoice,
+        customer_id,
+        invoice_id,
+        _("The chosen invoice does not exist."),
+        _("The chosen invoice belongs to another customer. Choose an invoice of this customer."),
+    )
 
 
 def clean_text(value: str | None, label: str, max_length: int, *, required: bool = False) -> str:

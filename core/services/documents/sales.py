@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from core.document_kinds import DOCUMENT_KINDS_BY_KEY, DocumentKind, kind_of
 from core.extensions import db
-from core.i18n import _
+from core.i18n import _, _l
 from core.labels import label
 from core.models import CreditNote, Estimate, Invoice, money, utcnow
 
@@ -84,22 +84,30 @@ def allowed_statuses(kind_key: str, document=None) -> tuple[str, ...]:
     return kind.statuses
 
 
+# Why a document in one of these statuses is fixed: one whole sentence each (for translation).
+_ESTIMATE_DECIDED = {
+    "accepted": _l("This estimate was accepted; it can no longer be edited."),
+    "declined": _l("This estimate was declined; it can no longer be edited."),
+}
+_INVOICE_CLOSED = {
+    "paid": _l("This invoice is paid; its line items, discount and currency cannot be changed."),
+    "cancelled": _l("This invoice is cancelled; its line items, discount and currency cannot be changed."),
+}
+
+
+def _reason(messages: dict, document) -> str | None:
+    message = messages.get(document.status)
+    return str(message) if message is not None else None
+
+
 def edit_refused(document) -> str | None:
     """Why the document cannot be edited at all, or None."""
-    if isinstance(document, Estimate) and document.status == "accepted":
-        return _("This estimate was accepted; it can no longer be edited.")
-    if isinstance(document, Estimate) and document.status == "declined":
-        return _("This estimate was declined; it can no longer be edited.")
-    return None
+    return _reason(_ESTIMATE_DECIDED, document) if isinstance(document, Estimate) else None
 
 
 def lines_locked(document) -> str | None:
     """Why the document's line items, discount and currency are fixed, or None."""
-    if isinstance(document, Invoice) and document.status == "paid":
-        return _("This invoice is paid; its line items, discount and currency cannot be changed.")
-    if isinstance(document, Invoice) and document.status == "cancelled":
-        return _("This invoice is cancelled; its line items, discount and currency cannot be changed.")
-    return None
+    return _reason(_INVOICE_CLOSED, document) if isinstance(document, Invoice) else None
 
 
 def delete_refused(document) -> str | None:
