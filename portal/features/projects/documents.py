@@ -71,26 +71,14 @@ def _documents_tab(project_id: int, key: str):
     )
 
 
-@bp.route("/projects/<int:project_id>/invoices")
-def invoices(project_id: int):
-    return _documents_tab(project_id, "invoices")
+def _tab_view(key: str):
+    def view(project_id: int):
+        return _documents_tab(project_id, key)
+
+    view.__doc__ = f"The project's {key} tab."
+    return view
 
 
-@bp.route("/projects/<int:project_id>/estimates")
-def estimates(project_id: int):
-    return _documents_tab(project_id, "estimates")
-
-
-@bp.route("/projects/<int:project_id>/contracts")
-def contracts(project_id: int):
-    return _documents_tab(project_id, "contracts")
-
-
-@bp.route("/projects/<int:project_id>/proposals")
-def proposals(project_id: int):
-    return _documents_tab(project_id, "proposals")
-
-
-@bp.route("/projects/<int:project_id>/tickets")
-def tickets(project_id: int):
-    return _documents_tab(project_id, "tickets")
+# One route per tab, its endpoint the tab's key (``portal.projects.invoices``, as ``access.TABS`` names it).
+for _key in DOCUMENT_TABS:
+    bp.add_url_rule(f"/projects/<int:project_id>/{_key}", endpoint=_key, view_func=_tab_view(_key))
