@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import secrets
-from functools import partial
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -28,11 +27,11 @@ from core.services.documents import (
 )
 
 from . import bp
-from .sales.edit import agreement_edit_form, flash_form_errors, save_and_flash
+from .sales.edit import agreement_edit_form, agreement_page, creating, flash_form_errors, updating
 from .sales.forms import ConfirmForm, ProposalCommentForm, ProposalForm, chosen_customer_id, fill_choices
-from .sales.lists import detail_url
 
 PROPOSAL = DOCUMENT_KINDS_BY_KEY["proposal"]
+PROPOSAL_FORM = "admin/proposals/form.html"
 
 
 def status_choices() -> list[SelectChoice]:
@@ -92,12 +91,7 @@ def proposal_new():
     if request.method == "GET":
         form.status.data = "draft"
         form.start(db.session.get(Customer, customer_id) if customer_id else None)
-    if form.validate_on_submit():
-        save = partial(create_proposal, form.customer.data, form.agreement_data(), actor=current_user)
-        proposal = save_and_flash(PROPOSAL, save)
-        if proposal is not None:
-            return redirect(detail_url(PROPOSAL, proposal.id))
-    return render_template("admin/proposals/form.html", kind=PROPOSAL, form=form, doc=None, customer=None)
+    return agreement_page(PROPOSAL, PROPOSAL_FORM, form, creating(create_proposal, form))
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
@@ -105,22 +99,7 @@ def proposal_edit(proposal_id: int):
     proposal = db.get_or_404(Proposal, proposal_id)
     form = agreement_edit_form(ProposalForm, proposal)
     form.status.choices = status_choices()
-    if form.validate_on_submit():
-
-        def save():
-            update_proposal(proposal, form.agreement_data(), actor=current_user)
-            return proposal
-
-        if save_and_flash(PROPOSAL, save) is not None:
-            return redirect(detail_url(PROPOSAL, proposal.id))
-    return render_template(
-        "admin/proposals/form.html",
-        kind=PROPOSAL,
-        form=form,
-        doc=proposal,
-        customer=db.session.get(Customer, proposal.customer_id),
-        refused=agreement_edit_refused(proposal),
-    )
+    return agreement_page(PROPOSAL, PROPOSAL_FORM, form, updating(update_proposal, proposal), proposal)
 
 
 @bp.route("/proposals/<int:proposal_id>/delete", methods=["POST"])

@@ -168,37 +168,46 @@ def estimate_convert(doc_id: int):
     return redirect(url_for("admin.document_detail", slug="invoices", doc_id=invoice.id))
 
 
+def agreement_page(kind, template: str, form, save, document=None):
+    """A proposal's or contract's form page (``document`` None: a new one). A valid post is
+    saved by ``save(data)``, which returns the document, and leads to it; otherwise the form
+    is shown (again, with the service's message)."""
+    if form.validate_on_submit():
+        saved = save_and_flash(kind, lambda: save(form.agreement_data()))
+        if saved is not None:
+            return redirect(detail_url(kind, saved.id))
+    customer = db.session.get(Customer, document.customer_id) if document is not None else None
+    refused = agreement_edit_refused(document) if document is not None else None
+    return render_template(template, kind=kind, form=form, doc=document, customer=customer, refused=refused)
+
+
+def creating(create, form):
+    """``save`` for ``agreement_page``: ``create`` (a service function) for the form's customer."""
+    return lambda data: create(form.customer.data, data, actor=current_user)
+
+
+def updating(update, document):
+    """``save`` for ``agreement_page``: ``update`` (a service function) applied to ``document``."""
+
+    def save(data):
+        update(document, data, actor=current_user)
+        return document
+
+    return save
+
+
 CONTRACT = DOCUMENT_KINDS_BY_KEY["contract"]
+CONTRACT_FORM = "admin/documents/contract_form.html"
 
 
 @bp.route("/contracts/new", methods=["GET", "POST"])
 def contract_new():
     form = _new_form(ContractForm, request.args.get("customer_id"))
-    if form.validate_on_submit():
-        save = partial(create_contract, form.customer.data, form.agreement_data(), actor=current_user)
-        contract = save_and_flash(CONTRACT, save)
-        if contract is not None:
-            return redirect(detail_url(CONTRACT, contract.id))
-    return render_template("admin/documents/contract_form.html", kind=CONTRACT, form=form, doc=None, customer=None)
+    return agreement_page(CONTRACT, CONTRACT_FORM, form, creating(create_contract, form))
 
 
 @bp.route("/contracts/<int:doc_id>/edit", methods=["GET", "POST"])
 def contract_edit(doc_id: int):
     _kind, contract = load_document("contracts", doc_id)
     form = agreement_edit_form(ContractForm, contract)
-    if form.validate_on_submit():
-
-        def save():
-            update_contract(contract, form.agreement_data(), actor=current_user)
-            return contract
-
-        if save_and_flash(CONTRACT, save) is not None:
-            return redirect(detail_url(CONTRACT, contract.id))
-    return render_template(
-        "admin/documents/contract_form.html",
-        kind=CONTRACT,
-        form=form,
-        doc=contract,
-        customer=db.session.get(Customer, contract.customer_id),
-        refused=agreement_edit_refused(contract),
-    )
+    return agreement_page(CONTRACT, CONTRACT_FORM, form, updating(update_contract, contract), contract)
