@@ -1,4 +1,5 @@
-"""Proposals in the admin area: list, create, edit, delete drafts, and the comment thread."""
+"""Proposals in the admin area: create, edit, delete drafts, and the comment thread (the list is
+``admin.sales.lists``'s, like every kind's)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY
 from core.extensions import db
 from core.forms import flash_errors
 from core.i18n import _
@@ -26,25 +28,16 @@ from core.services.documents import (
 )
 
 from . import bp
+from .sales.edit import agreement_edit_form, agreement_page, creating, updating
 from .sales.forms import ConfirmForm, ProposalCommentForm, ProposalForm, chosen_customer_id, fill_choices
-from .sales.lists import render_list
+
+PROPOSAL = DOCUMENT_KINDS_BY_KEY["proposal"]
+PROPOSAL_FORM = "admin/proposals/form.html"
 
 
 def status_choices() -> list[SelectChoice]:
     """The status options, labelled in the reader's language."""
     return [SelectChoice(s, label(s)) for s in PROPOSAL_STATUSES]
-
-
-@bp.route("/proposals")
-def proposals():
-    return render_list(
-        Proposal,
-        title=_("Proposals"),
-        new_label=_("New proposal"),
-        endpoint="admin.proposals",
-        new_url=url_for("admin.proposal_new"),
-        detail_url=lambda proposal: url_for("admin.proposal_detail", proposal_id=proposal.id),
-    )
 
 
 @bp.route("/proposals/<int:proposal_id>")
@@ -99,51 +92,15 @@ def proposal_new():
     if request.method == "GET":
         form.status.data = "draft"
         form.start(db.session.get(Customer, customer_id) if customer_id else None)
-    if form.validate_on_submit():
-        try:
-            proposal = create_proposal(form.customer.data, form.proposal_data(), actor=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Proposal saved."), "success")
-            return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
-    return render_template("admin/proposals/form.html", form=form, proposal=None, customer=None)
+    return agreement_page(PROPOSAL, PROPOSAL_FORM, form, creating(create_proposal, form))
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 def proposal_edit(proposal_id: int):
     proposal = db.get_or_404(Proposal, proposal_id)
-    if request.method == "POST":
-        form = ProposalForm()
-    else:
-        form = ProposalForm(
-            project=proposal.project_id,
-            subject=proposal.subject,
-            content=proposal.content,
-            total=proposal.total,
-            currency=proposal.currency,
-            date=proposal.date,
-            open_till=proposal.open_till,
-            status=proposal.status,
-        )
-    del form.customer
-    fill_choices(form, proposal.customer_id)
+    form = agreement_edit_form(ProposalForm, proposal)
     form.status.choices = status_choices()
-    if form.validate_on_submit():
-        try:
-            update_proposal(proposal, form.proposal_data(), actor=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Proposal saved."), "success")
-            return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id))
-    return render_template(
-        "admin/proposals/form.html",
-        form=form,
-        proposal=proposal,
-        customer=db.session.get(Customer, proposal.customer_id),
-        refused=agreement_edit_refused(proposal),
-    )
+    return agreement_page(PROPOSAL, PROPOSAL_FORM, form, updating(update_proposal, proposal), proposal)
 
 
 @bp.route("/proposals/<int:proposal_id>/delete", methods=["POST"])

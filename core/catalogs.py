@@ -17,6 +17,7 @@ class Permission:
     key: str
     label: str  # a lazy string (``_l``): ``str(...)`` it where a real ``str`` is needed
     description: str
+    endpoint: str  # the feature's page in the customer area (the menu's entry)
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,41 @@ class Notification:
 
 
 PERMISSIONS: tuple[Permission, ...] = (
-    Permission(key="invoices", label=_l("Invoices"), description=_l("Invoices, credit notes, payments and statements")),
-    Permission(key="estimates", label=_l("Estimates"), description=_l("Estimates: view, accept or decline")),
-    Permission(key="contracts", label=_l("Contracts"), description=_l("Contracts: view and sign")),
-    Permission(key="proposals", label=_l("Proposals"), description=_l("Proposals: view, accept, decline and comment")),
-    Permission(key="support", label=_l("Support"), description=_l("Support tickets: open, reply and close")),
     Permission(
-        key="projects", label=_l("Projects"), description=_l("Projects, tasks, milestones, files and discussions")
+        key="invoices",
+        label=_l("Invoices"),
+        description=_l("Invoices, credit notes, payments and statements"),
+        endpoint="portal.invoices.index",
+    ),
+    Permission(
+        key="estimates",
+        label=_l("Estimates"),
+        description=_l("Estimates: view, accept or decline"),
+        endpoint="portal.estimates.index",
+    ),
+    Permission(
+        key="contracts",
+        label=_l("Contracts"),
+        description=_l("Contracts: view and sign"),
+        endpoint="portal.contracts.index",
+    ),
+    Permission(
+        key="proposals",
+        label=_l("Proposals"),
+        description=_l("Proposals: view, accept, decline and comment"),
+        endpoint="portal.proposals.index",
+    ),
+    Permission(
+        key="support",
+        label=_l("Support"),
+        description=_l("Support tickets: open, reply and close"),
+        endpoint="portal.tickets.index",
+    ),
+    Permission(
+        key="projects",
+        label=_l("Projects"),
+        description=_l("Projects, tasks, milestones, files and discussions"),
+        endpoint="portal.projects.index",
     ),
 )
 

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
+from core.catalogs import PERMISSIONS
+from core.document_kinds import DOCUMENT_KINDS
 from core.i18n import _l, current_language
 
 LABELS = {
@@ -82,22 +84,16 @@ LABELS = {
     "staff_contract_signed": _l("Staff contract signed"),
     "staff_ticket_opened": _l("Staff ticket opened"),
     "staff_ticket_reply": _l("Staff ticket reply"),
-    # Notification toggles (``core.catalogs.NOTIFICATIONS`` keys).
-    "invoice": _l("Invoice"),
-    "credit_note": _l("Credit note"),
-    "estimate": _l("Estimate"),
+    # Document kinds, singular and plural (the notification toggles and the customer's tabs in the
+    # admin area), and the features: named where they are defined, not again here.
+    **{kind.key: kind.label for kind in DOCUMENT_KINDS},
+    **{kind.tab: kind.plural for kind in DOCUMENT_KINDS},
+    **{permission.key: permission.label for permission in PERMISSIONS},
+    # The other notification toggles (``core.catalogs.NOTIFICATIONS`` keys) and tabs.
     "ticket": _l("Ticket"),
-    "contract": _l("Contract"),
     "task": _l("Task"),
     "project": _l("Project"),
-    # The document tabs of a customer in the admin area.
-    "invoices": _l("Invoices"),
-    "credit_notes": _l("Credit notes"),
-    "estimates": _l("Estimates"),
-    "proposals": _l("Proposals"),
-    "contracts": _l("Contracts"),
     "tickets": _l("Tickets"),
-    "projects": _l("Projects"),
     # Field names in the audit log's details.
     "active": _l("Active"),
     "area": _l("Area"),

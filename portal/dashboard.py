@@ -13,7 +13,6 @@ from core.i18n import _l
 from core.services.portal_summary import HEADLINE_FIGURE, dashboard_summary
 
 from . import bp
-from .menu import FEATURE_ENDPOINTS
 
 
 class PanelText(NamedTuple):
@@ -47,7 +46,7 @@ class Panel(NamedTuple):
 def dashboard():
     summary = dashboard_summary(current_user, date.today())
     panels = [
-        Panel(p, PANEL_TEXTS[p.key], summary[p.key], summary[p.key][HEADLINE_FIGURE[p.key]], FEATURE_ENDPOINTS[p.key])
+        Panel(p, PANEL_TEXTS[p.key], summary[p.key], summary[p.key][HEADLINE_FIGURE[p.key]], p.endpoint)
         for p in PERMISSIONS
         if p.key in summary
     ]

@@ -1,4 +1,5 @@
-"""The customer-area menu, derived from the permission catalog."""
+"""The customer-area menu, derived from the permission catalog (each entry's page is the
+permission's ``endpoint`` in ``core.catalogs``)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,6 @@ from flask import request
 from core.catalogs import PERMISSIONS
 from core.i18n import current_language
 from core.urls import cached_url_for
-
-# Where each permission's feature lives; a permission without an entry here fails at import.
-FEATURE_ENDPOINTS = {
-    "invoices": "portal.invoices.index",
-    "estimates": "portal.estimates.index",
-    "contracts": "portal.contracts.index",
-    "proposals": "portal.proposals.index",
-    "support": "portal.tickets.index",
-    "projects": "portal.projects.index",
-}
-if set(FEATURE_ENDPOINTS) != {p.key for p in PERMISSIONS}:
-    raise RuntimeError("every permission needs exactly one feature page in FEATURE_ENDPOINTS")
 
 
 class MenuItem(NamedTuple):
@@ -47,7 +36,6 @@ def _menu(granted: frozenset[str], endpoint: str, language: str, script_root: st
     items = []
     for permission in PERMISSIONS:
         if permission.key in granted:
-            feature_endpoint = FEATURE_ENDPOINTS[permission.key]
-            active = endpoint.startswith(feature_endpoint.rsplit(".", 1)[0])
-            items.append(MenuItem(permission.key, str(permission.label), cached_url_for(feature_endpoint), active))
+            active = endpoint.startswith(permission.endpoint.rsplit(".", 1)[0])
+            items.append(MenuItem(permission.key, str(permission.label), cached_url_for(permission.endpoint), active))
     return tuple(items)

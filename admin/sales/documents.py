@@ -2,44 +2,40 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from core.document_kinds import DOCUMENT_KINDS, KINDS_BY_SLUG
 from core.extensions import db
 from core.forms import flash_errors
 from core.i18n import _, _l
 from core.models import Customer, Estimate, Invoice, Project
-from core.pdf import document_pdf, pdf_filename
+from core.pdf import document_pdf, pdf_download, pdf_filename
 from core.services import ServiceError
 from core.services.documents import agreement_delete_refused, agreement_edit_refused, delete_refused, edit_refused
 from core.services.invoices import record_payment
-from core.services.sending import DOCUMENT_KINDS, active_contacts, preselected_ids, send_document
+from core.services.sending import active_contacts, preselected_ids, send_document
 
 from .. import bp
 from .forms import ConfirmForm, PaymentForm, SendForm
 
-SLUGS = {"invoices": "invoice", "credit-notes": "credit_note", "estimates": "estimate", "contracts": "contract"}
-KIND_ROUTE = "/<any(invoices,'credit-notes',estimates,contracts):slug>/<int:doc_id>"
-# The kinds' names as shown on the pages, in the reader's language.
-KIND_NAMES = {
-    "invoice": _l("Invoice"),
-    "credit_note": _l("Credit note"),
-    "estimate": _l("Estimate"),
-    "contract": _l("Contract"),
-}
-LIST_ENDPOINTS = {
-    "invoices": "admin.invoices",
-    "credit-notes": "admin.credit_notes",
-    "estimates": "admin.estimates",
-    "contracts": "admin.contracts",
-}
+# The shared routes of every kind but proposals (which have their own pages), e.g. /invoices/7.
+KIND_ROUTE = "/<any({}):slug>/<int:doc_id>".format(
+    ",".join(repr(k.slug) for k in DOCUMENT_KINDS if k.admin_detail == "admin.document_detail")
+)
 
 
 def load_document(slug: str, doc_id: int):
     """The document kind and the document of that kind with ``doc_id`` (404 when none)."""
-    kind = DOCUMENT_KINDS[SLUGS[slug]]
+    kind = KINDS_BY_SLUG[slug]
     document = db.get_or_404(kind.model, doc_id)
     return kind, document
+
+
+def _page(template: str, kind, document, **context) -> str:
+    """One of a document's pages, with the kind, the document and its customer."""
+    customer = db.session.get(Customer, document.customer_id)
+    return render_template(template, kind=kind, slug=kind.slug, doc=document, customer=customer, **context)
 
 
 def _related(document) -> dict:
@@ -55,15 +51,11 @@ def _related(document) -> dict:
 @bp.route(KIND_ROUTE)
 def document_detail(slug: str, doc_id: int):
     kind, document = load_document(slug, doc_id)
-    customer = db.session.get(Customer, document.customer_id)
-    agreement = kind.key == "contract"
-    return render_template(
+    agreement = kind.item_model is None
+    return _page(
         "admin/documents/detail.html",
-        kind=kind,
-        kind_name=KIND_NAMES[kind.key],
-        slug=slug,
-        doc=document,
-        customer=customer,
+        kind,
+        document,
         payment_form=PaymentForm() if kind.key == "invoice" else None,
         confirm_form=ConfirmForm(),
         edit_refused=agreement_edit_refused(document) if agreement else edit_refused(document),
@@ -76,18 +68,15 @@ def document_detail(slug: str, doc_id: int):
 def document_pdf_download(slug: str, doc_id: int):
     kind, document = load_document(slug, doc_id)
     customer = db.session.get(Customer, document.customer_id)
-    response = make_response(document_pdf(kind.key, document, customer, current_app.config["COMPANY_NAME"]))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_filename(kind.key, document)}"'
-    return response
+    data = document_pdf(kind.key, document, customer, current_app.config["COMPANY_NAME"])
+    return pdf_download(data, pdf_filename(kind.key, document))
 
 
 @bp.route(KIND_ROUTE + "/send", methods=["GET", "POST"])
 def document_send(slug: str, doc_id: int):
     kind, document = load_document(slug, doc_id)
-    customer = db.session.get(Customer, document.customer_id)
-    contacts = active_contacts(customer.id)
-    preselected = preselected_ids(kind, customer.id)
+    contacts = active_contacts(document.customer_id)
+    preselected = preselected_ids(kind, document.customer_id)
     form = SendForm()
     form.recipients.choices = [(c.id, f"{c.full_name} <{c.email}>") for c in contacts]
     if request.method == "GET":
@@ -100,26 +89,9 @@ def document_send(slug: str, doc_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            names = ", ".join(e.to_address for e in emails)
-            sent = {
-                "invoice": _("Invoice sent to %(names)s.", names=names),
-                "credit_note": _("Credit note sent to %(names)s.", names=names),
-                "estimate": _("Estimate sent to %(names)s.", names=names),
-                "contract": _("Contract sent to %(names)s.", names=names),
-            }
-            flash(sent[kind.key], "success")
+            flash(str(kind.texts.sent) % {"names": ", ".join(e.to_address for e in emails)}, "success")
             return redirect(url_for("admin.document_detail", slug=slug, doc_id=doc_id))
-    return render_template(
-        "admin/documents/send.html",
-        kind=kind,
-        kind_name=KIND_NAMES[kind.key],
-        slug=slug,
-        doc=document,
-        customer=customer,
-        form=form,
-        contacts=contacts,
-        preselected=preselected,
-    )
+    return _page("admin/documents/send.html", kind, document, form=form, contacts=contacts, preselected=preselected)
 
 
 @bp.route("/invoices/<int:doc_id>/payments", methods=["POST"])

@@ -6,10 +6,13 @@ rules (locked documents, one customer per document, numbering) live in core.serv
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY, KINDS_BY_SLUG, LINE_ITEM_KINDS
 from core.extensions import db
 from core.forms import flash_errors
 from core.i18n import _
@@ -17,7 +20,6 @@ from core.labels import label
 from core.models import Contract, Customer
 from core.services import ServiceError
 from core.services.documents import (
-    SALES_KINDS,
     agreement_edit_refused,
     allowed_statuses,
     convert_estimate,
@@ -32,7 +34,7 @@ from core.services.documents import (
 )
 
 from .. import bp
-from .documents import KIND_NAMES, KIND_ROUTE, LIST_ENDPOINTS, SLUGS, load_document
+from .documents import KIND_ROUTE, load_document
 from .forms import (
     SALES_FORMS,
     ConfirmForm,
@@ -42,8 +44,9 @@ from .forms import (
     pad_lines,
     sales_form_data,
 )
+from .lists import detail_url
 
-SALES_ROUTE = "/<any(invoices,'credit-notes',estimates):slug>"
+SALES_ROUTE = "/<any({}):slug>".format(",".join(repr(k.slug) for k in LINE_ITEM_KINDS))
 
 
 def _new_form(form_class, customer_id_arg):
@@ -60,42 +63,55 @@ def _status_choices(kind_key: str, document=None) -> list[SelectChoice]:
     return [SelectChoice(s, label(s)) for s in allowed_statuses(kind_key, document)]
 
 
-def _saved_message(kind_key: str, number: str) -> str:
-    return {
-        "invoice": _("Invoice %(number)s saved.", number=number),
-        "credit_note": _("Credit note %(number)s saved.", number=number),
-        "estimate": _("Estimate %(number)s saved.", number=number),
-    }[kind_key]
+def _sales_page(kind, form, document=None, **context) -> str:
+    """The form page of an invoice, credit note or estimate (``document`` None: a new one)."""
+    customer = db.session.get(Customer, document.customer_id) if document is not None else None
+    return render_template(
+        "admin/documents/form.html", form=form, kind=kind, slug=kind.slug, doc=document, customer=customer, **context
+    )
+
+
+def save_and_flash(kind, save) -> object | None:
+    """Run ``save`` (a service call returning the document) and flash the outcome; the saved
+    document, or None when the service refused (the page is shown again with the message)."""
+    try:
+        document = save()
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+        return None
+    flash(str(kind.texts.saved) % {"number": getattr(document, kind.title_attr)}, "success")
+    return document
+
+
+def agreement_edit_form(form_class, document):
+    """The edit form of a proposal or contract: what was posted, or on GET the document's
+    values; the customer field is removed (a document stays with its customer)."""
+    if request.method == "POST":
+        form = form_class()
+    else:
+        values = {name: getattr(document, name) for name in (*form_class.FIELDS, "currency")}
+        form = form_class(project=document.project_id, **values)
+    del form.customer
+    fill_choices(form, document.customer_id)
+    return form
 
 
 @bp.route(SALES_ROUTE + "/new", methods=["GET", "POST"])
 def document_new(slug: str):
-    kind = SALES_KINDS[SLUGS[slug]]
+    kind = KINDS_BY_SLUG[slug]
     form = _new_form(SALES_FORMS[kind.key], request.args.get("customer_id"))
     form.status.choices = _status_choices(kind.key)
     if form.validate_on_submit():
-        try:
-            document = create_sales_document(kind.key, form.customer.data, form.sales_data(), actor=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_saved_message(kind.key, document.number), "success")
+        save = partial(create_sales_document, kind.key, form.customer.data, form.sales_data(), actor=current_user)
+        document = save_and_flash(kind, save)
+        if document is not None:
             return redirect(url_for("admin.document_detail", slug=slug, doc_id=document.id))
-    return render_template(
-        "admin/documents/form.html",
-        form=form,
-        kind=kind,
-        kind_name=KIND_NAMES[kind.key],
-        slug=slug,
-        doc=None,
-        customer=None,
-    )
+    return _sales_page(kind, form)
 
 
 @bp.route(SALES_ROUTE + "/<int:doc_id>/edit", methods=["GET", "POST"])
 def document_edit(slug: str, doc_id: int):
-    _kind, document = load_document(slug, doc_id)
-    kind = SALES_KINDS[SLUGS[slug]]
+    kind, document = load_document(slug, doc_id)
     form_class = SALES_FORMS[kind.key]
     form = form_class() if request.method == "POST" else form_class(data=sales_form_data(document))
     del form.customer  # a document stays with its customer
@@ -104,29 +120,19 @@ def document_edit(slug: str, doc_id: int):
     if request.method == "GET":
         pad_lines(form, len(document.items))
     if form.validate_on_submit():
-        try:
+
+        def save():
             update_sales_document(document, form.sales_data(), actor=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_saved_message(kind.key, document.number), "success")
+            return document
+
+        if save_and_flash(kind, save) is not None:
             return redirect(url_for("admin.document_detail", slug=slug, doc_id=document.id))
-    return render_template(
-        "admin/documents/form.html",
-        form=form,
-        kind=kind,
-        kind_name=KIND_NAMES[kind.key],
-        slug=slug,
-        doc=document,
-        customer=db.session.get(Customer, document.customer_id),
-        refused=edit_refused(document),
-        lines_locked=lines_locked(document),
-    )
+    return _sales_page(kind, form, document, refused=edit_refused(document), lines_locked=lines_locked(document))
 
 
 @bp.route(KIND_ROUTE + "/delete", methods=["POST"])
 def document_delete(slug: str, doc_id: int):
-    _kind, document = load_document(slug, doc_id)
+    kind, document = load_document(slug, doc_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash_errors(form)
@@ -138,7 +144,7 @@ def document_delete(slug: str, doc_id: int):
         flash(str(exc), "danger")
         return redirect(url_for("admin.document_detail", slug=slug, doc_id=doc_id))
     flash(_("Deleted."), "success")
-    return redirect(url_for(LIST_ENDPOINTS[slug]))
+    return redirect(url_for(kind.admin_list))
 
 
 @bp.route("/estimates/<int:doc_id>/convert", methods=["POST"])
@@ -157,49 +163,46 @@ def estimate_convert(doc_id: int):
     return redirect(url_for("admin.document_detail", slug="invoices", doc_id=invoice.id))
 
 
+def agreement_page(kind, template: str, form, save, document=None):
+    """A proposal's or contract's form page (``document`` None: a new one). A valid post is
+    saved by ``save(data)``, which returns the document, and leads to it; otherwise the form
+    is shown (again, with the service's message)."""
+    if form.validate_on_submit():
+        saved = save_and_flash(kind, lambda: save(form.agreement_data()))
+        if saved is not None:
+            return redirect(detail_url(kind, saved.id))
+    customer = db.session.get(Customer, document.customer_id) if document is not None else None
+    refused = agreement_edit_refused(document) if document is not None else None
+    return render_template(template, kind=kind, form=form, doc=document, customer=customer, refused=refused)
+
+
+def creating(create, form):
+    """``save`` for ``agreement_page``: ``create`` (a service function) for the form's customer."""
+    return lambda data: create(form.customer.data, data, actor=current_user)
+
+
+def updating(update, document):
+    """``save`` for ``agreement_page``: ``update`` (a service function) applied to ``document``."""
+
+    def save(data):
+        update(document, data, actor=current_user)
+        return document
+
+    return save
+
+
+CONTRACT = DOCUMENT_KINDS_BY_KEY["contract"]
+CONTRACT_FORM = "admin/documents/contract_form.html"
+
+
 @bp.route("/contracts/new", methods=["GET", "POST"])
 def contract_new():
     form = _new_form(ContractForm, request.args.get("customer_id"))
-    if form.validate_on_submit():
-        try:
-            contract = create_contract(form.customer.data, form.contract_data(), actor=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Contract saved."), "success")
-            return redirect(url_for("admin.document_detail", slug="contracts", doc_id=contract.id))
-    return render_template("admin/documents/contract_form.html", form=form, doc=None, customer=None)
+    return agreement_page(CONTRACT, CONTRACT_FORM, form, creating(create_contract, form))
 
 
 @bp.route("/contracts/<int:doc_id>/edit", methods=["GET", "POST"])
 def contract_edit(doc_id: int):
     _kind, contract = load_document("contracts", doc_id)
-    if request.method == "POST":
-        form = ContractForm()
-    else:
-        form = ContractForm(
-            project=contract.project_id,
-            subject=contract.subject,
-            content=contract.content,
-            value=contract.value,
-            currency=contract.currency,
-            start_date=contract.start_date,
-            end_date=contract.end_date,
-        )
-    del form.customer
-    fill_choices(form, contract.customer_id)
-    if form.validate_on_submit():
-        try:
-            update_contract(contract, form.contract_data(), actor=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Contract saved."), "success")
-            return redirect(url_for("admin.document_detail", slug="contracts", doc_id=contract.id))
-    return render_template(
-        "admin/documents/contract_form.html",
-        form=form,
-        doc=contract,
-        customer=db.session.get(Customer, contract.customer_id),
-        refused=agreement_edit_refused(contract),
-    )
+    form = agreement_edit_form(ContractForm, contract)
+    return agreement_page(CONTRACT, CONTRACT_FORM, form, updating(update_contract, contract), contract)

@@ -245,48 +245,44 @@ def pad_lines(form: SalesForm, existing: int) -> None:
         form.lines.append_entry()
 
 
-class ProposalForm(DocumentForm):
+class AgreementForm(DocumentForm):
+    """A proposal's or contract's form: a subject, free text, one amount and dates."""
+
+    DATA: type  # the service's dataclass the entered values fill
+    FIELDS: tuple[str, ...]  # the fields named like the document's columns and the dataclass's fields
+
     subject = StringField(_l("Subject"), validators=[InputRequired(_l("Enter a subject.")), _max_length(MAX_SUBJECT)])
     content = TextAreaField(_l("Content"), validators=[_max_length(MAX_CONTENT)])
+
+    def agreement_data(self):
+        """The entered values for the service, as a ``DATA`` (texts never None)."""
+        values = {name: self[name].data for name in self.FIELDS}
+        values["subject"], values["content"] = values["subject"] or "", values["content"] or ""
+        return self.DATA(
+            **values,
+            currency=self.currency.data or "",
+            project_id=self.project.data,
+            form_token=self.form_token.data,
+        )
+
+
+class ProposalForm(AgreementForm):
+    DATA = ProposalData
+    FIELDS = ("subject", "content", "total", "date", "open_till", "status")
+
     total = AmountField(_l("Total"), validators=[Optional(), _range(0, MAX_AMOUNT)])
     date = DateField(_l("Date"), default=date.today, validators=[InputRequired(_l("Enter a date."))])
     open_till = DateField(_l("Open till"), validators=[Optional()])
     status = SelectField(_l("Status"))
 
-    def proposal_data(self) -> ProposalData:
-        """The entered values for the service."""
-        return ProposalData(
-            subject=self.subject.data or "",
-            content=self.content.data or "",
-            total=self.total.data,
-            date=self.date.data,
-            open_till=self.open_till.data,
-            status=self.status.data,
-            currency=self.currency.data or "",
-            project_id=self.project.data,
-            form_token=self.form_token.data,
-        )
 
+class ContractForm(AgreementForm):
+    DATA = ContractData
+    FIELDS = ("subject", "content", "value", "start_date", "end_date")
 
-class ContractForm(DocumentForm):
-    subject = StringField(_l("Subject"), validators=[InputRequired(_l("Enter a subject.")), _max_length(MAX_SUBJECT)])
-    content = TextAreaField(_l("Content"), validators=[_max_length(MAX_CONTENT)])
     value = AmountField(_l("Contract value"), validators=[Optional(), _range(0, MAX_AMOUNT)])
     start_date = DateField(_l("Start date"), default=date.today, validators=[InputRequired(_l("Enter a start date."))])
     end_date = DateField(_l("End date"), validators=[Optional()])
-
-    def contract_data(self) -> ContractData:
-        """The entered values for the service."""
-        return ContractData(
-            subject=self.subject.data or "",
-            content=self.content.data or "",
-            value=self.value.data,
-            start_date=self.start_date.data,
-            end_date=self.end_date.data,
-            currency=self.currency.data or "",
-            project_id=self.project.data,
-            form_token=self.form_token.data,
-        )
 
 
 class ProposalCommentForm(FlaskForm):

@@ -250,37 +250,37 @@ class EstimateItem(LineItemMixin, db.Model):
     estimate_id: Mapped[int] = mapped_column(ForeignKey("estimates.id", ondelete="CASCADE"), index=True)
 
 
-class Proposal(DraftHidden, CustomerDecides, CustomerOwned, TimestampMixin, db.Model):
+class AgreementMixin:
+    """Columns proposals and contracts share: a subject, free text, a currency, who signed."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text, default="")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    signer_name: Mapped[str | None] = mapped_column(String(160))
+
+
+class Proposal(AgreementMixin, DraftHidden, CustomerDecides, CustomerOwned, TimestampMixin, db.Model):
     __tablename__ = "proposals"
     __table_args__ = (Index("ix_proposals_customer_id_date_id", "customer_id", "date", "id"),)
     OPEN_STATUS = "open"  # accepted or declined while open and not past its open-till date
     DEADLINE = "open_till"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(String(200))
-    content: Mapped[str] = mapped_column(Text, default="")
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
     date: Mapped[date]
     open_till: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
-    signer_name: Mapped[str | None] = mapped_column(String(160))
     decided_at: Mapped[datetime | None]
     decided_ip: Mapped[str | None] = mapped_column(String(64))
 
 
-class Contract(CustomerOwned, TimestampMixin, db.Model):
+class Contract(AgreementMixin, CustomerOwned, TimestampMixin, db.Model):
     __tablename__ = "contracts"
     __table_args__ = (Index("ix_contracts_customer_id_start_date_id", "customer_id", "start_date", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(String(200))
-    content: Mapped[str] = mapped_column(Text, default="")
     value: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
     start_date: Mapped[date]
     end_date: Mapped[date | None]
-    signer_name: Mapped[str | None] = mapped_column(String(160))
     signed_at: Mapped[datetime | None]
     signer_ip: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None]

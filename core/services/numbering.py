@@ -1,5 +1,7 @@
 """Document numbers: ``PREFIX-YYYY-NNNN`` (INV-2026-0001), sequential per prefix and year.
 
+Each numbered kind's prefix is in ``core.document_kinds`` (``number_prefix``).
+
 The next number is one above the highest number already stored. On PostgreSQL a transaction
 advisory lock per prefix and year makes concurrent requests take their numbers one after the
 other (the lock is held until commit). Everywhere else, and as a safety net, the unique index on
@@ -16,13 +18,13 @@ from zlib import crc32
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from core.document_kinds import DocumentKind
 from core.extensions import db
 from core.i18n import _
 from core.search import starts_with_text
 
 from . import ServiceError
 
-PREFIXES = {"invoice": "INV", "credit_note": "CN", "estimate": "EST"}
 MAX_ATTEMPTS = 10
 
 T = TypeVar("T")
@@ -33,12 +35,14 @@ def format_number(prefix: str, year: int, sequence: int) -> str:
     return f"{prefix}-{year}-{sequence:04d}"
 
 
-def next_number(model, prefix: str, year: int) -> str:
-    """The number after the highest ``PREFIX-YYYY-NNNN`` of ``model`` (``...-0001`` when none).
+def next_number(kind: DocumentKind, year: int) -> str:
+    """The number after the highest ``PREFIX-YYYY-NNNN`` of the kind (``...-0001`` when none).
 
+    The prefix is the kind's ``number_prefix`` in ``core.document_kinds``.
     Numbers with the stem but a non-numeric tail (typed by hand or imported) are skipped, so
     they can neither break nor reset the sequence.
     """
+    model, prefix = kind.model, kind.number_prefix
     stem = f"{prefix}-{year}-"
     _serialise(stem)
     # Zero-padded numbers sort by length first, then as text: the first numeric one is the highest.

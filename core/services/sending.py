@@ -1,5 +1,8 @@
 """Sending a document (invoice, credit note, estimate, contract) by email from the admin area.
 
+Which kinds can be sent, their notification, email link and the status a sent draft takes are
+in ``core.document_kinds`` (``SENDABLE_KINDS``).
+
 The seed's rule: the dialog preselects the contacts whose toggle for the document is on (and
 who hold the permission); staff may add any other active contact of the same customer, and
 the email goes to every selected contact and only to them.
@@ -8,40 +11,21 @@ the email goes to every selected contact and only to them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from core.document_kinds import DocumentKind
 from core.extensions import db
-from core.i18n import _, _l
+from core.i18n import _
 from core.mail.outbox import Attachment, queue_email
-from core.models import Contact, Contract, CreditNote, Customer, Estimate, Invoice, OutboxEmail, utcnow
+from core.models import Contact, Customer, OutboxEmail, utcnow
 from core.notifications.recipients import recipients_for
+from core.pdf import document_pdf, pdf_filename
 
 from . import ServiceError
-
-
-@dataclass(frozen=True)
-class DocumentKind:
-    key: str
-    label: str
-    model: type
-    notification: str
-    link_arg: str
-
-
-DOCUMENT_KINDS: dict[str, DocumentKind] = {
-    k.key: k
-    for k in (
-        DocumentKind("invoice", _l("Invoice"), Invoice, "invoice", "invoice_id"),
-        DocumentKind("credit_note", _l("Credit note"), CreditNote, "credit_note", "credit_note_id"),
-        DocumentKind("estimate", _l("Estimate"), Estimate, "estimate", "estimate_id"),
-        DocumentKind("contract", _l("Contract"), Contract, "contract", "contract_id"),
-    )
-}
 
 
 def active_contacts(customer_id: int) -> list[Contact]:
@@ -78,7 +62,7 @@ def parse_cc(raw: str) -> list[str]:
 
 
 def document_attachment(kind: DocumentKind, document, customer: Customer) -> Attachment:
-    from core.pdf import document_pdf, pdf_filename
+    """The document's PDF as an email attachment, in the current locale."""
 
     data = document_pdf(kind.key, document, customer, current_app.config["COMPANY_NAME"])
     return Attachment(pdf_filename(kind.key, document), "application/pdf", data)
@@ -111,20 +95,14 @@ def send_document(
             queue_email(
                 f"{kind.key}_sent",
                 contact,
-                link_values={kind.link_arg: document.id},
-                context={_context_name(kind): document},
+                link_values={kind.portal_id_arg: document.id},
+                context={kind.email_context or kind.key: document},
                 cc=cc_addresses if index == 0 else (),  # CC once, not once per recipient
                 attachments=attachments,
             )
         )
     document.sent_at = utcnow()
-    if kind.key == "invoice" and document.status == "draft":
-        document.status = "unpaid"
-    if kind.key == "estimate" and document.status == "draft":
-        document.status = "sent"
+    if kind.sent_status is not None and document.status == "draft":
+        document.status = kind.sent_status
     db.session.commit()
     return emails
-
-
-def _context_name(kind: DocumentKind) -> str:
-    return "note" if kind.key == "credit_note" else kind.key

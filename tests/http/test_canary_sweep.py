@@ -32,6 +32,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.routing.converters import IntegerConverter
 
 from core.catalogs import NOTIFICATION_KEYS, PERMISSION_KEYS, PROJECT_SETTING_KEYS
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY as DOCUMENT_KINDS
 from core.extensions import db
 from core.models import (
     Contact,
@@ -77,7 +78,7 @@ from core.services.projects import (
     set_task_status,
     start_discussion,
 )
-from core.services.sending import DOCUMENT_KINDS, send_document
+from core.services.sending import send_document
 from core.services.settings import CONTACTS_SEE_ALL_TICKETS, PRIMARY_MANAGES_CONTACTS, set_settings
 from core.services.tickets import add_contact_reply, add_staff_reply, open_ticket
 from tests import factories

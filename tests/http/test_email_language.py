@@ -10,11 +10,12 @@ from datetime import date
 
 from sqlalchemy import select
 
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY as DOCUMENT_KINDS
 from core.extensions import db
 from core.models import OutboxEmail
 from core.notifications.notify import notify_invoice, notify_staff
 from core.services.passwords import send_invitation
-from core.services.sending import DOCUMENT_KINDS, send_document
+from core.services.sending import send_document
 
 
 def _emails_to(address: str) -> list[OutboxEmail]:

@@ -32,13 +32,13 @@ def renders(monkeypatch):
     """Counts real renderings of invoices (cache misses), with an empty cache to start from."""
     pdf_cache.clear()
     calls = []
-    original = core.pdf._RENDERERS["invoice"]
+    original = core.pdf.documents.invoice_pdf
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setitem(core.pdf._RENDERERS, "invoice", counting)
+    monkeypatch.setattr(core.pdf.documents, "invoice_pdf", counting)
     yield calls
     pdf_cache.clear()
 
@@ -107,7 +107,7 @@ def test_an_invoice_turning_overdue_overnight_is_rendered_again(setup, renders, 
         def today(cls):
             return date.today() + timedelta(days=30)
 
-    monkeypatch.setattr(core.pdf, "date", Later)  # the status the PDF shows
+    monkeypatch.setattr(core.pdf.documents, "date", Later)  # the status the PDF shows
     monkeypatch.setattr(core.pdf_cache, "date", Later)  # and the cache key
     assert "Overdue" in shown_text(download(client, invoice.id))
     assert len(renders) == 2

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY
 from core.extensions import db
 from core.models import Estimate, Invoice, StaffUser
 from core.services import ServiceError, numbering
@@ -24,6 +25,7 @@ from core.services.documents import (
 )
 from core.services.documents import sales as sales_service
 
+INVOICE = DOCUMENT_KINDS_BY_KEY["invoice"]
 TODAY = date.today()
 YEAR = TODAY.year
 
@@ -39,14 +41,14 @@ def invoice_count() -> int:
 
 def test_next_number_follows_the_highest_numeric_one_of_its_prefix_and_year(f):
     customer = f.make_customer()
-    assert numbering.next_number(Invoice, "INV", YEAR) == f"INV-{YEAR}-0001"
+    assert numbering.next_number(INVOICE, YEAR) == f"INV-{YEAR}-0001"
     for number in (f"INV-{YEAR}-0001", f"INV-{YEAR}-0007", f"INV-{YEAR}-x99", f"INV-{YEAR - 1}-0042", "INV-T00001"):
         f.make_invoice(customer, number=number)
-    assert numbering.next_number(Invoice, "INV", YEAR) == f"INV-{YEAR}-0008"  # gaps are not refilled
-    assert numbering.next_number(Invoice, "INV", YEAR - 1) == f"INV-{YEAR - 1}-0043"
+    assert numbering.next_number(INVOICE, YEAR) == f"INV-{YEAR}-0008"  # gaps are not refilled
+    assert numbering.next_number(INVOICE, YEAR - 1) == f"INV-{YEAR - 1}-0043"
     f.make_invoice(customer, number=f"INV-{YEAR}-9999")
     f.make_invoice(customer, number=f"INV-{YEAR}-10000")
-    assert numbering.next_number(Invoice, "INV", YEAR) == f"INV-{YEAR}-10001"  # 10000 > 9999 despite sorting as text
+    assert numbering.next_number(INVOICE, YEAR) == f"INV-{YEAR}-10001"  # 10000 > 9999 despite sorting as text
 
 
 def test_a_number_clash_is_retried_with_the_next_number(f, monkeypatch):
@@ -55,10 +57,10 @@ def test_a_number_clash_is_retried_with_the_next_number(f, monkeypatch):
     real_next = numbering.next_number
     calls = []
 
-    def racing_next_number(model, prefix, year):
+    def racing_next_number(kind, year):
         calls.append(1)
         # The first attempt computes the number another request already took meanwhile.
-        return taken.number if len(calls) == 1 else real_next(model, prefix, year)
+        return taken.number if len(calls) == 1 else real_next(kind, year)
 
     monkeypatch.setattr(sales_service, "next_number", racing_next_number)
     invoice = create_sales_document("invoice", customer.id, data(), actor=staff)
@@ -82,11 +84,11 @@ def test_a_conversion_racing_another_one_returns_the_other_invoice(f, monkeypatc
     estimate_id, winner_id = estimate.id, winner.id
     real_next = numbering.next_number
 
-    def other_request_wins(model, prefix, year):
+    def other_request_wins(kind, year):
         # Between our "not converted yet" check and our link, another request links its invoice.
         with db.engine.begin() as connection:
             connection.execute(update(Estimate).where(Estimate.id == estimate_id).values(invoice_id=winner_id))
-        return real_next(model, prefix, year)
+        return real_next(kind, year)
 
     monkeypatch.setattr(sales_service, "next_number", other_request_wins)
     invoice = convert_estimate(estimate, actor=staff)
@@ -168,7 +170,7 @@ def test_overdue_filter_matches_the_model_rule(f):
     f.make_invoice(customer, due_in_days=0)
     f.make_invoice(customer, status="paid", due_in_days=-9)
     f.make_invoice(customer, status="draft", due_in_days=-9)
-    found = db.session.scalars(document_search(Invoice, status="overdue", today=TODAY)).all()
+    found = db.session.scalars(document_search(INVOICE, status="overdue", today=TODAY)).all()
     assert [i.id for i in found] == [due.id]
     everything = db.session.scalars(select(Invoice)).all()
     assert [i.id for i in everything if i.is_overdue(TODAY)] == [due.id]

@@ -2,6 +2,7 @@
 
 ``sales`` holds the documents with line items (and the estimate -> invoice conversion),
 ``agreements`` proposals and contracts, ``queries`` the staff lists, ``common`` the shared checks.
+What each kind is (model, statuses, number prefix, names) is in ``core.document_kinds``.
 """
 
 from .agreements import (
@@ -16,12 +17,10 @@ from .agreements import (
     update_contract,
     update_proposal,
 )
-from .queries import STATUS_FILTERS, companies_by_id, document_search, document_years
+from .queries import companies_by_id, document_search, document_years
 from .sales import (
-    SALES_KINDS,
     LineData,
     SalesData,
-    SalesKind,
     allowed_statuses,
     clean_lines,
     convert_estimate,
@@ -29,19 +28,15 @@ from .sales import (
     delete_refused,
     delete_sales_document,
     edit_refused,
-    kind_of,
     lines_locked,
     update_sales_document,
 )
 
 __all__ = [
-    "SALES_KINDS",
-    "STATUS_FILTERS",
     "ContractData",
     "LineData",
     "ProposalData",
     "SalesData",
-    "SalesKind",
     "add_proposal_comment",
     "agreement_delete_refused",
     "agreement_edit_refused",
@@ -58,7 +53,6 @@ __all__ = [
     "document_search",
     "document_years",
     "edit_refused",
-    "kind_of",
     "lines_locked",
     "update_contract",
     "update_proposal",

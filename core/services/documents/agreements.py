@@ -83,35 +83,43 @@ def agreement_delete_refused(document) -> str | None:
     return None
 
 
+def _checked(data, customer_id: int, currency_fallback: str, amount: tuple[str, str], dates: tuple[str, str, str]):
+    """The checked values every proposal and contract has, by column name; changes nothing.
+
+    ``amount`` is the amount's field and its name in messages, ``dates`` the two dates and the
+    message when the second is before the first."""
+    (amount_field, amount_label), (first, second, order_message) = amount, dates
+    values = {
+        "subject": clean_text(data.subject, _("The subject"), MAX_SUBJECT, required=True),
+        "content": clean_text(data.content, _("The content"), MAX_CONTENT),
+        amount_field: check_amount(getattr(data, amount_field), amount_label),
+        "currency": check_currency(data.currency, currency_fallback),
+    }
+    check_order(getattr(data, first), getattr(data, second), order_message)
+    values.update({first: getattr(data, first), second: getattr(data, second)})
+    values["project_id"] = check_project(customer_id, data.project_id)
+    return values
+
+
 def _apply_proposal(proposal: Proposal, customer_id: int, data: ProposalData, currency_fallback: str) -> None:
     if data.status not in PROPOSAL_STATUSES:
         raise ServiceError(_("Choose one of the listed statuses."))
-    subject = clean_text(data.subject, _("The subject"), MAX_SUBJECT, required=True)
-    content = clean_text(data.content, _("The content"), MAX_CONTENT)
-    total = check_amount(data.total, _("The total"))
-    currency = check_currency(data.currency, currency_fallback)
-    check_order(data.date, data.open_till, _("'Open till' cannot be before the proposal date."))
-    project_id = check_project(customer_id, data.project_id)
+    order_message = _("'Open till' cannot be before the proposal date.")
+    values = _checked(
+        data, customer_id, currency_fallback, ("total", _("The total")), ("date", "open_till", order_message)
+    )
     if data.status in DECIDED and data.status != proposal.status:
         proposal.decided_at = utcnow()  # staff recording the customer's answer
-    proposal.subject, proposal.content, proposal.total, proposal.currency = subject, content, total, currency
-    proposal.date, proposal.open_till, proposal.status, proposal.project_id = (
-        data.date,
-        data.open_till,
-        data.status,
-        project_id,
-    )
+    for name, value in (values | {"status": data.status}).items():
+        setattr(proposal, name, value)
 
 
 def _apply_contract(contract: Contract, customer_id: int, data: ContractData, currency_fallback: str) -> None:
-    subject = clean_text(data.subject, _("The subject"), MAX_SUBJECT, required=True)
-    content = clean_text(data.content, _("The content"), MAX_CONTENT)
-    value = check_amount(data.value, _("The contract value"))
-    currency = check_currency(data.currency, currency_fallback)
-    check_order(data.start_date, data.end_date, _("The end date cannot be before the start date."))
-    project_id = check_project(customer_id, data.project_id)
-    contract.subject, contract.content, contract.value, contract.currency = subject, content, value, currency
-    contract.start_date, contract.end_date, contract.project_id = data.start_date, data.end_date, project_id
+    order_message = _("The end date cannot be before the start date.")
+    amount = ("value", _("The contract value"))
+    values = _checked(data, customer_id, currency_fallback, amount, ("start_date", "end_date", order_message))
+    for name, value in values.items():
+        setattr(contract, name, value)
 
 
 def _create(model, apply, customer_id: int | None, data, actor):

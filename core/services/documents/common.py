@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
-from core.i18n import _
+from core.i18n import _, _l
 from core.models import Customer, FormSubmission, Invoice, Project, money
 
 from .. import ServiceError
@@ -64,28 +64,41 @@ def earlier_submission(action: str, form_token: str | None, model):
     return db.session.get(model, submission.target_id)
 
 
+# What ``check_owned`` says when the chosen row is missing, or another customer's.
+_OWNED_REFUSALS = {
+    Project: (
+        _l("The chosen project does not exist."),
+        _l("The chosen project belongs to another customer. Choose a project of this customer."),
+    ),
+    Invoice: (
+        _l("The chosen invoice does not exist."),
+        _l("The chosen invoice belongs to another customer. Choose an invoice of this customer."),
+    ),
+}
+
+
+def check_owned(model, customer_id: int, object_id: int | None) -> int | None:
+    """``object_id`` if it names a ``model`` row (a project or invoice) of this customer; refuses
+    a missing row and another customer's with a message."""
+    if object_id is None:
+        return None
+    missing, foreign = _OWNED_REFUSALS[model]
+    row = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
+    if row is None:
+        raise ServiceError(str(missing))
+    if row.customer_id != customer_id:
+        raise ServiceError(str(foreign))
+    return row.id
+
+
 def check_project(customer_id: int, project_id: int | None) -> int | None:
     """``project_id`` if it is a project of this customer; refuses another customer's project."""
-    if project_id is None:
-        return None
-    project = db.session.get(Project, project_id) if 0 < project_id <= MAX_ID else None
-    if project is None:
-        raise ServiceError(_("The chosen project does not exist."))
-    if project.customer_id != customer_id:
-        raise ServiceError(_("The chosen project belongs to another customer. Choose a project of this customer."))
-    return project.id
+    return check_owned(Project, customer_id, project_id)
 
 
 def check_invoice(customer_id: int, invoice_id: int | None) -> int | None:
     """``invoice_id`` if it is an invoice of this customer; refuses another customer's invoice."""
-    if invoice_id is None:
-        return None
-    invoice = db.session.get(Invoice, invoice_id) if 0 < invoice_id <= MAX_ID else None
-    if invoice is None:
-        raise ServiceError(_("The chosen invoice does not exist."))
-    if invoice.customer_id != customer_id:
-        raise ServiceError(_("The chosen invoice belongs to another customer. Choose an invoice of this customer."))
-    return invoice.id
+    return check_owned(Invoice, customer_id, invoice_id)
 
 
 def clean_text(value: str | None, label: str, max_length: int, *, required: bool = False) -> str:

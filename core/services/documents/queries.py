@@ -1,4 +1,7 @@
-"""The staff lists of sales documents across customers: search, filters, newest first."""
+"""The staff lists of sales documents across customers: search, filters, newest first.
+
+Which columns and statuses each kind's list uses is in ``core.document_kinds``.
+"""
 
 from __future__ import annotations
 
@@ -6,53 +9,31 @@ from datetime import date
 
 from sqlalchemy import Select, func, or_, select
 
+from core.document_kinds import DocumentKind
 from core.extensions import db
-from core.models import (
-    CREDIT_NOTE_STATUSES,
-    ESTIMATE_STATUSES,
-    INVOICE_STATUSES,
-    PROPOSAL_STATUSES,
-    Contract,
-    CreditNote,
-    Customer,
-    Estimate,
-    Invoice,
-    Proposal,
-)
+from core.models import Contract, Customer, Invoice
 from core.search import contains_text
 
-# The status filter of each list; "overdue" and "signed"/"not_signed" are derived, not stored.
-STATUS_FILTERS: dict[type, tuple[str, ...]] = {
-    Invoice: (*INVOICE_STATUSES, "overdue"),
-    CreditNote: CREDIT_NOTE_STATUSES,
-    Estimate: ESTIMATE_STATUSES,
-    Proposal: PROPOSAL_STATUSES,
-    Contract: ("signed", "not_signed"),
-}
 MAX_QUERY = 100
 
 
-def _date_column(model):
-    return model.start_date if model is Contract else model.date
-
-
-def _title_column(model):
-    return model.subject if model in (Proposal, Contract) else model.number
-
-
-def document_search(model, *, query: str = "", status: str = "", year: int | None = None, today: date) -> Select:
-    """A select() of ``model`` rows, newest first, narrowed by the list's filters.
+def document_search(
+    kind: DocumentKind, *, query: str = "", status: str = "", year: int | None = None, today: date
+) -> Select:
+    """A select() of the kind's documents, newest first, narrowed by the list's filters.
 
     ``query`` matches the number (or subject) or the customer's company, case-insensitively and
-    literally (``%`` and ``_`` are not wildcards); an unknown ``status`` or ``year`` is ignored.
+    literally (``%`` and ``_`` are not wildcards); a ``status`` outside ``kind.status_filters``
+    or an impossible ``year`` is ignored.
     """
-    date_column = _date_column(model)
+    model = kind.model
+    date_column = getattr(model, kind.date_attr)
     stmt = select(model).order_by(date_column.desc(), model.id.desc())
     query = query.strip()[:MAX_QUERY].lower()
     if query:
         companies = select(Customer.id).where(contains_text(Customer.company, query))
-        stmt = stmt.where(or_(contains_text(_title_column(model), query), model.customer_id.in_(companies)))
-    if status in STATUS_FILTERS[model]:
+        stmt = stmt.where(or_(contains_text(getattr(model, kind.title_attr), query), model.customer_id.in_(companies)))
+    if status in kind.status_filters:
         stmt = stmt.where(_status_condition(model, status, today))
     if year is not None and 1900 <= year <= 9999:
         stmt = stmt.where(date_column >= date(year, 1, 1), date_column <= date(year, 12, 31))
@@ -68,9 +49,9 @@ def _status_condition(model, status: str, today: date):
     return model.status == status
 
 
-def document_years(model, today: date) -> list[int]:
+def document_years(kind: DocumentKind, today: date) -> list[int]:
     """The years the list's year filter offers: from the oldest document to this year, newest first."""
-    column = _date_column(model)
+    column = getattr(kind.model, kind.date_attr)
     oldest, newest = db.session.execute(select(func.min(column), func.max(column))).one()
     first = min(oldest.year if oldest else today.year, today.year)
     last = max(newest.year if newest else today.year, today.year)

@@ -14,25 +14,14 @@ from decimal import Decimal
 
 from sqlalchemy import update
 
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY, DocumentKind, kind_of
 from core.extensions import db
 from core.i18n import _, _l
 from core.labels import label
-from core.models import (
-    CREDIT_NOTE_STATUSES,
-    ESTIMATE_STATUSES,
-    INVOICE_STATUSES,
-    CreditNote,
-    CreditNoteItem,
-    Estimate,
-    EstimateItem,
-    Invoice,
-    InvoiceItem,
-    money,
-    utcnow,
-)
+from core.models import CreditNote, Estimate, Invoice, money, utcnow
 
 from .. import ServiceError
-from ..numbering import PREFIXES, next_number, with_number_retry
+from ..numbering import next_number, with_number_retry
 from .common import (
     MAX_AMOUNT,
     MAX_NOTES,
@@ -54,26 +43,7 @@ MAX_QUANTITY = Decimal("1000000")
 MAX_UNIT_PRICE = Decimal("1000000000")
 CONVERTED_INVOICE_DUE_DAYS = 14
 MANUAL_INVOICE_STATUSES = ("draft", "unpaid", "cancelled")  # paid/partially paid follow the payments
-
-
-@dataclass(frozen=True)
-class SalesKind:
-    key: str
-    label: str
-    model: type
-    item_model: type
-    statuses: tuple[str, ...]
-    new_statuses: tuple[str, ...]
-
-
-SALES_KINDS: dict[str, SalesKind] = {
-    k.key: k
-    for k in (
-        SalesKind("invoice", _l("Invoice"), Invoice, InvoiceItem, INVOICE_STATUSES, ("draft", "unpaid")),
-        SalesKind("credit_note", _l("Credit note"), CreditNote, CreditNoteItem, CREDIT_NOTE_STATUSES, ("open",)),
-        SalesKind("estimate", _l("Estimate"), Estimate, EstimateItem, ESTIMATE_STATUSES, ("draft", "sent")),
-    )
-}
+INVOICE = DOCUMENT_KINDS_BY_KEY["invoice"]
 
 
 @dataclass(frozen=True)
@@ -101,14 +71,9 @@ class SalesData:
     form_token: str | None = None
 
 
-def kind_of(document) -> SalesKind:
-    """The kind (invoice, credit note, estimate) of a document with line items."""
-    return next(kind for kind in SALES_KINDS.values() if isinstance(document, kind.model))
-
-
 def allowed_statuses(kind_key: str, document=None) -> tuple[str, ...]:
     """The statuses staff may choose: the form's choices and the service's check in one place."""
-    kind = SALES_KINDS[kind_key]
+    kind = DOCUMENT_KINDS_BY_KEY[kind_key]
     if document is None:
         return kind.new_statuses
     if kind.key == "invoice":
@@ -119,22 +84,30 @@ def allowed_statuses(kind_key: str, document=None) -> tuple[str, ...]:
     return kind.statuses
 
 
+# Why a document in one of these statuses is fixed: one whole sentence each (for translation).
+_ESTIMATE_DECIDED = {
+    "accepted": _l("This estimate was accepted; it can no longer be edited."),
+    "declined": _l("This estimate was declined; it can no longer be edited."),
+}
+_INVOICE_CLOSED = {
+    "paid": _l("This invoice is paid; its line items, discount and currency cannot be changed."),
+    "cancelled": _l("This invoice is cancelled; its line items, discount and currency cannot be changed."),
+}
+
+
+def _reason(messages: dict, document) -> str | None:
+    message = messages.get(document.status)
+    return str(message) if message is not None else None
+
+
 def edit_refused(document) -> str | None:
     """Why the document cannot be edited at all, or None."""
-    if isinstance(document, Estimate) and document.status == "accepted":
-        return _("This estimate was accepted; it can no longer be edited.")
-    if isinstance(document, Estimate) and document.status == "declined":
-        return _("This estimate was declined; it can no longer be edited.")
-    return None
+    return _reason(_ESTIMATE_DECIDED, document) if isinstance(document, Estimate) else None
 
 
 def lines_locked(document) -> str | None:
     """Why the document's line items, discount and currency are fixed, or None."""
-    if isinstance(document, Invoice) and document.status == "paid":
-        return _("This invoice is paid; its line items, discount and currency cannot be changed.")
-    if isinstance(document, Invoice) and document.status == "cancelled":
-        return _("This invoice is cancelled; its line items, discount and currency cannot be changed.")
-    return None
+    return _reason(_INVOICE_CLOSED, document) if isinstance(document, Invoice) else None
 
 
 def delete_refused(document) -> str | None:
@@ -182,7 +155,7 @@ def _line_key(line) -> tuple:
     return (line.description, money(line.quantity), money(line.unit_price), money(line.tax_rate))
 
 
-def _items(kind: SalesKind, lines: list[LineData]) -> list:
+def _items(kind: DocumentKind, lines: list[LineData]) -> list:
     return [
         kind.item_model(
             position=position,
@@ -195,7 +168,7 @@ def _items(kind: SalesKind, lines: list[LineData]) -> list:
     ]
 
 
-def _checked_total(kind: SalesKind, lines: list[LineData], discount: Decimal) -> Decimal:
+def _checked_total(kind: DocumentKind, lines: list[LineData], discount: Decimal) -> Decimal:
     """The total ``recalculate()`` will give; refuses what NUMERIC(12, 2) cannot hold and a negative total."""
     probe = kind.model(discount=discount)  # never added to the session
     probe.items = _items(kind, lines)
@@ -207,15 +180,7 @@ def _checked_total(kind: SalesKind, lines: list[LineData], discount: Decimal) ->
     return probe.total
 
 
-# One whole sentence per kind (German genders differ); ``%(status)s`` is the refused status.
-_NEW_STATUS_REFUSED = {
-    "invoice": _l("A new invoice cannot start as %(status)s."),
-    "credit_note": _l("A new credit note cannot start as %(status)s."),
-    "estimate": _l("A new estimate cannot start as %(status)s."),
-}
-
-
-def _check_status(kind: SalesKind, document, status: str) -> str:
+def _check_status(kind: DocumentKind, document, status: str) -> str:
     if status not in kind.statuses:
         raise ServiceError(_("Choose one of the listed statuses."))
     if document is not None and status == document.status:
@@ -225,11 +190,11 @@ def _check_status(kind: SalesKind, document, status: str) -> str:
             raise ServiceError(_("This invoice has payments; its status follows the recorded payments."))
         if kind.key == "invoice":
             raise ServiceError(_("Paid and partially paid are set by recording payments."))
-        raise ServiceError(_NEW_STATUS_REFUSED[kind.key] % {"status": label(status).lower()})
+        raise ServiceError(str(kind.texts.new_status_refused) % {"status": label(status).lower()})
     return status
 
 
-def _apply(kind: SalesKind, document, customer_id: int, data: SalesData, *, currency_fallback: str) -> None:
+def _apply(kind: DocumentKind, document, customer_id: int, data: SalesData, *, currency_fallback: str) -> None:
     """Check ``data`` against the rules and copy it onto ``document`` (not committed)."""
     status = _check_status(kind, document if document.id else None, data.status)
     lines = clean_lines(data.lines)
@@ -276,7 +241,7 @@ def create_sales_document(kind_key: str, customer_id: int | None, data: SalesDat
 
     A second submission of the same form (same ``form_token``) returns the first document.
     """
-    kind = SALES_KINDS[kind_key]
+    kind = DOCUMENT_KINDS_BY_KEY[kind_key]
     action = f"{kind.key}.created"
 
     def unit_of_work():
@@ -287,7 +252,7 @@ def create_sales_document(kind_key: str, customer_id: int | None, data: SalesDat
             return earlier
         document = kind.model(customer_id=customer.id)
         _apply(kind, document, customer.id, data, currency_fallback=customer.currency)
-        document.number = next_number(kind.model, PREFIXES[kind.key], data.date.year)
+        document.number = next_number(kind, data.date.year)
         db.session.add(document)
         db.session.flush()
         audit(action, actor, document, number=document.number, total=document.total, form_token=data.form_token)
@@ -355,14 +320,14 @@ def convert_estimate(estimate: Estimate, *, actor) -> Invoice:
         invoice = Invoice(
             customer_id=current.customer_id,
             project_id=current.project_id,
-            number=next_number(Invoice, PREFIXES["invoice"], today.year),
+            number=next_number(INVOICE, today.year),
             date=today,
             due_date=today + timedelta(days=CONVERTED_INVOICE_DUE_DAYS),
             status="draft",
             currency=current.currency,
             discount=current.discount,
             notes=current.notes,
-            items=_items(SALES_KINDS["invoice"], [LineData(*_line_key(item)) for item in current.items]),
+            items=_items(INVOICE, [LineData(*_line_key(item)) for item in current.items]),
         )
         invoice.recalculate()
         db.session.add(invoice)

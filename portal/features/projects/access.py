@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from core.catalogs import PROJECT_SETTING_KEYS
+from core.document_kinds import DOCUMENT_KINDS
 from core.extensions import db
 from core.i18n import _l
 from core.models import Project, ProjectSettingRow
@@ -29,10 +30,12 @@ TABS: tuple[Tab, ...] = (
     Tab("milestones", _l("Milestones"), "portal.projects.milestones", "view_milestones"),
     Tab("files", _l("Files"), "portal.projects.files", "view_files"),
     Tab("discussions", _l("Discussions"), "portal.projects.discussions", "view_discussions"),
-    Tab("invoices", _l("Invoices"), "portal.projects.invoices", "view_finance", "invoices"),
-    Tab("estimates", _l("Estimates"), "portal.projects.estimates", "view_finance", "estimates"),
-    Tab("contracts", _l("Contracts"), "portal.projects.contracts", "view_finance", "contracts"),
-    Tab("proposals", _l("Proposals"), "portal.projects.proposals", "view_finance", "proposals"),
+    # One tab per kind of ``core.document_kinds`` shown in projects, needing the kind's permission.
+    *(
+        Tab(k.tab, k.plural, f"portal.projects.{k.tab}", "view_finance", k.permission)
+        for k in DOCUMENT_KINDS
+        if k.in_project_tab
+    ),
     Tab("tickets", _l("Tickets"), "portal.projects.tickets", "view_tickets", "support"),
 )
 TABS_BY_KEY = {tab.key: tab for tab in TABS}

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from flask import render_template
 from flask_login import current_user
 
-from core.models import Contract, Estimate, Invoice, Proposal, Ticket
+from core.document_kinds import DOCUMENT_KINDS
+from core.i18n import _l
+from core.models import Ticket
 from core.pagination import paginate
 from core.services.tickets import ticket_visibility
 
@@ -29,21 +31,21 @@ class DocumentTab:
     model: type
     visible: Callable  # () -> the condition on what the logged-in contact may see of this kind
     order: tuple
+    none_yet: str  # what the tab says when the project has none
 
 
-DOCUMENT_TABS = {
-    "invoices": DocumentTab(Invoice, lambda: Invoice.visible_to_customer, (Invoice.date.desc(), Invoice.id.desc())),
-    "estimates": DocumentTab(
-        Estimate, lambda: Estimate.visible_to_customer, (Estimate.date.desc(), Estimate.id.desc())
-    ),
-    "contracts": DocumentTab(
-        Contract, lambda: Contract.visible_to_customer, (Contract.start_date.desc(), Contract.id.desc())
-    ),
-    "proposals": DocumentTab(
-        Proposal, lambda: Proposal.visible_to_customer, (Proposal.date.desc(), Proposal.id.desc())
-    ),
+def _kind_tab(kind) -> DocumentTab:
+    date_column = getattr(kind.model, kind.date_attr)
+    order = (date_column.desc(), kind.model.id.desc())
+    return DocumentTab(kind.model, lambda: kind.model.visible_to_customer, order, kind.texts.none_in_project)
+
+
+DOCUMENT_TABS = {kind.tab: _kind_tab(kind) for kind in DOCUMENT_KINDS if kind.in_project_tab} | {
     "tickets": DocumentTab(
-        Ticket, lambda: ticket_visibility(current_user), (Ticket.last_reply_at.desc(), Ticket.id.desc())
+        Ticket,
+        lambda: ticket_visibility(current_user),
+        (Ticket.last_reply_at.desc(), Ticket.id.desc()),
+        _l("No tickets for this project."),
     ),
 }
 
@@ -52,29 +54,19 @@ def _documents_tab(project_id: int, key: str):
     view = open_tab(project_id, key)
     tab = DOCUMENT_TABS[key]
     stmt = scoped(tab.model).where(tab.model.project_id == view.project.id, tab.visible()).order_by(*tab.order)
-    return render_template("portal/projects/documents.html", view=view, page=paginate(stmt), kind=key)
+    return render_template(
+        "portal/projects/documents.html", view=view, page=paginate(stmt), kind=key, none_yet=tab.none_yet
+    )
 
 
-@bp.route("/projects/<int:project_id>/invoices")
-def invoices(project_id: int):
-    return _documents_tab(project_id, "invoices")
+def _tab_view(key: str):
+    def view(project_id: int):
+        return _documents_tab(project_id, key)
+
+    view.__doc__ = f"The project's {key} tab."
+    return view
 
 
-@bp.route("/projects/<int:project_id>/estimates")
-def estimates(project_id: int):
-    return _documents_tab(project_id, "estimates")
-
-
-@bp.route("/projects/<int:project_id>/contracts")
-def contracts(project_id: int):
-    return _documents_tab(project_id, "contracts")
-
-
-@bp.route("/projects/<int:project_id>/proposals")
-def proposals(project_id: int):
-    return _documents_tab(project_id, "proposals")
-
-
-@bp.route("/projects/<int:project_id>/tickets")
-def tickets(project_id: int):
-    return _documents_tab(project_id, "tickets")
+# One route per tab, its endpoint the tab's key (``portal.projects.invoices``, as ``access.TABS`` names it).
+for _key in DOCUMENT_TABS:
+    bp.add_url_rule(f"/projects/<int:project_id>/{_key}", endpoint=_key, view_func=_tab_view(_key))

@@ -1,5 +1,5 @@
-"""PDF renderings of the sales documents (invoices, credit notes, estimates, contracts) and of
-the account statement.
+"""The page layout every PDF shares: printable text, numbers and money, the A4 page with its
+header and footer, the customer block, the line-item table, totals, sections and payments.
 
 Built with fpdf2 and its core Helvetica font, so no font files are needed. Every string printed
 comes from user data and goes through ``_clean`` first: it is made encodable in Windows-1252
@@ -9,29 +9,19 @@ sign), stripped of control characters, and never interpreted (no markdown, no HT
 
 from __future__ import annotations
 
-import os
-import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import make_response
 from flask_babel import format_decimal
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 from core import labels
-from core.i18n import _, _l, money
-from core.pdf_cache import PdfCache, cache_key
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY
+from core.i18n import _, money
 
-KINDS = ("invoice", "credit_note", "estimate", "contract")
-_TITLES = {
-    "invoice": _l("Invoice"),
-    "credit_note": _l("Credit note"),
-    "estimate": _l("Estimate"),
-    "contract": _l("Contract"),
-}
 _ENCODING = "windows-1252"
 # Total-page alias: contains DEL, which _clean strips, so no user text can ever contain it.
 _NB_ALIAS = "{\x7f}"
@@ -156,7 +146,6 @@ class _DocumentPDF(FPDF):
         self.set_text_color(*_MUTED)
         self.cell(self.epw - 30, 5, self._fit(f"{self.company} - {self.reference}", self.epw - 32))
         # Not _t: _clean would strip the alias's DEL character.
-        # Not _t: _clean would strip the alias's DEL character.
         self.cell(30, 5, _("Page %(page)s of %(pages)s", page=self.page_no(), pages=_NB_ALIAS), align="R")
         self.set_text_color(*_TEXT)
 
@@ -269,164 +258,10 @@ def _payments(pdf: _DocumentPDF, invoice) -> None:
 
 
 def _start(kind: str, number: str, company_name: str, compress: bool) -> _DocumentPDF:
-    title = f"{_clean(_TITLES[kind])} {number}"
+    title = f"{_clean(DOCUMENT_KINDS_BY_KEY[kind].label)} {number}"
     pdf = _DocumentPDF(_clean(company_name), title, compress)
     pdf.add_page()
     pdf.set_font("helvetica", "B", 18)
     pdf.multi_cell(0, 9, title, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     return pdf
-
-
-def invoice_pdf(invoice, customer, company_name: str, *, compress: bool = True) -> bytes:
-    """The invoice as PDF bytes: header, customer, dates and status, line items, totals, payments
-    received and balance due. Any user text is printed literally; it cannot make this raise."""
-    pdf = _start("invoice", _clean(invoice.number), company_name, compress)
-    status = invoice.display_status(date.today()) if invoice.status else ""
-    facts = [(_t("Invoice no."), _clean(invoice.number)), (_t("Date"), _date(invoice.date))]
-    facts += [(_t("Due date"), _date(invoice.due_date)), (_t("Status"), _label(status))]
-    _parties(pdf, customer, facts, _t("Bill to"))
-    _items_table(pdf, invoice.items, invoice.currency)
-    _totals(pdf, _money_rows(invoice))
-    _payments(pdf, invoice)
-    _section(pdf, _t("Notes"), _clean(invoice.notes, multiline=True))
-    return bytes(pdf.output())
-
-
-def credit_note_pdf(note, customer, company_name: str, *, compress: bool = True) -> bytes:
-    """The credit note as PDF bytes: header, customer, date (and the credited invoice's number),
-    line items and totals. Any user text is printed literally; it cannot make this raise."""
-    pdf = _start("credit_note", _clean(note.number), company_name, compress)
-    facts = [(_t("Credit note no."), _clean(note.number)), (_t("Date"), _date(note.date))]
-    if getattr(note, "invoice", None) is not None:
-        facts.append((_t("Invoice"), _clean(note.invoice.number)))
-    _parties(pdf, customer, facts)
-    _items_table(pdf, note.items, note.currency)
-    _totals(pdf, _money_rows(note))
-    _section(pdf, _t("Notes"), _clean(note.notes, multiline=True))
-    return bytes(pdf.output())
-
-
-def estimate_pdf(estimate, customer, company_name: str, *, compress: bool = True) -> bytes:
-    """The estimate as PDF bytes: header, customer, date and validity, line items and totals.
-    Any user text is printed literally; it cannot make this raise."""
-    pdf = _start("estimate", _clean(estimate.number), company_name, compress)
-    facts = [(_t("Estimate no."), _clean(estimate.number)), (_t("Date"), _date(estimate.date))]
-    _parties(pdf, customer, [*facts, (_t("Valid until"), _date(estimate.expiry_date))])
-    _items_table(pdf, estimate.items, estimate.currency)
-    _totals(pdf, _money_rows(estimate))
-    _section(pdf, _t("Notes"), _clean(estimate.notes, multiline=True))
-    return bytes(pdf.output())
-
-
-def contract_pdf(contract, customer, company_name: str, *, compress: bool = True) -> bytes:
-    """The contract as PDF bytes: header, customer, subject, term and value, the full content
-    text and, once signed, who signed it and when. Any user text is printed literally; it
-    cannot make this raise."""
-    pdf = _start("contract", f"#{contract.id}", company_name, compress)
-    facts = [(_t("Start date"), _date(contract.start_date))]
-    facts += [(_t("End date"), _date(contract.end_date)), (_t("Value"), _money(contract.value, contract.currency))]
-    _parties(pdf, customer, facts)
-    _section(pdf, _t("Subject"), _clean(contract.subject))
-    _section(pdf, _t("Terms"), _clean(contract.content, multiline=True))
-    if contract.signed_at is not None:
-        signer = _clean(contract.signer_name) or _t("an unnamed signer")
-        _section(
-            pdf, _t("Signature"), _t("Signed by %(name)s on %(date)s", name=signer, date=_date(contract.signed_at))
-        )
-    return bytes(pdf.output())
-
-
-_STATEMENT_COLS = (24, 72, 26, 24, 28)  # mm, sums to 174
-
-
-def statement_pdf(statement, customer, company_name: str, *, compress: bool = True) -> bytes:
-    """The account statement (``core.services.statements.Statement``) as PDF bytes: customer,
-    period and currency, opening balance, every invoice and payment of the period with the
-    running balance, and the closing balance. User text is printed literally; it cannot raise."""
-    currency = statement.currency
-    period = _t("%(start)s to %(end)s", start=_date(statement.start), end=_date(statement.end))
-    pdf = _DocumentPDF(_clean(company_name), _t("Account statement %(period)s", period=period), compress)
-    pdf.add_page()
-    pdf.set_font("helvetica", "B", 18)
-    pdf.cell(0, 9, _t("Account statement"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
-    facts = [(_t("Period"), period), (_t("Currency"), _clean(currency)), (_t("Issued"), _date(date.today()))]
-    _parties(pdf, customer, facts)
-    pdf.set_font("helvetica", "", 9)
-    aligns = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT")
-    with pdf.table(col_widths=_STATEMENT_COLS, text_align=aligns, **_TABLE) as table:
-        table.row((_t("Date"), _t("Description"), _t("Invoiced"), _t("Paid"), _t("Balance")))
-        table.row((_date(statement.start), _t("Opening balance"), "", "", _money(statement.opening_balance, currency)))
-        for line in statement.lines:
-            invoiced = _money(line.invoiced, currency) if line.invoiced else ""
-            paid = _money(line.paid, currency) if line.paid else ""
-            description = _clean(line.description)
-            table.row((_date(line.date), description, invoiced, paid, _money(line.balance, currency)))
-        closing = _money(statement.closing_balance, currency)
-        table.row((_date(statement.end), _t("Closing balance"), "", "", closing))
-    pdf.ln(3)
-    _totals(
-        pdf,
-        [
-            (_t("Opening balance"), _money(statement.opening_balance, currency), False),
-            (_t("Invoiced"), _money(statement.invoiced, currency), False),
-            (_t("Paid"), _money(-_decimal(statement.paid), currency), False),
-            (_t("Closing balance"), closing, True),
-        ],
-    )
-    return bytes(pdf.output())
-
-
-def statement_filename(statement) -> str:
-    """A download name like "statement-2026-01-01-2026-12-31.pdf"."""
-    return f"statement-{_date(statement.start)}-{_date(statement.end)}.pdf"
-
-
-def pdf_download(data: bytes, filename: str):
-    """A Flask response that downloads ``data`` as the PDF ``filename`` (an ASCII-safe name,
-    e.g. from ``pdf_filename``), never displayed inline."""
-    response = make_response(data)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-_RENDERERS = {
-    "invoice": invoice_pdf,
-    "credit_note": credit_note_pdf,
-    "estimate": estimate_pdf,
-    "contract": contract_pdf,
-}
-
-
-# 32 MB per process by default (an invoice PDF is a few kB); PDF_CACHE_BYTES=0 switches it off.
-pdf_cache = PdfCache(int(os.environ.get("PDF_CACHE_BYTES", str(32 * 1024 * 1024))))
-
-
-def document_pdf(kind: str, document, customer, company_name: str, *, compress: bool = True) -> bytes:
-    """The PDF of a document of the given kind (one of ``KINDS``); ValueError for any other kind.
-
-    Served from ``pdf_cache`` when the same version of the document was rendered before."""
-    if kind not in _RENDERERS:
-        raise ValueError(f"unknown document kind: {kind!r}")
-    key = cache_key(kind, document, customer, company_name, compress) if pdf_cache.max_bytes > 0 else None
-    if key is not None:
-        data = pdf_cache.get(key)
-        if data is not None:
-            return data
-    data = _RENDERERS[kind](document, customer, company_name, compress=compress)
-    if key is not None:
-        pdf_cache.put(key, data)
-    return data
-
-
-def pdf_filename(kind: str, document) -> str:
-    """A download name like "invoice-INV-2026-0001.pdf" ("contract-<id>.pdf" for contracts),
-    made only of ASCII letters, digits, "-", "_" and one ".pdf"; ValueError for an unknown kind."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown document kind: {kind!r}")
-    ident = document.id if kind == "contract" else (getattr(document, "number", None) or document.id)
-    ascii_ident = unicodedata.normalize("NFKD", str(ident or "")).encode("ascii", "ignore").decode()
-    safe = re.sub(r"[^A-Za-z0-9_]+", "-", ascii_ident).strip("-_")[:80].strip("-_")
-    return f"{kind.replace('_', '-')}-{safe or 'document'}.pdf"
