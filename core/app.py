@@ -89,7 +89,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     init_limiter(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=i18n.select_locale)
-    i18n.install_template_gettext(app)
+    i18n.install_templates(app)
 
     from admin import bp as admin_bp
     from core.health import bp as health_bp
@@ -166,8 +166,6 @@ def _register_template_helpers(app: Flask) -> None:
             "current_language": i18n.current_language(),
         }
 
-    app.add_template_filter(i18n.money, "money")
-    app.add_template_filter(i18n.short_date, "date")
     app.add_template_filter(i18n.short_datetime, "datetime")
 
     app.add_template_filter(labels.label, "label")
