@@ -49,7 +49,7 @@ def select_locale() -> str:
 
 
 _NULL_TRANSLATIONS = NullTranslations()
-# The markup of each catalog's fixed template texts (see ``_template_gettext``), per catalog object:
+# The markup of each catalog's fixed template texts (see ``_translate``), per catalog object:
 # Flask-Babel keeps one catalog per app and locale for the process, so the texts are reused
 # across requests, and a catalog that goes (an app discarded by the tests) takes its texts along.
 _MARKUP: WeakKeyDictionary[object, dict[str, Markup]] = WeakKeyDictionary()
@@ -73,10 +73,7 @@ def _state() -> tuple[str, object, dict[str, Markup]]:
     cached = g.get("portal_catalog")
     if cached is None or cached[0] is not locale:
         catalog = get_translations()
-        markup = _MARKUP.get(catalog)
-        if markup is None:
-            markup = _MARKUP.setdefault(catalog, {})
-        cached = g.portal_catalog = (locale, (locale.language, catalog, markup))
+        cached = g.portal_catalog = (locale, (locale.language, catalog, _MARKUP.setdefault(catalog, {})))
     return cached[1]
 
 
