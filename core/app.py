@@ -89,7 +89,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     init_limiter(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=i18n.select_locale)
-    i18n.install_template_gettext(app)
+    i18n.install_templates(app)
 
     from admin import bp as admin_bp
     from core.health import bp as health_bp
@@ -166,8 +166,6 @@ def _register_template_helpers(app: Flask) -> None:
             "current_language": i18n.current_language(),
         }
 
-    app.add_template_filter(i18n.money, "money")
-    app.add_template_filter(i18n.short_date, "date")
     app.add_template_filter(i18n.short_datetime, "datetime")
 
     app.add_template_filter(labels.label, "label")
@@ -184,6 +182,10 @@ def _user_for_error_page(code: int) -> None:
     user there (Flask-Login loads it on first use) would raise again, inside the error handler,
     and the client would get the server's bare "Internal Server Error" instead of our page.
     """
+    # The one place that uses Flask-Login's per-request slot (``g._login_user``, where
+    # ``current_user`` lives): Flask-Login 0.6 has no public way to ask whether the user is
+    # loaded without loading it, nor to set the request's user without writing the session
+    # (``login_user``/``logout_user`` would log the visitor in or out with an error page).
     user = g.get("_login_user")
     state = sa_inspect(user, raiseerr=False) if user is not None else None
     intact = user is not None and (state is None or (state.persistent and not state.expired_attributes))

@@ -14,16 +14,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency as babel_format_currency
 from babel.support import NullTranslations
-from flask import has_request_context, request, session
-from flask.globals import _cv_app
+from flask import g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
-from jinja2 import pass_eval_context
+from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup
 
 # ``_`` for strings made during a request, ``_l`` for strings defined at import time (form
@@ -49,36 +49,52 @@ def select_locale() -> str:
 
 
 _NULL_TRANSLATIONS = NullTranslations()
+# The markup of each catalog's fixed template texts (see ``_translate``), per catalog object:
+# Flask-Babel keeps one catalog per app and locale for the process, so the texts are reused
+# across requests, and a catalog that goes (an app discarded by the tests) takes its texts along.
+_MARKUP: WeakKeyDictionary[object, dict[str, Markup]] = WeakKeyDictionary()
+_OUTSIDE = ("en", _NULL_TRANSLATIONS, {})
+# The template context's copy of ``_state()``, set for each render (``install_templates``).
+_CONTEXT_KEY = "portal_i18n"
 
 
-def _babel_state():
-    """Flask-Babel's per-app-context state and its locale, or (None, None) outside a context.
+def _state() -> tuple[str, object, dict[str, Markup]]:
+    """This locale's language code, message catalog and the catalog's markup cache; the catalog
+    is looked up once per app context and locale.
 
-    A page calls gettext dozens of times; Flask-Babel's own path looks the context up through
-    several proxies and rebuilds the locale's name on every call. Here the locale object Flask-Babel
-    resolved (or the one a ``force_locale`` block set) is read straight from the context.
+    ``get_locale()`` is the locale Flask-Babel resolved for this request (or the one a
+    ``force_locale`` block set, e.g. for an email); Flask-Babel's ``get_translations()`` would
+    resolve its domain and build the locale's name for its cache key on every call, so the
+    catalog is kept in ``g`` next to the locale it was found for.
     """
-    app_ctx = _cv_app.get(None)
-    if app_ctx is None:
-        return None, None
-    state = app_ctx.g.__dict__.get("_flask_babel")
-    locale = getattr(state, "babel_locale", None)
-    if locale is None:
-        locale = get_locale()  # resolves once and stores it in the state
-        state = app_ctx.g.__dict__.get("_flask_babel")
-    return state, locale
+    locale = get_locale()
+    if locale is None:  # outside an app context: English, as CLI output
+        return _OUTSIDE
+    cached = g.get("portal_catalog")
+    if cached is None or cached[0] is not locale:
+        catalog = get_translations()
+        cached = g.portal_catalog = (locale, (locale.language, catalog, _MARKUP.setdefault(catalog, {})))
+    return cached[1]
+
+
+def _template_state(context) -> tuple[str, object, dict[str, Markup]]:
+    # A page formats a hundred texts, amounts and dates: the state is looked up once per render
+    # (a render never spans a force_locale boundary) and read from the template's context;
+    # templates imported without context (macros) look it up themselves. ``parent`` holds the
+    # render's variables (a plain dict: one lookup instead of the context's four calls).
+    state = context.parent.get(_CONTEXT_KEY)
+    return state if state is not None else _state()
 
 
 def translations():
-    """The current locale's message catalog, looked up once per request and per locale."""
-    state, locale = _babel_state()
-    if state is None:
-        return _NULL_TRANSLATIONS
-    cached = getattr(state, "portal_translations", None)
-    if cached is None or cached[0] is not locale:
-        cached = (locale, get_translations())
-        state.portal_translations = cached
-    return cached[1]
+    """The current locale's message catalog (Flask-Babel's, cached per app context and locale)."""
+    return _state()[1]
+
+
+def _language() -> str:
+    # The request's (or force_locale block's) language: "en" outside an app context.
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
 
 
 def _(message: str, **values) -> str:
@@ -98,14 +114,12 @@ def _l(message: str, **values) -> LazyString:
     return LazyString(_, message, **values)
 
 
-@pass_eval_context
-def _template_gettext(eval_ctx, message: str, **values):
-    catalog = translations()
+def _translate(eval_ctx, state: tuple[str, object, dict[str, Markup]], message: str, values: dict):
+    _language_code, catalog, texts = state
     if values or not eval_ctx.autoescape:
         return _template_text(eval_ctx, catalog.ugettext(message), values)
     # A page shows 20-40 fixed texts ("Invoices", "Log out"): each catalog keeps the markup of
     # those it has translated, as the formatting below would make it again on every call.
-    texts = catalog.__dict__.setdefault("_portal_markup", {})
     text = texts.get(message)
     if text is None:
         if len(texts) > 10_000:  # only literal texts are expected; never let it grow unbounded
@@ -114,10 +128,38 @@ def _template_gettext(eval_ctx, message: str, **values):
     return text
 
 
+def _translate_plural(eval_ctx, state, singular: str, plural: str, num: int, values: dict):
+    values.setdefault("num", num)
+    return _template_text(eval_ctx, state[1].ungettext(singular, plural, num), values)
+
+
+def _render_context() -> dict:
+    # Each render gets callables bound to the catalog current when it starts (a render never
+    # spans a force_locale boundary). Context-dependent (pass_context) callables would cost
+    # more: Jinja copies the whole context for each of their calls inside a loop.
+    state = _state()
+
+    @pass_eval_context
+    def gettext(eval_ctx, message: str, **values):
+        return _translate(eval_ctx, state, message, values)
+
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, **values):
+        return _translate_plural(eval_ctx, state, singular, plural, num, values)
+
+    return {_CONTEXT_KEY: state, "_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+# The environment's own, for templates imported without context (macros): the catalog current
+# at each call.
+@pass_eval_context
+def _template_gettext(eval_ctx, message: str, **values):
+    return _translate(eval_ctx, _state(), message, values)
+
+
 @pass_eval_context
 def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **values):
-    values.setdefault("num", num)
-    return _template_text(eval_ctx, translations().ungettext(singular, plural, num), values)
+    return _translate_plural(eval_ctx, _state(), singular, plural, num, values)
 
 
 def _template_text(eval_ctx, text: str, values: dict):
@@ -128,13 +170,17 @@ def _template_text(eval_ctx, text: str, values: dict):
     return text % values
 
 
-def install_template_gettext(app) -> None:
-    """Templates' ``_()`` / ``gettext()`` / ``ngettext()`` use the cached catalog.
+def install_templates(app) -> None:
+    """This app's templates get ``_()`` / ``gettext()`` / ``ngettext()`` and the ``money`` and
+    ``date`` filters, reading the locale and catalog once per render.
 
     They behave as Jinja's newstyle gettext, but ``_`` is one call instead of three (Jinja's
     ``_`` alias calls ``gettext``, which calls the catalog function, each through the
     template runtime's call checks): a page calls ``_`` 30 times or more.
     """
+    app.context_processor(_render_context)
+    app.add_template_filter(_template_money, "money")
+    app.add_template_filter(_template_date, "date")
     app.jinja_env.install_gettext_callables(
         gettext=lambda message: translations().ugettext(message),
         ngettext=lambda singular, plural, num: translations().ungettext(singular, plural, num),
@@ -145,27 +191,25 @@ def install_template_gettext(app) -> None:
 
 def current_language() -> str:
     """The code of this request's language (``en`` or ``de``), e.g. for ``<html lang>``; ``en`` outside one."""
-    locale = _babel_state()[1]
-    return locale.language if locale is not None else "en"
-
-
-def _is_english() -> bool:
-    # get_locale() is the locale Flask-Babel resolved once for this request (or the one a
-    # force_locale() block set, e.g. for an email): compare its language, no string building.
-    locale = _babel_state()[1]
-    return locale is None or locale.language == "en"
+    return _language()
 
 
 def money(value, currency: str = "EUR") -> str:
     """``1,234.50 EUR`` in English, ``1.234,50 €`` in German."""
-    amount = value if type(value) is Decimal else Decimal(value or 0)
-    if not amount:
-        amount = _ZERO  # also for -0, which would otherwise show as "-0.00"
-    locale = _babel_state()[1]
-    return _money_text(amount, currency, locale.language if locale is not None else "en")
+    return _money_text(_amount(value), currency, _language())
+
+
+@pass_context
+def _template_money(context, value, currency: str = "EUR") -> str:
+    return _money_text(_amount(value), currency, _template_state(context)[0])
 
 
 _ZERO = Decimal("0.00")
+
+
+def _amount(value) -> Decimal:
+    amount = value if type(value) is Decimal else Decimal(value or 0)
+    return amount if amount else _ZERO  # also for -0, which would otherwise show as "-0.00"
 
 
 @lru_cache(maxsize=8192)
@@ -186,10 +230,16 @@ def short_date(value: date | datetime | None) -> str:
     if not value:
         return "—"
     if type(value) is date:
-        locale = _babel_state()[1]
-        return _date_text(value, locale.language if locale is not None else "en")
+        return _date_text(value, _language())
     # A datetime: Flask-Babel converts it to the user's time zone first.
-    return value.strftime("%d %b %Y") if _is_english() else format_date(value, "d. MMM y")
+    return value.strftime("%d %b %Y") if _language() == "en" else format_date(value, "d. MMM y")
+
+
+@pass_context
+def _template_date(context, value: date | datetime | None) -> str:
+    if type(value) is date:
+        return _date_text(value, _template_state(context)[0])
+    return short_date(value)
 
 
 @lru_cache(maxsize=4096)
@@ -202,4 +252,4 @@ def _date_text(value: date, language: str) -> str:
 def short_datetime(value: datetime | None) -> str:
     if not value:
         return "—"
-    return value.strftime("%d %b %Y %H:%M") if _is_english() else format_datetime(value, "d. MMM y HH:mm")
+    return value.strftime("%d %b %Y %H:%M") if _language() == "en" else format_datetime(value, "d. MMM y HH:mm")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from datetime import date
 
+from cachetools import LRUCache
 from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
@@ -25,38 +25,34 @@ class PdfCache:
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._data: OrderedDict[bytes, bytes] = OrderedDict()
-        self._size = 0
+        # cachetools' LRU evicts the least recently used PDFs once their total size (len) would
+        # pass the budget; it is not thread-safe, and a worker may serve requests in threads.
+        self._data: LRUCache[bytes, bytes] = LRUCache(maxsize=max(max_bytes, 1), getsizeof=len)
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
     def get(self, key: bytes) -> bytes | None:
+        """The PDF stored under ``key`` (now the most recently used), or None."""
         with self._lock:
             data = self._data.get(key)
             if data is None:
                 self.misses += 1
-                return None
-            self._data.move_to_end(key)
-            self.hits += 1
+            else:
+                self.hits += 1
             return data
 
     def put(self, key: bytes, data: bytes) -> None:
-        if len(data) > self.max_bytes // 4:  # one huge document must not flush everything else
+        """Keep ``data`` under ``key``, evicting the least recently used PDFs beyond the budget;
+        a PDF over a quarter of the budget is not kept (it would flush everything else)."""
+        if len(data) > self.max_bytes // 4:
             return
         with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self._size -= len(old)
             self._data[key] = data
-            self._size += len(data)
-            while self._size > self.max_bytes and self._data:
-                _, evicted = self._data.popitem(last=False)
-                self._size -= len(evicted)
 
     def clear(self) -> None:
+        """Forget every PDF and the hit counts."""
         with self._lock:
             self._data.clear()
-            self._size = 0
             self.hits = self.misses = 0
 
     def __len__(self) -> int:

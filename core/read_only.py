@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
-from flask.globals import _cv_request
+from flask import has_request_context, request
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -34,8 +34,7 @@ class ReadOnlyRequestError(RuntimeError):
 
 def in_read_only_request() -> bool:
     """True while a GET or HEAD request is being handled (in this thread/context)."""
-    ctx = _cv_request.get(None)
-    return ctx is not None and ctx.request.method in READ_ONLY_METHODS
+    return has_request_context() and request.method in READ_ONLY_METHODS
 
 
 def _autocommit(engine: Engine) -> Engine:
@@ -68,5 +67,4 @@ def _refuse_writes(conn, cursor, statement, parameters, context, executemany) ->
     if context is None or not (context.isinsert or context.isupdate or context.isdelete):
         return
     if conn.get_execution_options().get(_OPTION) and in_read_only_request():
-        method = _cv_request.get().request.method
-        raise ReadOnlyRequestError(f"a {method} request must not write: {statement.split(None, 1)[0]}")
+        raise ReadOnlyRequestError(f"a {request.method} request must not write: {statement.split(None, 1)[0]}")

@@ -1,4 +1,4 @@
-"""Pagination of statements built once (``pageable``), with plain rows or mapped objects (no HTTP)."""
+"""Pagination of statements built once (``pageable``), of columns (rows) or mapped objects (no HTTP)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from sqlalchemy import bindparam, select
 from core.extensions import db
 from core.models import Invoice
 from core.pagination import Page, pageable
-from core.plain_rows import PLAIN_ROWS, plain_rows
 
 TODAY = date(2026, 6, 15)
 
@@ -33,10 +32,9 @@ def _by_customer(*columns):
     return pageable(stmt)
 
 
-def test_a_column_select_pages_plain_rows_with_bound_limit_and_offset(invoices):
+def test_a_column_select_pages_rows_with_bound_limit_and_offset(invoices):
     customer, made = invoices
     stmt = _by_customer(Invoice.id, Invoice.number, Invoice.balance.label("balance"))
-    assert stmt.get_execution_options().get(PLAIN_ROWS)
     params = {"customer_id": customer.id}
 
     first, second, third = (Page(stmt, n, 3, params) for n in (1, 2, 3))
@@ -52,7 +50,6 @@ def test_a_column_select_pages_plain_rows_with_bound_limit_and_offset(invoices):
 def test_a_select_of_mapped_objects_pages_objects(invoices):
     customer, made = invoices
     stmt = _by_customer(Invoice)
-    assert not stmt.get_execution_options().get(PLAIN_ROWS)
 
     page = Page(stmt, 2, 4, {"customer_id": customer.id})
 
@@ -86,14 +83,14 @@ def test_invoice_rules_say_the_same_in_python_and_in_sql(f, status, due, paid):
     invoice.status, invoice.due_date, invoice.amount_paid = status, due, Decimal(paid)
     db.session.commit()
 
-    in_sql = plain_rows(
+    in_sql = db.session.execute(
         select(
             Invoice.is_open,
             Invoice.is_overdue(TODAY),
             Invoice.display_status(TODAY),
             Invoice.balance,
         ).where(Invoice.id == invoice.id)
-    )[0]
+    ).one()
 
     in_python = (invoice.is_open, invoice.is_overdue(TODAY), invoice.display_status(TODAY), invoice.balance)
     assert (bool(in_sql[0]), bool(in_sql[1]), in_sql[2], Decimal(in_sql[3])) == in_python

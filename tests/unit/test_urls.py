@@ -1,11 +1,11 @@
-"""Templates' cached url_for builds exactly what Flask's url_for builds (core/urls.py)."""
+"""Templates' cached url_for builds exactly what Flask's url_for builds, per app (core/urls.py)."""
 
 from __future__ import annotations
 
 import pytest
 from flask import url_for
 
-from core.urls import _build, cached_url_for
+from core.urls import cached_url_for
 
 CASES = [
     ("portal.dashboard", {}),
@@ -22,7 +22,7 @@ CASES = [
 
 @pytest.mark.parametrize("script_root", ["", "/portal"])
 def test_same_urls_as_flask(app, script_root):
-    _build.cache_clear()
+    app.extensions["portal_urls"].cache_clear()
     with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": script_root}):
         for endpoint, values in CASES * 2:  # the second round comes from the cache
             assert cached_url_for(endpoint, **values) == url_for(endpoint, **values), (endpoint, values)
@@ -30,14 +30,15 @@ def test_same_urls_as_flask(app, script_root):
 
 
 def test_options_unhashable_values_and_relative_endpoints_bypass_the_cache(app):
-    _build.cache_clear()
+    build = app.extensions["portal_urls"]
+    build.cache_clear()
     with app.test_request_context("/invoices"):
         assert cached_url_for("portal.dashboard", _external=True) == url_for("portal.dashboard", _external=True)
         assert cached_url_for("portal.dashboard", _anchor="x").endswith("#x")
         statuses = ["a", "b"]
         endpoint = "portal.invoices.index"
         assert cached_url_for(endpoint, status=statuses) == url_for(endpoint, status=statuses)
-    assert _build.cache_info().currsize == 0
+    assert build.cache_info().currsize == 0
 
 
 def test_templates_use_it(app):
