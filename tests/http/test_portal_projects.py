@@ -2,137 +2,33 @@
 
 Refusals follow one rule: a missing contact permission is 403 ("Access denied"); another
 customer's project, an item of another project, an internal/hidden item, or a part of the
-project its settings switch off is 404, and its tab link is not shown.
+project its settings switch off is 404, and its tab link is not shown. Settings and actions
+(comments, uploads): test_portal_project_settings.py, test_portal_project_actions.py.
 """
 
 from __future__ import annotations
 
 import io
-import re
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
-from core.catalogs import PERMISSION_KEYS, PROJECT_SETTING_KEYS
 from core.extensions import db
-from core.models import (
-    Discussion,
-    DiscussionComment,
-    Milestone,
-    OutboxEmail,
-    StoredFile,
-    TaskComment,
-)
+from core.models import Discussion, DiscussionComment, StoredFile, TaskComment
 from core.services.projects import set_project_settings
 from tests.conftest import login
-from tests.factories import PASSWORD
+from tests.http.helpers.portal_projects import (
+    ALL,
+    ALL_SETTINGS,
+    World,
+    _fill,
+    add_file,
+    count,
+    download,
+    page,
+    tab_keys,
+)
 
-ALL = frozenset(PERMISSION_KEYS)
-ALL_SETTINGS = frozenset(PROJECT_SETTING_KEYS)
-
-
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path) -> Path:
-    folder = tmp_path / "uploads"
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    return folder
-
-
-def add_file(project, name="plan.pdf", data=b"%PDF-1.4 plan", *, visible=True) -> StoredFile:
-    """A stored project file written the way ``core.files`` writes uploads."""
-    from flask import current_app
-
-    stored = StoredFile(
-        customer_id=project.customer_id,
-        project_id=project.id,
-        original_name=name,
-        stored_name=f"{project.id}-{name}-{visible}".replace(".", "-"),
-        content_type="application/pdf",
-        size=len(data),
-        visible_to_customer=visible,
-    )
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored.stored_name).write_bytes(data)
-    db.session.add(stored)
-    db.session.commit()
-    return stored
-
-
-class World:
-    """A customer with a fully shared project full of visible and hidden items."""
-
-    def __init__(self, f, *, permissions=ALL, settings=ALL_SETTINGS, company="Acme"):
-        self.customer = f.make_customer(company)
-        self.contact = f.make_contact(self.customer, permissions=permissions)
-        self.project = f.make_project(
-            self.customer, name=f"{company} tower", tasks=[(f"{company} pour concrete", True), ("Cost review", False)]
-        )
-        self.project.description = "Twelve floors of glass."
-        self.project.progress = 40
-        set_project_settings(self.project, settings)
-        self.task, self.internal_task = self.project.tasks
-        self.milestone = Milestone(project_id=self.project.id, name="Shell complete")
-        self.hidden_milestone = Milestone(project_id=self.project.id, name="Budget gate", visible_to_customer=False)
-        self.discussion = Discussion(project_id=self.project.id, subject="Facade colour")
-        self.hidden_discussion = Discussion(
-            project_id=self.project.id, subject="Margin talk", visible_to_customer=False
-        )
-        db.session.add_all([self.milestone, self.hidden_milestone, self.discussion, self.hidden_discussion])
-        db.session.commit()
-        self.file = add_file(self.project, "plan.pdf")
-        self.hidden_file = add_file(self.project, "costing.pdf", visible=False)
-        # Documents of the project, and a draft of each kind that must never show.
-        self.invoice = f.make_invoice(self.customer)
-        self.draft_invoice = f.make_invoice(self.customer, status="draft")
-        self.estimate = f.make_estimate(self.customer)
-        self.draft_estimate = f.make_estimate(self.customer, status="draft")
-        self.contract = f.make_contract(self.customer, subject="Site contract")
-        self.proposal = f.make_proposal(self.customer, subject="Extra floor offer")
-        self.draft_proposal = f.make_proposal(self.customer, status="draft", subject="Secret draft offer")
-        self.ticket = f.make_ticket(self.customer, self.contact, subject="Crane noise")
-        self.other_invoice = f.make_invoice(self.customer)  # same customer, no project: not in the tab
-        for doc in (
-            self.invoice,
-            self.draft_invoice,
-            self.estimate,
-            self.draft_estimate,
-            self.contract,
-            self.proposal,
-            self.draft_proposal,
-            self.ticket,
-        ):
-            doc.project_id = self.project.id
-        db.session.commit()
-
-    def url(self, suffix: str = "") -> str:
-        return f"/projects/{self.project.id}{suffix}"
-
-
-def tab_keys(body: str) -> list[str]:
-    return [part.split('"', 1)[0] for part in body.split('data-tab="')[1:]]
-
-
-def page(client, url: str):
-    response = client.get(url)
-    return response.status_code, response.get_data(as_text=True)
-
-
-def download(client, url: str):
-    """GET a file and close the response (send_file keeps the file open until then)."""
-    response = client.get(url)
-    response.get_data()  # read it while the file is open
-    response.close()
-    return response
-
-
-def outbox() -> list[tuple[str, str]]:
-    return sorted(tuple(row) for row in db.session.execute(select(OutboxEmail.event, OutboxEmail.to_address)))
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+pytestmark = pytest.mark.usefixtures("uploads")
 
 
 # -- every tab for a permitted contact --------------------------------------------------------
@@ -362,10 +258,6 @@ ALL_ROUTES = (
 )
 
 
-def _fill(world: World, suffix: str) -> str:
-    return world.url(suffix.format(task=world.task.id, file=world.file.id, discussion=world.discussion.id))
-
-
 def test_without_the_projects_permission_everything_is_access_denied(client, f):
     world = World(f, permissions=ALL - {"projects"})
     login(client, world.contact)
@@ -399,201 +291,3 @@ def test_document_tab_needs_the_contacts_permission_too(client, f, tab, permissi
     tabs = tab_keys(page(client, world.url())[1])
     assert tab not in tabs
     assert len(tabs) == 9
-
-
-# -- project settings ---------------------------------------------------------------------------
-
-
-SETTING_ROUTES = {
-    "view_tasks": ("tasks", ["/tasks", "/tasks/{task}", "POST /tasks/{task}/comments"]),
-    "view_milestones": ("milestones", ["/milestones"]),
-    "view_files": ("files", ["/files", "/files/{file}", "POST /files"]),
-    "view_discussions": (
-        "discussions",
-        ["/discussions", "/discussions/{discussion}", "POST /discussions/{discussion}/comments"],
-    ),
-    "view_finance": (None, ["/invoices", "/estimates", "/contracts", "/proposals"]),
-    "view_tickets": ("tickets", ["/tickets"]),
-}
-
-
-@pytest.mark.parametrize("setting", sorted(SETTING_ROUTES))
-def test_setting_off_hides_the_tab_and_refuses_its_routes(client, f, setting):
-    world = World(f, settings=ALL_SETTINGS - {setting})
-    tab, routes = SETTING_ROUTES[setting]
-    login(client, world.contact)
-    tabs = tab_keys(page(client, world.url())[1])
-    hidden = {tab} if tab else {"invoices", "estimates", "contracts", "proposals"}
-    assert not hidden & set(tabs)
-    for route in routes:
-        method, _, suffix = route.rpartition(" ")
-        response = client.open(
-            _fill(world, suffix),
-            method=method or "GET",
-            data={"body": "hello", "file": (io.BytesIO(b"data"), "new.txt")} if method else None,
-        )
-        assert response.status_code == 404, route
-    assert count(TaskComment) == 0 and count(DiscussionComment) == 0 and count(StoredFile) == 2
-
-
-def test_project_without_settings_shows_only_its_overview(client, f):
-    world = World(f, settings=frozenset())
-    login(client, world.contact)
-    status, body = page(client, world.url())
-    assert status == 200 and tab_keys(body) == ["overview"]
-
-
-def test_comment_tasks_off_hides_the_form_and_refuses_the_comment(client, f):
-    world = World(f, settings=ALL_SETTINGS - {"comment_tasks"})
-    login(client, world.contact)
-    status, body = page(client, world.url(f"/tasks/{world.task.id}"))
-    assert status == 200 and "/comments" not in body
-    response = client.post(world.url(f"/tasks/{world.task.id}/comments"), data={"body": "hello"})
-    assert response.status_code == 404
-    assert count(TaskComment) == 0
-
-
-def test_upload_files_off_hides_the_form_and_refuses_the_upload(client, f, uploads):
-    world = World(f, settings=ALL_SETTINGS - {"upload_files"})
-    login(client, world.contact)
-    status, body = page(client, world.url("/files"))
-    assert status == 200 and 'enctype="multipart/form-data"' not in body
-    response = client.post(world.url("/files"), data={"file": (io.BytesIO(b"data"), "new.txt")})
-    assert response.status_code == 404
-    assert count(StoredFile) == 2 and len(list(uploads.iterdir())) == 2
-
-
-# -- actions and their emails ----------------------------------------------------------------
-
-
-def fans(f, world: World):
-    """Contacts of the world's customer with different project/task toggles."""
-    both = f.make_contact(world.customer, email="both@acme.example", notifications={"project", "task"})
-    task_only = f.make_contact(world.customer, email="task@acme.example", notifications={"task"})
-    project_only = f.make_contact(world.customer, email="project@acme.example", notifications={"project"})
-    f.make_contact(world.customer, email="quiet@acme.example")
-    f.make_contact(world.customer, email="invoices@acme.example", permissions={"invoices"}, notifications={"invoice"})
-    return both, task_only, project_only
-
-
-def test_task_comment_is_saved_and_emails_the_task_contacts_once(client, f):
-    world = World(f)
-    fans(f, world)
-    login(client, world.contact)
-    url = world.url(f"/tasks/{world.task.id}/comments")
-
-    response = client.post(url, data={"body": "  Please use the north gate.  "})
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/tasks/{world.task.id}")
-    response = client.post(url, data={"body": "Please use the north gate."})  # double submit
-
-    (comment,) = db.session.scalars(select(TaskComment)).all()
-    assert (comment.task_id, comment.contact_id, comment.staff_id) == (world.task.id, world.contact.id, None)
-    assert comment.body == "Please use the north gate."
-    assert outbox() == [("task_commented", "both@acme.example"), ("task_commented", "task@acme.example")]
-    body = page(client, world.url(f"/tasks/{world.task.id}"))[1]
-    assert "Please use the north gate." in body and world.contact.full_name in body
-
-
-def test_empty_or_too_long_comment_is_refused_with_a_message(client, f):
-    world = World(f)
-    login(client, world.contact)
-    url = world.url(f"/tasks/{world.task.id}/comments")
-    response = client.post(url, data={"body": "   "}, follow_redirects=True)
-    assert response.status_code == 200 and "Write a comment first." in response.get_data(as_text=True)
-    response = client.post(url, data={"body": "x" * 10_001}, follow_redirects=True)
-    assert response.status_code == 200 and "10000" in response.get_data(as_text=True)
-    assert count(TaskComment) == 0 and outbox() == []
-
-
-def test_discussion_comment_is_saved_and_emails_the_project_contacts_once(client, f):
-    world = World(f)
-    fans(f, world)
-    login(client, world.contact)
-    url = world.url(f"/discussions/{world.discussion.id}/comments")
-
-    assert client.post(url, data={"body": "Anthracite, please."}).status_code == 302
-    client.post(url, data={"body": "Anthracite, please."})  # double submit
-
-    (comment,) = db.session.scalars(select(DiscussionComment)).all()
-    assert (comment.discussion_id, comment.contact_id) == (world.discussion.id, world.contact.id)
-    assert outbox() == [("project_discussion", "both@acme.example"), ("project_discussion", "project@acme.example")]
-
-
-def test_upload_stores_the_file_emails_project_contacts_and_can_be_downloaded(client, f, uploads):
-    world = World(f)
-    fans(f, world)
-    login(client, world.contact)
-
-    response = client.post(world.url("/files"), data={"file": (io.BytesIO(b"site photo"), "../../photo one.png")})
-    assert response.status_code == 302
-    client.post(world.url("/files"), data={"file": (io.BytesIO(b"site photo"), "../../photo one.png")})  # double
-
-    stored = db.session.scalar(select(StoredFile).where(StoredFile.original_name == "photo_one.png"))
-    assert stored is not None and count(StoredFile) == 3
-    assert (stored.project_id, stored.customer_id, stored.uploaded_by_contact_id) == (
-        world.project.id,
-        world.customer.id,
-        world.contact.id,
-    )
-    assert stored.visible_to_customer and (uploads / stored.stored_name).read_bytes() == b"site photo"
-    assert len(list(uploads.iterdir())) == 3  # the double submit left no stray bytes behind
-    assert outbox() == [("project_file_added", "both@acme.example"), ("project_file_added", "project@acme.example")]
-    assert "photo_one.png" in db.session.scalar(select(OutboxEmail.text_body).limit(1))
-    assert download(client, world.url(f"/files/{stored.id}")).data == b"site photo"
-
-
-@pytest.mark.parametrize(
-    ("name", "data", "message"),
-    [
-        ("big.pdf", b"x" * 2048, "larger than"),
-        ("script.exe", b"MZ", "not allowed"),
-        ("empty.txt", b"", "empty"),
-        ("", b"data", "Choose a file"),
-    ],
-    ids=["too-big", "bad-type", "empty", "no-file"],
-)
-def test_upload_limits_give_a_message_and_store_nothing(app, client, f, uploads, name, data, message):
-    app.config["UPLOAD_MAX_BYTES"] = 1024
-    world = World(f)
-    fans(f, world)
-    login(client, world.contact)
-    response = client.post(world.url("/files"), data={"file": (io.BytesIO(data), name)}, follow_redirects=True)
-    assert response.status_code == 200
-    assert message in response.get_data(as_text=True)
-    assert count(StoredFile) == 2 and len(list(uploads.iterdir())) == 2
-    assert outbox() == []
-
-
-def test_request_larger_than_the_server_limit_is_413(app, client, f):
-    app.config["MAX_CONTENT_LENGTH"] = 4096
-    world = World(f)
-    login(client, world.contact)
-    response = client.post(world.url("/files"), data={"file": (io.BytesIO(b"x" * 8192), "big.pdf")})
-    assert response.status_code == 413
-    assert count(StoredFile) == 2
-
-
-def _token(client, url: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True))
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
-@pytest.mark.csrf
-def test_comment_and_upload_forms_carry_and_need_the_csrf_token(client, f):
-    world = World(f)
-    token = _token(client, "/login")
-    client.post("/login", data={"email": world.contact.email, "password": PASSWORD, "csrf_token": token})
-    task_url = world.url(f"/tasks/{world.task.id}")
-
-    assert client.post(f"{task_url}/comments", data={"body": "no token"}).status_code == 400
-    assert client.post(world.url("/files"), data={"file": (io.BytesIO(b"x"), "x.txt")}).status_code == 400
-    assert count(TaskComment) == 0 and count(StoredFile) == 2
-
-    response = client.post(f"{task_url}/comments", data={"body": "with token", "csrf_token": _token(client, task_url)})
-    assert response.status_code == 302
-    token = _token(client, world.url("/files"))
-    response = client.post(world.url("/files"), data={"file": (io.BytesIO(b"x"), "x.txt"), "csrf_token": token})
-    assert response.status_code == 302
-    assert count(TaskComment) == 1 and count(StoredFile) == 3
