@@ -57,6 +57,14 @@ def make_contact(customer: Customer | None = None, *, permissions=None, notifica
     return create_contact(customer, data)
 
 
+def contact_data(contact, **changes) -> ContactData:
+    """The ContactData that keeps everything of ``contact`` (no password), except ``changes``."""
+    kept = ("first_name", "last_name", "email", "phone", "position", "is_primary", "active")
+    values = {name: getattr(contact, name) for name in kept}
+    values |= {"permissions": set(contact.permissions), "notifications": set(contact.notifications)}
+    return ContactData(**(values | changes))
+
+
 def _items(model):
     return [
         model(position=1, description="Work", quantity=Decimal("2"), unit_price=Decimal("50"), tax_rate=Decimal("19"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import contact_data
 from tests.http.helpers.portal_company import client_of, details, entries, fresh, manage_contacts, text
 
 # -- editing access ----------------------------------------------------------------------------
@@ -44,7 +45,7 @@ def test_primary_contact_changes_a_colleagues_permissions_and_toggles(app, acme_
 
 
 def test_the_ceiling_refuses_grants_and_keeps_what_staff_gave(app, f, acme_ltd):
-    from core.services.contacts import ContactData, update_contact
+    from core.services.contacts import update_contact
 
     _, primary, colleague, _ = acme_ltd
     manage_contacts()
@@ -63,13 +64,7 @@ def test_the_ceiling_refuses_grants_and_keeps_what_staff_gave(app, f, acme_ltd):
     # the primary can neither see it as editable nor take it away by omission.
     update_contact(
         colleague,
-        ContactData(
-            first_name=colleague.first_name,
-            last_name=colleague.last_name,
-            email=colleague.email,
-            permissions={"projects", "contracts"},
-            notifications={"project", "contract"},
-        ),
+        contact_data(colleague, permissions={"projects", "contracts"}, notifications={"project", "contract"}),
     )
     page = text(client.get(f"/company/contacts/{colleague.id}"))
     assert 'checked class="form-check-input" disabled id="perm_contracts"' in page

@@ -9,35 +9,17 @@ import re
 import pytest
 
 from core.catalogs import PERMISSION_KEYS, PERMISSIONS
-from core.models import Contact
-from core.services.contacts import ContactData, set_active, update_contact
+from core.services.contacts import set_active, update_contact
 from core.services.customers import save_customer
 from tests import factories
 from tests.conftest import login
+from tests.factories import contact_data
 from tests.http.helpers.portal_session import _fresh, _location, _sent_to_login
 
 from .authz_matrix import DETAIL_ROUTES, PERMISSION_SETS, ROUTES
 
 ALL = frozenset(PERMISSION_KEYS)
 LOGIN_FAILED = "Email or password is not correct."
-
-
-def _data(contact: Contact, **changes) -> ContactData:
-    """A ContactData that keeps everything of ``contact``, except ``changes``."""
-    data = ContactData(
-        first_name=contact.first_name,
-        last_name=contact.last_name,
-        email=contact.email,
-        phone=contact.phone,
-        position=contact.position,
-        is_primary=contact.is_primary,
-        active=contact.active,
-        permissions=set(contact.permissions),
-        notifications=set(contact.notifications),
-    )
-    for name, value in changes.items():
-        setattr(data, name, value)
-    return data
 
 
 def _menu(body: str) -> list[str]:
@@ -140,7 +122,7 @@ def test_removed_permission_is_refused_on_the_next_request(client, f):
     assert client.get("/invoices").status_code == 200
     assert "invoices" in _menu(client.get("/dashboard").get_data(as_text=True))
 
-    update_contact(_fresh(contact), _data(contact, permissions=set(ALL - {"invoices"})))
+    update_contact(_fresh(contact), contact_data(contact, permissions=set(ALL - {"invoices"})))
 
     for path in ("/invoices", f"/invoices/{invoice.id}", "/credit-notes"):
         response = client.get(path)
@@ -156,7 +138,7 @@ def test_added_permission_appears_in_the_menu_on_the_next_request(client, f):
     assert _menu(client.get("/dashboard").get_data(as_text=True)) == ["invoices"]
     assert client.get("/projects").status_code == 403
 
-    update_contact(_fresh(contact), _data(contact, permissions={"invoices", "projects"}))
+    update_contact(_fresh(contact), contact_data(contact, permissions={"invoices", "projects"}))
 
     assert _menu(client.get("/dashboard").get_data(as_text=True)) == ["invoices", "projects"]
     assert client.get("/projects").status_code == 200
