@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,15 @@ def smtp(app):
 
 
 @pytest.fixture
+def uploads(app, tmp_path) -> Path:
+    """Uploads go to a fresh folder so a test can see exactly what was written (a browser test
+    requests it before ``live_server`` starts)."""
+    folder = tmp_path / "uploads"
+    app.config["UPLOAD_FOLDER"] = str(folder)
+    return folder
+
+
+@pytest.fixture
 def f(app):
     """The factory functions, as ``f.make_contact(...)``."""
     return factories
@@ -142,3 +152,12 @@ def f(app):
 def login(client, contact_or_email, password: str = factories.PASSWORD):
     email = getattr(contact_or_email, "email", contact_or_email)
     return client.post("/login", data={"email": email, "password": password})
+
+
+def run_together(target, count: int, timeout: float = 30) -> None:
+    """Run ``target`` in ``count`` threads at once and wait for each (at most ``timeout`` seconds)."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)

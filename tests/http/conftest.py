@@ -4,7 +4,6 @@ file split by topic keeps its fixtures here, once)."""
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 import pytest
 
@@ -14,15 +13,6 @@ from tests.conftest import login
 from tests.http.attack_helpers import login_staff
 from tests.http.helpers.admin_projects import ALL_SETTINGS
 from tests.http.helpers.fuzz_forms import contact_client
-
-
-@pytest.fixture
-def uploads(app, tmp_path) -> Path:
-    """Uploads go to a fresh folder so a test can see exactly what was written."""
-    folder = tmp_path / "uploads"
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    return folder
-
 
 # -- admin projects (test_admin_project*.py) -------------------------------------------------------
 

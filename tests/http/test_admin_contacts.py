@@ -12,20 +12,7 @@ from core.extensions import db
 from core.models import Contact, Customer
 from core.services.settings import set_default_contact_permissions
 from tests.conftest import login
-
-
-def contact_form(**overrides) -> dict:
-    form = {
-        "first_name": "Nina",
-        "last_name": "Neu",
-        "email": "nina@example.com",
-        "phone": "",
-        "position": "",
-        "password": "a good password",
-        "active": "y",
-    }
-    form.update(overrides)
-    return form
+from tests.http.helpers.forms import contact_form
 
 
 def is_checked(page: str, field_id: str) -> bool:

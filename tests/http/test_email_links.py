@@ -16,6 +16,7 @@ from core.models import Contact
 from core.notifications.notify import notify_invoice
 from tests.conftest import login
 from tests.factories import PASSWORD
+from tests.http.helpers import forms
 from tests.http.helpers.email_links import (
     EXPIRED,
     NEW_PASSWORD,
@@ -39,18 +40,8 @@ ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 def contact_form(**overrides) -> dict:
-    form = {
-        "first_name": "Nina",
-        "last_name": "Neu",
-        "email": "nina@example.com",
-        "phone": "",
-        "position": "",
-        "password": "",
-        "active": "y",
-        "perm_invoices": "y",
-    }
-    form.update(overrides)
-    return form
+    """The admin's new-contact form without a password (the invitation sets it), with Invoices."""
+    return forms.contact_form(**{"password": "", "perm_invoices": "y", **overrides})
 
 
 # -- 1. invitation -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.mail.dispatcher import dispatch_all
 from core.models import PasswordResetRequest
 from core.services.passwords import prepare_reset_emails
-from tests.conftest import login
+from tests.conftest import login, run_together
 from tests.factories import PASSWORD
 from tests.http.helpers.email_links import (
     EXPIRED,
@@ -195,11 +195,7 @@ def test_two_dispatchers_turn_one_reset_request_into_one_email(app, client, f):
             queued.append(prepare_reset_emails())
             db.session.remove()
 
-    threads = [threading.Thread(target=dispatcher) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    run_together(dispatcher, 3)
     assert sorted(queued) == [0, 0, 1]
     only_email("password_reset", contact)
 

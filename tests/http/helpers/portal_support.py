@@ -31,15 +31,8 @@ def upload(name: str, data: bytes = b"some bytes"):
 
 
 def ticket_form(**overrides) -> dict:
-    form = {
-        "subject": "Printer on fire",
-        "department": "General",
-        "priority": "high",
-        "message": "It is burning.",
-        "submission_key": KEY,
-    }
-    form.update(overrides)
-    return form
+    form = {"subject": "Printer on fire", "department": "General", "priority": "high", "message": "It is burning."}
+    return form | {"submission_key": KEY} | overrides
 
 
 def fresh(obj):
