@@ -16,7 +16,7 @@ from core.catalogs import DEFAULT_PROJECT_SETTINGS
 from core.extensions import db
 from core.models import AuditEntry, Discussion, DiscussionComment, Project, StoredFile
 from core.services.projects import project_settings, set_project_settings
-from tests.conftest import login
+from tests.http.helpers.admin import assert_staff_only
 from tests.http.helpers.admin_projects import ALL_SETTINGS, PROJECT_FANS, acme_customer, count, emails, fresh, outbox
 
 pytestmark = pytest.mark.usefixtures("uploads")
@@ -53,12 +53,8 @@ def test_list_searches_name_and_company_filters_status_and_paginates(app, admin_
     assert admin_client.get("/admin/projects?page=abc").status_code == 200
 
 
-def test_list_needs_staff(client, f):
-    response = client.get("/admin/projects")
-    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
-    contact = f.make_contact()
-    login(client, contact)
-    assert client.get("/admin/projects").status_code == 302
+def test_list_needs_staff(app, f):
+    assert_staff_only(app, f, "/admin/projects")
 
 
 # -- create and edit -----------------------------------------------------------------------------

@@ -13,24 +13,14 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import AuditEntry, Contract, Invoice, Proposal, ProposalComment, utcnow
-from tests.http.helpers.admin_sales import TODAY, count, reload, sales_form, text
+from tests.http.helpers.admin_sales import TODAY, count, document_form, reload, sales_form, text
 
 # --- contracts and proposals -------------------------------------------------------------------
 
 
 def contract_form(customer=None, **fields) -> dict:
-    data = {
-        "subject": "Support contract",
-        "content": "Terms",
-        "value": "1200",
-        "currency": "",
-        "start_date": TODAY.isoformat(),
-        "end_date": "",
-        "project": "",
-    }
-    if customer is not None:
-        data["customer"] = str(customer.id)
-    return data | fields
+    data = {"subject": "Support contract", "content": "Terms", "value": "1200", "currency": "", "project": ""}
+    return document_form(data | {"start_date": TODAY.isoformat(), "end_date": ""}, customer, **fields)
 
 
 def test_contract_create_edit_and_signed_contract_is_locked(admin_client, f):
@@ -68,19 +58,9 @@ def test_contract_create_edit_and_signed_contract_is_locked(admin_client, f):
 
 
 def proposal_form(customer=None, **fields) -> dict:
-    data = {
-        "subject": "Website relaunch",
-        "content": "We propose...",
-        "total": "5000",
-        "currency": "",
-        "date": TODAY.isoformat(),
-        "open_till": (TODAY + timedelta(days=14)).isoformat(),
-        "status": "open",
-        "project": "",
-    }
-    if customer is not None:
-        data["customer"] = str(customer.id)
-    return data | fields
+    data = {"subject": "Website relaunch", "content": "We propose...", "total": "5000", "currency": "", "project": ""}
+    dates = {"date": TODAY.isoformat(), "open_till": (TODAY + timedelta(days=14)).isoformat()}
+    return document_form(data | dates | {"status": "open"}, customer, **fields)
 
 
 def test_proposal_create_edit_and_decided_proposal_is_locked(admin_client, f):

@@ -25,22 +25,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.routing.converters import IntegerConverter
 
+from core import models
 from core.extensions import db
-from core.models import (
-    Contact,
-    Contract,
-    CreditNote,
-    Discussion,
-    Estimate,
-    Invoice,
-    Milestone,
-    OutboxEmail,
-    Project,
-    Proposal,
-    StoredFile,
-    Task,
-    Ticket,
-)
 from core.services.settings import CONTACTS_SEE_ALL_TICKETS, PRIMARY_MANAGES_CONTACTS, set_settings
 from tests import factories
 from tests.http.helpers.canary_sweep import World, build_world
@@ -73,18 +59,18 @@ def worlds(app):
 # -- URLs from the URL map --------------------------------------------------------------------------
 
 ARG_MODELS = {
-    "invoice_id": Invoice,
-    "credit_note_id": CreditNote,
-    "estimate_id": Estimate,
-    "contract_id": Contract,
-    "proposal_id": Proposal,
-    "ticket_id": Ticket,
-    "project_id": Project,
-    "task_id": Task,
-    "milestone_id": Milestone,
-    "discussion_id": Discussion,
-    "file_id": StoredFile,
-    "contact_id": Contact,
+    "invoice_id": models.Invoice,
+    "credit_note_id": models.CreditNote,
+    "estimate_id": models.Estimate,
+    "contract_id": models.Contract,
+    "proposal_id": models.Proposal,
+    "ticket_id": models.Ticket,
+    "project_id": models.Project,
+    "task_id": models.Task,
+    "milestone_id": models.Milestone,
+    "discussion_id": models.Discussion,
+    "file_id": models.StoredFile,
+    "contact_id": models.Contact,
 }
 
 
@@ -225,9 +211,11 @@ def test_emails_to_contacts_of_a_never_show_customer_b(app, worlds):
     addresses = {c.email for c in a.contacts.values()}
     ids = {c.id for c in a.contacts.values()}
     emails = db.session.scalars(
-        select(OutboxEmail).where((OutboxEmail.contact_id.in_(ids)) | (OutboxEmail.to_address.in_(addresses)))
+        select(models.OutboxEmail).where(
+            (models.OutboxEmail.contact_id.in_(ids)) | (models.OutboxEmail.to_address.in_(addresses))
+        )
     ).all()
-    others = db.session.scalars(select(OutboxEmail).where(OutboxEmail.contact_id.not_in(ids))).all()
+    others = db.session.scalars(select(models.OutboxEmail).where(models.OutboxEmail.contact_id.not_in(ids))).all()
     assert len(emails) >= 30 and others, "the worlds queued too few emails to check"
 
     problems, seen = [], []

@@ -17,34 +17,17 @@ import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
-from core.models import Contract, Estimate, Invoice, InvoiceItem, OutboxEmail, Payment, Proposal
+from core.models import Contract, Estimate, OutboxEmail, Proposal
+from tests import factories
 from tests.factories import PASSWORD
 from tests.http.helpers.portal_sales import OTHER_IP, TODAY, expect_pdf, fresh, outbox, text
 
 
-def make_invoice(customer, *, number, status="unpaid", issued=None, due=None, total="119.00", paid=(), currency="EUR"):
+def make_invoice(customer, *, number, issued=None, due=None, total="119.00", **options):
     """An invoice with one line totalling ``total`` (no tax) and payments ``(amount, date)``."""
     issued = issued or TODAY - timedelta(days=1)
-    invoice = Invoice(
-        customer_id=customer.id,
-        number=number,
-        status=status,
-        date=issued,
-        due_date=due if due is not None else issued + timedelta(days=14),
-        currency=currency,
-        items=[
-            InvoiceItem(
-                position=1, description="Work", quantity=Decimal("1"), unit_price=Decimal(total), tax_rate=Decimal("0")
-            )
-        ],
-    )
-    invoice.recalculate()
-    for amount, on in paid:
-        invoice.payments.append(Payment(amount=Decimal(amount), date=on))
-    invoice.amount_paid = sum((Decimal(a) for a, _ in paid), Decimal("0"))
-    db.session.add(invoice)
-    db.session.commit()
-    return invoice
+    due = due if due is not None else issued + timedelta(days=14)
+    return factories.make_priced_invoice(customer, number=number, total=total, issued=issued, due=due, **options)
 
 
 def flashed(response) -> str:

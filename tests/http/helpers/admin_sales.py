@@ -34,13 +34,15 @@ def lines_data(*lines) -> dict:
     return data
 
 
+def document_form(data: dict, customer=None, **fields) -> dict:
+    """A sales document's form: ``data``, the customer (when given) and ``fields`` over both."""
+    customer_field = {} if customer is None else {"customer": str(customer.id)}
+    return data | customer_field | fields
+
+
 def sales_form(customer=None, lines=(LINE,), **fields) -> dict:
     data = {"date": TODAY.isoformat(), "status": "draft", "currency": "", "discount": "", "notes": "", "project": ""}
-    if customer is not None:
-        data["customer"] = str(customer.id)
-    data |= lines_data(*lines)
-    data.update(fields)
-    return data
+    return document_form(data | lines_data(*lines), customer, **fields)
 
 
 def text(response) -> str:

@@ -11,30 +11,11 @@ from decimal import Decimal
 
 from werkzeug.datastructures import FileStorage
 
+from core import models
 from core.catalogs import NOTIFICATION_KEYS, PERMISSION_KEYS, PROJECT_SETTING_KEYS
 from core.extensions import db
-from core.models import (
-    Contact,
-    Contract,
-    CreditNote,
-    CreditNoteItem,
-    Estimate,
-    EstimateItem,
-    Invoice,
-    InvoiceItem,
-    Proposal,
-    ProposalComment,
-    utcnow,
-)
-from core.notifications.notify import (
-    notify_contract,
-    notify_credit_note,
-    notify_estimate,
-    notify_invoice,
-    notify_project,
-    notify_task,
-    notify_ticket,
-)
+from core.models import utcnow
+from core.notifications import notify
 from core.services.customers import save_customer
 from core.services.documents import add_proposal_comment, convert_estimate
 from core.services.invoices import record_payment
@@ -69,7 +50,7 @@ class World:
     marker: str
     internal: str  # marker of records the customer must not see (drafts, hidden items)
     customer: object = None
-    contacts: dict[str, Contact] = field(default_factory=dict)
+    contacts: dict[str, models.Contact] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
     internal_texts: dict[str, str] = field(default_factory=dict)
 
@@ -108,17 +89,17 @@ def _lines(model, w: World, label: str, text=None):
     ]
 
 
-def _invoice(w: World, label: str, status: str, *, due_in: int = 14, text=None, **extra) -> Invoice:
+def _invoice(w: World, label: str, status: str, *, due_in: int = 14, text=None, **extra) -> models.Invoice:
     text = text or w.t
     today = date.today()
-    invoice = Invoice(
+    invoice = models.Invoice(
         customer_id=w.customer.id,
         number=text(label),
         status=status,
         date=today - timedelta(days=1),
         due_date=today + timedelta(days=due_in),
         notes=text(f"{label}-notes"),
-        items=_lines(InvoiceItem, w, label, text),
+        items=_lines(models.InvoiceItem, w, label, text),
         **extra,
     )
     invoice.recalculate()
@@ -144,7 +125,7 @@ def build_world(label: str, staff) -> World:
         },
     )
 
-    def contact(role: str, permissions, notifications, **extra) -> Contact:
+    def contact(role: str, permissions, notifications, **extra) -> models.Contact:
         c = factories.make_contact(
             w.customer,
             permissions=permissions,
@@ -203,27 +184,27 @@ def build_world(label: str, staff) -> World:
     record_payment(paid, paid.total, date.today(), method=w.t("pay2-m"))
     _invoice(w, "inv-cancel", "cancelled")
     _invoice(w, "inv-draft", "draft", text=w.hidden)
-    note = CreditNote(
+    note = models.CreditNote(
         customer_id=w.customer.id,
         number=w.t("cn1"),
         date=date.today(),
         invoice_id=paid.id,
         notes=w.t("cn1-notes"),
-        items=_lines(CreditNoteItem, w, "cn1"),
+        items=_lines(models.CreditNoteItem, w, "cn1"),
     )
     note.recalculate()
     db.session.add(note)
 
     # Estimates: sent (in the project), accepted and converted to an invoice, declined, draft.
-    def estimate(tag: str, status: str, text=w.t, **extra) -> Estimate:
-        obj = Estimate(
+    def estimate(tag: str, status: str, text=w.t, **extra) -> models.Estimate:
+        obj = models.Estimate(
             customer_id=w.customer.id,
             number=text(tag),
             status=status,
             date=date.today(),
             expiry_date=date.today() + timedelta(days=30),
             notes=text(f"{tag}-notes"),
-            items=_lines(EstimateItem, w, tag, text),
+            items=_lines(models.EstimateItem, w, tag, text),
             **extra,
         )
         obj.recalculate()
@@ -241,7 +222,7 @@ def build_world(label: str, staff) -> World:
     converted.number, converted.status = w.t("inv-conv"), "unpaid"
 
     # Proposals with a comment thread; contracts, one signed.
-    proposal = Proposal(
+    proposal = models.Proposal(
         customer_id=w.customer.id,
         project_id=project.id,
         subject=w.t("prop-open"),
@@ -252,7 +233,7 @@ def build_world(label: str, staff) -> World:
     db.session.add_all(
         [
             proposal,
-            Proposal(
+            models.Proposal(
                 customer_id=w.customer.id,
                 subject=w.t("prop-acc"),
                 content=w.t("prop-acc-content"),
@@ -261,7 +242,7 @@ def build_world(label: str, staff) -> World:
                 signer_name=w.t("prop-signer"),
                 decided_at=utcnow(),
             ),
-            Proposal(
+            models.Proposal(
                 customer_id=w.customer.id,
                 subject=w.hidden("prop-draft"),
                 content=w.hidden("prop-draft-content"),
@@ -271,10 +252,10 @@ def build_world(label: str, staff) -> World:
         ]
     )
     db.session.flush()
-    db.session.add(ProposalComment(proposal_id=proposal.id, contact_id=colleague.id, body=w.t("pc-contact")))
+    db.session.add(models.ProposalComment(proposal_id=proposal.id, contact_id=colleague.id, body=w.t("pc-contact")))
     db.session.commit()
     add_proposal_comment(proposal, staff, w.t("pc-staff"))
-    unsigned = Contract(
+    unsigned = models.Contract(
         customer_id=w.customer.id,
         project_id=project.id,
         subject=w.t("ctr-open"),
@@ -283,7 +264,7 @@ def build_world(label: str, staff) -> World:
         start_date=date.today(),
         end_date=date.today() + timedelta(days=20),
     )
-    signed = Contract(
+    signed = models.Contract(
         customer_id=w.customer.id,
         subject=w.t("ctr-signed"),
         content=w.t("ctr-signed-content"),
@@ -318,17 +299,17 @@ def build_world(label: str, staff) -> World:
     db.session.commit()
 
     # Notification emails of every kind (queued in the outbox; the test reads them there).
-    notify_invoice("invoice_sent", unpaid)
-    notify_invoice("invoice_overdue", unpaid)
-    notify_invoice("invoice_due_soon", unpaid)
-    notify_credit_note("credit_note_sent", note)
-    notify_estimate("estimate_sent", sent)
-    notify_estimate("estimate_expiry_reminder", sent)
-    notify_contract("contract_sent", unsigned)
-    notify_contract("contract_expiry_reminder", unsigned)
-    notify_ticket("ticket_staff_reply", tickets[0], w.t("tk1-mail"))
-    notify_project("project_file_added", project, w.t("pfile-mail"))
-    notify_task("task_commented", task, w.t("tc-mail"))
+    notify.notify_invoice("invoice_sent", unpaid)
+    notify.notify_invoice("invoice_overdue", unpaid)
+    notify.notify_invoice("invoice_due_soon", unpaid)
+    notify.notify_credit_note("credit_note_sent", note)
+    notify.notify_estimate("estimate_sent", sent)
+    notify.notify_estimate("estimate_expiry_reminder", sent)
+    notify.notify_contract("contract_sent", unsigned)
+    notify.notify_contract("contract_expiry_reminder", unsigned)
+    notify.notify_ticket("ticket_staff_reply", tickets[0], w.t("tk1-mail"))
+    notify.notify_project("project_file_added", project, w.t("pfile-mail"))
+    notify.notify_task("task_commented", task, w.t("tc-mail"))
     queue_invitation(w.contacts["sales"])
     db.session.commit()
     recipients = {c.id for c in w.contacts.values()}
