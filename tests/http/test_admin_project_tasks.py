@@ -11,8 +11,8 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Contact, Milestone, Project, Task, TaskComment
 from core.services.projects import set_project_settings
-from tests.conftest import login
-from tests.http.helpers.admin_projects import ALL_SETTINGS, acme_customer, count, emails, fresh, outbox
+from tests.conftest import count, login
+from tests.http.helpers.admin_projects import ALL_SETTINGS, acme_customer, emails, fresh, outbox
 
 pytestmark = pytest.mark.usefixtures("uploads")
 

@@ -16,8 +16,9 @@ from core.catalogs import DEFAULT_PROJECT_SETTINGS
 from core.extensions import db
 from core.models import AuditEntry, Discussion, DiscussionComment, Project, StoredFile
 from core.services.projects import project_settings, set_project_settings
+from tests.conftest import count
 from tests.http.helpers.admin import assert_staff_only
-from tests.http.helpers.admin_projects import ALL_SETTINGS, PROJECT_FANS, acme_customer, count, emails, fresh, outbox
+from tests.http.helpers.admin_projects import ALL_SETTINGS, PROJECT_FANS, acme_customer, emails, fresh, outbox
 
 pytestmark = pytest.mark.usefixtures("uploads")
 

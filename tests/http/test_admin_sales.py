@@ -11,7 +11,8 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import AuditEntry, CreditNote, Estimate, Invoice, InvoiceItem
 from core.services.invoices import record_payment
-from tests.http.helpers.admin_sales import LINE, TODAY, YEAR, count, reload, sales_form, text
+from tests.conftest import count, text
+from tests.http.helpers.admin_sales import LINE, TODAY, YEAR, reload, sales_form
 
 # --- lists -------------------------------------------------------------------------------------
 

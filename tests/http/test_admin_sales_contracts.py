@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import AuditEntry, Contract, Invoice, Proposal, ProposalComment, utcnow
-from tests.http.helpers.admin_sales import TODAY, count, document_form, reload, sales_form, text
+from tests.conftest import count, text
+from tests.http.helpers.admin_sales import TODAY, document_form, reload, sales_form
 
 # --- contracts and proposals -------------------------------------------------------------------
 

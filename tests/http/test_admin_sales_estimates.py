@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Contract, CreditNote, Estimate, Invoice, Proposal, utcnow
-from tests.http.helpers.admin_sales import TODAY, YEAR, count, reload, sales_form, text
+from tests.conftest import count, text
+from tests.http.helpers.admin_sales import TODAY, YEAR, reload, sales_form
 
 # --- credit notes and estimates -----------------------------------------------------------------
 

@@ -8,16 +8,12 @@ import io
 import json
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.extensions import db
 from core.models import AuditEntry, Department, OutboxEmail, StoredFile, TicketReply
 from core.services.settings import CONTACTS_SEE_ALL_TICKETS, PRIMARY_MANAGES_CONTACTS, get_bool_setting
-from tests.conftest import login
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+from tests.conftest import count, login
 
 
 def fresh(obj):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Contact
 from core.notifications.notify import notify_invoice
-from tests.conftest import login
+from tests.conftest import login, sent_to_login, text
 from tests.factories import PASSWORD
 from tests.http.helpers import forms
 from tests.http.helpers.email_links import (
@@ -23,11 +23,9 @@ from tests.http.helpers.email_links import (
     USED,
     fresh,
     invoice_email,
-    is_login_redirect,
     old_password_token,
     only_email,
     outbox,
-    page,
     path_of,
     set_password_via,
     tampered,
@@ -50,7 +48,7 @@ def contact_form(**overrides) -> dict:
 def test_invitation_link_sets_the_password_once(app, admin_client, client, f):
     customer = f.make_customer("Acme Ltd")
     response = admin_client.post(f"/admin/customers/{customer.id}/contacts/new", data=contact_form(send_invitation="y"))
-    assert response.status_code == 302, page(response)
+    assert response.status_code == 302, text(response)
     contact = db.session.scalar(select(Contact).where(Contact.email == "nina@example.com"))
     assert contact is not None and contact.password_hash is None
 
@@ -64,10 +62,10 @@ def test_invitation_link_sets_the_password_once(app, admin_client, client, f):
     response = client.get(path)
     assert response.status_code == 200
     assert response.headers["Referrer-Policy"] == "no-referrer"
-    assert 'name="password"' in page(response) and 'name="confirm"' in page(response)
+    assert 'name="password"' in text(response) and 'name="confirm"' in text(response)
 
     mismatch = client.post(path, data={"password": NEW_PASSWORD, "confirm": "something else entirely"})
-    assert mismatch.status_code == 200 and "The passwords do not match." in page(mismatch)
+    assert mismatch.status_code == 200 and "The passwords do not match." in text(mismatch)
     assert fresh(contact).password_hash is None
 
     response = set_password_via(client, path)
@@ -82,7 +80,7 @@ def test_invitation_link_sets_the_password_once(app, admin_client, client, f):
     for again in (client.get(path), set_password_via(client, path, "yet another passphrase")):
         assert again.status_code == 400
         assert again.headers["Referrer-Policy"] == "no-referrer"
-        assert USED in page(again)
+        assert USED in text(again)
     assert login(app.test_client(), contact, NEW_PASSWORD).status_code == 302
 
 
@@ -94,7 +92,7 @@ def test_invitation_link_expires_after_48_hours(client, f, monkeypatch):
     expired = old_password_token(monkeypatch, "invitation", contact, 48 * 3600 + 5)
     for response in (client.get(f"/set-password/{expired}"), set_password_via(client, f"/set-password/{expired}")):
         assert response.status_code == 400
-        assert EXPIRED in page(response)
+        assert EXPIRED in text(response)
     assert fresh(contact).password_hash is None
 
 
@@ -106,11 +104,11 @@ def test_tampered_and_cross_purpose_invitation_tokens_are_refused(admin_client, 
     for bad in tampered(token):
         for response in (client.get(f"/set-password/{bad}"), set_password_via(client, f"/set-password/{bad}")):
             assert response.status_code == 400
-            assert NOT_VALID in page(response)
+            assert NOT_VALID in text(response)
 
     for response in (client.get(f"/reset-password/{token}"), set_password_via(client, f"/reset-password/{token}")):
         assert response.status_code == 400
-        assert NOT_VALID in page(response)
+        assert NOT_VALID in text(response)
     assert fresh(contact).password_hash is None
     assert client.get(f"/set-password/{token}").status_code == 200  # the real link still works
 
@@ -169,14 +167,14 @@ def test_invoice_link_goes_through_login_and_back(app, client, f):
     assert path == f"/invoices/{invoice.id}"
 
     response = client.get(path)
-    assert is_login_redirect(response, path), response.headers.get("Location")
+    assert sent_to_login(response, path), response.headers.get("Location")
     login_page = client.get(response.headers["Location"])
-    assert login_page.status_code == 200 and f'value="{path}"' in page(login_page)
+    assert login_page.status_code == 200 and f'value="{path}"' in text(login_page)
 
     response = client.post("/login", data={"email": contact.email, "password": PASSWORD, "next": path})
     assert response.status_code == 302 and response.headers["Location"] == path
     response = client.get(path)
-    assert response.status_code == 200 and invoice.number in page(response)
+    assert response.status_code == 200 and invoice.number in text(response)
 
 
 def test_invoice_link_for_another_customer_or_without_permission(app, f):

@@ -12,18 +12,16 @@ from core.extensions import db
 from core.mail.dispatcher import dispatch_all
 from core.models import PasswordResetRequest
 from core.services.passwords import prepare_reset_emails
-from tests.conftest import login, run_together
+from tests.conftest import login, run_together, sent_to_login, text
 from tests.factories import PASSWORD
 from tests.http.helpers.email_links import (
     EXPIRED,
     NEW_PASSWORD,
     RESET_REQUESTED,
     USED,
-    is_login_redirect,
     old_password_token,
     only_email,
     outbox,
-    page,
     path_of,
     set_password_via,
 )
@@ -38,7 +36,7 @@ def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(app, f
         browser = app.test_client()
         response = browser.post("/forgot-password", data={"email": address})
         following = browser.get(response.headers["Location"])
-        answers.append((response.status_code, response.headers["Location"], following.status_code, page(following)))
+        answers.append((response.status_code, response.headers["Location"], following.status_code, text(following)))
         if address.startswith("unknown"):
             assert outbox() == []
     assert answers[0] == answers[1]
@@ -64,7 +62,7 @@ def test_reset_link_works_once(app, client, f):
     assert login(app.test_client(), contact, PASSWORD).status_code == 200  # the old one is gone
 
     again = set_password_via(client, path, "yet another passphrase")
-    assert again.status_code == 400 and USED in page(again)
+    assert again.status_code == 400 and USED in text(again)
     assert login(app.test_client(), contact, NEW_PASSWORD).status_code == 302
 
 
@@ -72,9 +70,9 @@ def test_reset_link_expires_after_one_hour_not_before(client, f, monkeypatch):
     contact = f.make_contact()
     expired = old_password_token(monkeypatch, "password_reset", contact, 3600 + 5)
     response = client.get(f"/reset-password/{expired}")
-    assert response.status_code == 400 and EXPIRED in page(response)
+    assert response.status_code == 400 and EXPIRED in text(response)
     response = set_password_via(client, f"/reset-password/{expired}")
-    assert response.status_code == 400 and EXPIRED in page(response)
+    assert response.status_code == 400 and EXPIRED in text(response)
 
     recent = old_password_token(monkeypatch, "password_reset", contact, 59 * 60)
     assert client.get(f"/reset-password/{recent}").status_code == 200
@@ -101,7 +99,7 @@ def test_changing_the_password_in_the_profile_kills_an_older_reset_link(app, cli
     assert response.status_code == 302 and response.headers["Location"] == "/profile"
 
     response = client.get(path)
-    assert response.status_code == 400 and USED in page(response)
+    assert response.status_code == 400 and USED in text(response)
     response = set_password_via(client, path, "an attacker's passphrase")
     assert response.status_code == 400
     assert login(app.test_client(), contact, NEW_PASSWORD).status_code == 302
@@ -117,7 +115,7 @@ def test_using_a_reset_link_ends_sessions_and_sends_a_notice(app, client, f):
     path = path_of(only_email("password_reset", contact).link)
     assert set_password_via(client, path).status_code == 302
 
-    assert is_login_redirect(logged_in.get("/dashboard"), "/dashboard")
+    assert sent_to_login(logged_in.get("/dashboard"), "/dashboard")
     notice = only_email("password_changed", contact)
     assert notice.notification is None and notice.unsubscribe_url == ""
     assert notice.to_address == contact.email

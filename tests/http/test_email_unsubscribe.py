@@ -10,8 +10,8 @@ import pytest
 
 from core.catalogs import NOTIFICATIONS
 from core.tokens import make_password_token
-from tests.conftest import login
-from tests.http.helpers.email_links import fresh, invoice_email, outbox, page, path_of, tampered, token_of
+from tests.conftest import login, text
+from tests.http.helpers.email_links import fresh, invoice_email, outbox, path_of, tampered, token_of
 
 # -- 4. unsubscribe ----------------------------------------------------------------------------
 
@@ -36,12 +36,12 @@ def test_unsubscribe_get_changes_nothing_post_switches_only_that_toggle(app, cli
 
     response = client.get(path)
     assert response.status_code == 200 and response.headers["Referrer-Policy"] == "no-referrer"
-    assert "Invoice" in page(response) and contact.email in page(response)
+    assert "Invoice" in text(response) and contact.email in text(response)
     assert fresh(contact).notifications == {"invoice", "credit_note"}
 
     response = client.post(path)
     assert response.status_code == 200
-    assert "no longer receives" in page(response)
+    assert "no longer receives" in text(response)
     assert fresh(contact).notifications == {"credit_note"}
     assert fresh(contact).permissions == {"invoices"}
 
@@ -56,7 +56,7 @@ def test_tampered_unsubscribe_token_is_refused(client, f):
         for method in ("GET", "POST"):
             response = client.open(f"/unsubscribe/{bad}", method=method)
             assert response.status_code == 400
-            assert "This unsubscribe link is not valid." in page(response)
+            assert "This unsubscribe link is not valid." in text(response)
     # A password token is no unsubscribe token either.
     response = client.post(f"/unsubscribe/{make_password_token('password_reset', contact)}")
     assert response.status_code == 400
@@ -109,7 +109,7 @@ def _checked(form_html: str) -> set[str]:
 def test_profile_lists_only_permitted_notifications(client, f):
     contact = f.make_contact(permissions={"invoices"}, notifications={"credit_note"})
     login(client, contact)
-    form = _preferences_form(page(client.get("/profile")))
+    form = _preferences_form(text(client.get("/profile")))
     assert set(re.findall(r'name="notify-([a-z_]+)"', form)) == {"invoice", "credit_note"}
     labels = set(re.findall(r'<label[^>]*for="notify-[a-z_]+"[^>]*>\s*([^<]+?)\s*</label>', form))
     assert labels == {n.label for n in NOTIFICATIONS if n.permission == "invoices"}
@@ -123,7 +123,7 @@ def test_profile_preferences_switch_toggles_on_and_off(client, f):
     response = client.post("/profile/notifications", data={"notify-invoice": "y", "notify-ticket": "y"})
     assert response.status_code == 302 and response.headers["Location"] == "/profile"
     assert fresh(contact).notifications == {"invoice", "ticket"}
-    assert _checked(_preferences_form(page(client.get("/profile")))) == {"invoice", "ticket"}
+    assert _checked(_preferences_form(text(client.get("/profile")))) == {"invoice", "ticket"}
 
     client.post("/profile/notifications", data={})
     assert fresh(contact).notifications == set()

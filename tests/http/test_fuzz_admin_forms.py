@@ -16,24 +16,19 @@ from core.extensions import db
 from core.models import Contact, Customer, Invoice, Setting
 from core.services.documents.common import MAX_AMOUNT
 from core.services.reminders import REMINDER_SETTINGS
-from tests.http.helpers.fuzz_forms import (
+from tests.conftest import count
+from tests.http.helpers.fuzz_forms import GOOD_INVOICE, GOOD_SETTINGS, STRONG, judge, post, resolve
+from tests.http.helpers.fuzz_strategies import (
     FUZZ,
-    GOOD_INVOICE,
-    GOOD_SETTINGS,
     LIMITS,
-    STRONG,
     WEBSITES,
     amount,
-    count,
     extras,
     flags,
     form,
     iso_date,
-    judge,
     nasty,
     numbers,
-    post,
-    resolve,
     sentence,
     upto,
 )

@@ -48,23 +48,19 @@ from core.models import (
     Ticket,
     TicketReply,
 )
+from tests.conftest import count
 from tests.factories import PASSWORD
-from tests.http.helpers.fuzz_forms import (
+from tests.http.helpers.fuzz_forms import STRONG, contact_client, judge, post, resolve
+from tests.http.helpers.fuzz_strategies import (
     EXTRA_KEYS,
     FUZZ,
     LIMITS,
-    STRONG,
     WEBSITES,
-    contact_client,
-    count,
     extras,
     flags,
     form,
-    judge,
     nasty,
     numbers,
-    post,
-    resolve,
     sentence,
     upto,
     word,

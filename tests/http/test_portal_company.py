@@ -16,14 +16,11 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import Contact, OutboxEmail
-from tests.http.helpers.portal_company import client_of, details, entries, fresh, manage_contacts, text
+from tests.conftest import count, text
+from tests.http.helpers.portal_company import client_of, details, entries, fresh, manage_contacts
 
 NEW_PASSWORD = "a brand new passphrase"
 ADDRESS_REFUSED = "This email address cannot be invited here."
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def invite_form(**overrides) -> dict:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import text
 from tests.factories import contact_data
-from tests.http.helpers.portal_company import client_of, details, entries, fresh, manage_contacts, text
+from tests.http.helpers.portal_company import client_of, details, entries, fresh, manage_contacts
 
 # -- editing access ----------------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ import pytest
 
 from core.models import Contact
 from tests import factories
-from tests.conftest import login
-from tests.http.helpers.portal_session import _fresh, _location, _sent_to_login
+from tests.conftest import login, sent_to_login
+from tests.http.helpers.portal_session import _fresh, _location
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -119,7 +119,7 @@ def test_new_password_works_and_ends_other_sessions(client, f, new_client):
 
     assert (response.status_code, _location(response)) == (302, "/profile")
     assert client.get("/profile").status_code == 200  # this session goes on
-    assert _sent_to_login(elsewhere.get("/dashboard"), "/dashboard")  # the others end
+    assert sent_to_login(elsewhere.get("/dashboard"), "/dashboard")  # the others end
     assert _location(login(new_client(), contact, NEW_PASSWORD)) == "/dashboard"
     assert login(new_client(), contact, factories.PASSWORD).status_code == 200
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import DiscussionComment, OutboxEmail, StoredFile, TaskComment
-from tests.conftest import login
+from tests.conftest import count, login
 from tests.factories import PASSWORD
-from tests.http.helpers.portal_projects import World, count, download, outbox, page
+from tests.http.helpers.portal_projects import World, download, outbox, page
 
 pytestmark = pytest.mark.usefixtures("uploads")
 

@@ -8,8 +8,8 @@ import io
 import pytest
 
 from core.models import DiscussionComment, StoredFile, TaskComment
-from tests.conftest import login
-from tests.http.helpers.portal_projects import ALL_SETTINGS, World, _fill, count, page, tab_keys
+from tests.conftest import count, login
+from tests.http.helpers.portal_projects import ALL_SETTINGS, World, _fill, page, tab_keys
 
 pytestmark = pytest.mark.usefixtures("uploads")
 

@@ -15,18 +15,8 @@ import pytest
 from core.extensions import db
 from core.models import Discussion, DiscussionComment, StoredFile, TaskComment
 from core.services.projects import set_project_settings
-from tests.conftest import login
-from tests.http.helpers.portal_projects import (
-    ALL,
-    ALL_SETTINGS,
-    World,
-    _fill,
-    add_file,
-    count,
-    download,
-    page,
-    tab_keys,
-)
+from tests.conftest import count, login
+from tests.http.helpers.portal_projects import ALL, ALL_SETTINGS, World, _fill, add_file, download, page, tab_keys
 
 pytestmark = pytest.mark.usefixtures("uploads")
 

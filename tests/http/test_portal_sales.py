@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import Contract, Estimate, OutboxEmail, Proposal
 from tests import factories
+from tests.conftest import text
 from tests.factories import PASSWORD
-from tests.http.helpers.portal_sales import OTHER_IP, TODAY, expect_pdf, fresh, outbox, text
+from tests.http.helpers.portal_sales import OTHER_IP, TODAY, expect_pdf, fresh, outbox
 
 
 def make_invoice(customer, *, number, issued=None, due=None, total="119.00", **options):

@@ -12,7 +12,8 @@ from core.extensions import db
 from core.models import AuditEntry, Contract, Estimate
 from core.services import ServiceError
 from core.services.decisions import decide_estimate, sign_contract
-from tests.http.helpers.portal_sales import OTHER_IP, TODAY, expect_pdf, fresh, outbox, text
+from tests.conftest import text
+from tests.http.helpers.portal_sales import OTHER_IP, TODAY, expect_pdf, fresh, outbox
 
 # -- estimates -------------------------------------------------------------------------------
 

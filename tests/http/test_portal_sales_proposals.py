@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import OutboxEmail, Proposal, ProposalComment
-from tests.http.helpers.portal_sales import TODAY, fresh, outbox, text
+from tests.conftest import text
+from tests.http.helpers.portal_sales import TODAY, fresh, outbox
 
 # -- proposals -------------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from core.catalogs import PERMISSION_KEYS, PERMISSIONS
 from core.services.contacts import set_active, update_contact
 from core.services.customers import save_customer
 from tests import factories
-from tests.conftest import login
+from tests.conftest import login, sent_to_login
 from tests.factories import contact_data
-from tests.http.helpers.portal_session import _fresh, _location, _sent_to_login
+from tests.http.helpers.portal_session import _fresh, _location
 
 from .authz_matrix import DETAIL_ROUTES, PERMISSION_SETS, ROUTES
 
@@ -45,7 +45,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, f):
     assert LOGIN_FAILED in wrong_password[1]
     assert unknown_email == wrong_password
     assert inactive == wrong_password
-    assert _sent_to_login(client.get("/dashboard"))
+    assert sent_to_login(client.get("/dashboard"))
 
 
 def test_login_lands_on_the_dashboard(client, f):
@@ -66,7 +66,7 @@ def test_inactive_contact_cannot_log_in(client, f):
     response = login(client, contact)
     assert response.status_code == 200
     assert LOGIN_FAILED in response.get_data(as_text=True)
-    assert _sent_to_login(client.get("/dashboard"), "/dashboard")
+    assert sent_to_login(client.get("/dashboard"), "/dashboard")
 
 
 def test_contact_of_an_inactive_customer_cannot_log_in(client, f):
@@ -75,7 +75,7 @@ def test_contact_of_an_inactive_customer_cannot_log_in(client, f):
     response = login(client, contact)
     assert response.status_code == 200
     assert LOGIN_FAILED in response.get_data(as_text=True)
-    assert _sent_to_login(client.get("/dashboard"))
+    assert sent_to_login(client.get("/dashboard"))
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_odd_login_input_is_a_form_error(client, f, email, password):
     response = client.post("/login", data={"email": email, "password": password})
     assert response.status_code == 200
     assert "is-invalid" in response.get_data(as_text=True)
-    assert _sent_to_login(client.get("/dashboard"))
+    assert sent_to_login(client.get("/dashboard"))
 
 
 # -- changes made by staff take effect on the next request ------------------------------------
@@ -101,10 +101,10 @@ def test_deactivated_contact_is_logged_out_on_its_next_request(client, f):
 
     set_active(_fresh(contact), False)
 
-    assert _sent_to_login(client.get("/invoices"), "/invoices")
+    assert sent_to_login(client.get("/invoices"), "/invoices")
     # Reactivating does not bring the old session back: deactivation ended it.
     set_active(_fresh(contact), True)
-    assert _sent_to_login(client.get("/invoices"), "/invoices")
+    assert sent_to_login(client.get("/invoices"), "/invoices")
 
 
 def test_deactivated_customer_logs_its_contacts_out(client, f):
@@ -112,7 +112,7 @@ def test_deactivated_customer_logs_its_contacts_out(client, f):
     login(client, contact)
     assert client.get("/dashboard").status_code == 200
     save_customer(_fresh(contact).customer, {"active": False})
-    assert _sent_to_login(client.get("/dashboard"), "/dashboard")
+    assert sent_to_login(client.get("/dashboard"), "/dashboard")
 
 
 def test_removed_permission_is_refused_on_the_next_request(client, f):
@@ -168,7 +168,7 @@ def test_menu_lists_exactly_the_permitted_features(client, f, permissions):
 def test_login_returns_to_the_page_that_asked_for_it(client, f):
     contact = f.make_contact()
     to_login = client.get("/invoices?status=paid")
-    assert _sent_to_login(to_login, "/invoices?status=paid")
+    assert sent_to_login(to_login, "/invoices?status=paid")
 
     form = client.get(_location(to_login)).get_data(as_text=True)
     hidden = re.search(r'<input[^>]*name="next"[^>]*value="([^"]*)"', form)
@@ -229,9 +229,9 @@ def test_old_session_cookie_is_dead_after_logout(app, client, f, new_client):
 
     response = client.post("/logout")
 
-    assert _sent_to_login(response)
-    assert _sent_to_login(client.get("/dashboard"), "/dashboard")
-    assert _sent_to_login(replay.get("/dashboard"), "/dashboard")
+    assert sent_to_login(response)
+    assert sent_to_login(client.get("/dashboard"), "/dashboard")
+    assert sent_to_login(replay.get("/dashboard"), "/dashboard")
 
 
 # -- malformed input in URLs -----------------------------------------------------------------

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Department, OutboxEmail, StoredFile, Ticket, TicketReply
 from core.services.settings import CONTACTS_SEE_ALL_TICKETS, set_settings
-from tests.conftest import login
-from tests.http.helpers.portal_support import KEY, add_file, count, emails, files_on_disk, fresh, ticket_form, upload
+from tests.conftest import count, login
+from tests.http.helpers.portal_support import KEY, add_file, emails, files_on_disk, fresh, ticket_form, upload
 
 # -- list --------------------------------------------------------------------------------------
 

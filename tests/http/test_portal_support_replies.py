@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import OutboxEmail, StoredFile, TicketReply
-from tests.http.helpers.portal_support import add_file, count, emails, files_on_disk, fresh, upload
+from tests.conftest import count
+from tests.http.helpers.portal_support import add_file, emails, files_on_disk, fresh, upload
 
 # -- ticket page: reply, close, files ------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.catalogs import PROJECT_SETTING_KEYS
 from core.extensions import db
@@ -20,10 +20,6 @@ def outbox() -> list[tuple[str, str]]:
 
 def emails(event: str, recipients: list[str]) -> list[tuple[str, str]]:
     return sorted((event, r) for r in recipients)
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def acme_customer(project) -> Customer:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
-
 from core.extensions import db
 
 TODAY = date.today()
@@ -16,10 +14,6 @@ YEAR = TODAY.year
 
 
 LINE = ("Design work", "2", "100", "19")  # 200.00 + 38.00 tax = 238.00
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def lines_data(*lines) -> dict:
@@ -43,10 +37,6 @@ def document_form(data: dict, customer=None, **fields) -> dict:
 def sales_form(customer=None, lines=(LINE,), **fields) -> dict:
     data = {"date": TODAY.isoformat(), "status": "draft", "currency": "", "discount": "", "notes": "", "project": ""}
     return document_form(data | lines_data(*lines), customer, **fields)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def reload(obj):

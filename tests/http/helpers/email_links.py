@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from types import SimpleNamespace
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import itsdangerous.timed
 from sqlalchemy import select
@@ -84,21 +84,8 @@ def fresh(contact: Contact) -> Contact:
     return contact
 
 
-def page(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def set_password_via(client, path: str, password: str = NEW_PASSWORD):
     return client.post(path, data={"password": password, "confirm": password})
-
-
-def is_login_redirect(response, next_path: str | None = None) -> bool:
-    if response.status_code != 302:
-        return False
-    location = urlsplit(response.headers["Location"])
-    if (location.scheme, location.netloc, location.path) != ("", "", "/login"):
-        return False
-    return next_path is None or parse_qs(location.query) == {"next": [next_path]}
 
 
 def invoice_email(f, *, permissions=("invoices",), notifications=("invoice",), number=None):

@@ -42,7 +42,3 @@ def entries(action: str | None = None) -> list[AuditEntry]:
 
 def details(entry: AuditEntry) -> dict:
     return json.loads(entry.details)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.catalogs import PERMISSION_KEYS, PROJECT_SETTING_KEYS
 from core.extensions import db
@@ -108,10 +108,6 @@ def download(client, url: str):
 
 def outbox() -> list[tuple[str, str]]:
     return sorted(tuple(row) for row in db.session.execute(select(OutboxEmail.event, OutboxEmail.to_address)))
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _fill(world: World, suffix: str) -> str:

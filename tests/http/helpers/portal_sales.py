@@ -25,10 +25,6 @@ def fresh(model, obj_id):
     return db.session.get(model, obj_id)
 
 
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def expect_pdf(response, filename_start: str) -> None:
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"

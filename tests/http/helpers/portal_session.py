@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 from core.extensions import db
 from core.models import Contact
 
@@ -16,13 +14,3 @@ def _fresh(contact: Contact) -> Contact:
 
 def _location(response) -> str:
     return response.headers["Location"]
-
-
-def _sent_to_login(response, path: str | None = None) -> bool:
-    """True when ``response`` redirects to the login page (asking to come back to ``path``)."""
-    if response.status_code != 302:
-        return False
-    location = urlsplit(_location(response))
-    if (location.scheme, location.netloc, location.path) != ("", "", "/login"):
-        return False
-    return path is None or parse_qs(location.query) == {"next": [path]}

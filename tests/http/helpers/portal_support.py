@@ -6,16 +6,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.extensions import db
 from core.models import OutboxEmail, StoredFile
 
 KEY = "0123456789abcdef0123456789abcdef"
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def emails() -> list[tuple[str, str]]:
