@@ -13,6 +13,7 @@ from tests.conftest import login
 from tests.http.attack_helpers import login_staff
 from tests.http.helpers.admin_projects import ALL_SETTINGS
 from tests.http.helpers.fuzz_forms import contact_client
+from tests.http.helpers.portal_company import client_of, manage_contacts
 
 # -- admin projects (test_admin_project*.py) -------------------------------------------------------
 
@@ -114,6 +115,13 @@ def acme_ltd(app, f):
     stranger = f.make_contact(f.make_customer("Globex"), first_name="Sam", email="sam@globex.example")
     assert primary.is_primary and not colleague.is_primary
     return customer, primary, colleague, stranger
+
+
+@pytest.fixture
+def manager(app, acme_ltd):
+    """The primary contact of Acme Ltd logged in, with the setting that lets it manage colleagues on."""
+    manage_contacts()
+    return client_of(app, acme_ltd[1])
 
 
 # -- form fuzzing (test_fuzz_*.py) -----------------------------------------------------------------

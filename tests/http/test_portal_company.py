@@ -139,22 +139,18 @@ def test_non_primary_contacts_are_access_denied_even_with_the_setting_on(app, ac
     assert fresh(primary).active and count(Contact) == 3 and entries() == []
 
 
-def test_a_demoted_primary_loses_access_on_its_next_request(app, acme_ltd):
+def test_a_demoted_primary_loses_access_on_its_next_request(acme_ltd, manager):
     from core.services.contacts import make_primary
 
-    _, primary, colleague, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
-    assert client.get("/company/contacts").status_code == 200
+    _, _, colleague, _ = acme_ltd
+    assert manager.get("/company/contacts").status_code == 200
     make_primary(colleague)
-    assert client.get("/company/contacts").status_code == 403
-    assert client.get("/company").status_code == 403
+    assert manager.get("/company/contacts").status_code == 403
+    assert manager.get("/company").status_code == 403
 
 
-def test_another_customers_contact_is_not_found(app, acme_ltd):
-    _, primary, _, stranger = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
+def test_another_customers_contact_is_not_found(acme_ltd, manager):
+    _, _, _, stranger = acme_ltd
     for method, url, data in [
         ("GET", f"/company/contacts/{stranger.id}", None),
         ("POST", f"/company/contacts/{stranger.id}", {"perm_invoices": "y"}),
@@ -163,10 +159,10 @@ def test_another_customers_contact_is_not_found(app, acme_ltd):
         ("GET", "/company/contacts/99999999", None),
         ("POST", "/company/contacts/99999999/deactivate", None),
     ]:
-        response = client.open(url, method=method, data=data)
+        response = manager.open(url, method=method, data=data)
         assert response.status_code == 404, url
         assert "sam@globex.example" not in text(response)
-    assert "sam@globex.example" not in text(client.get("/company/contacts"))
+    assert "sam@globex.example" not in text(manager.get("/company/contacts"))
     stranger = fresh(stranger)
     assert stranger.active and stranger.permissions == frozenset(
         {"invoices", "estimates", "contracts", "proposals", "support", "projects"}
@@ -174,35 +170,29 @@ def test_another_customers_contact_is_not_found(app, acme_ltd):
     assert entries() == []
 
 
-def test_malformed_urls_and_methods(app, acme_ltd):
+def test_malformed_urls_and_methods(acme_ltd, manager):
     _, primary, colleague, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
-    assert client.get("/company/contacts/abc").status_code == 404
-    assert client.post(f"/company/contacts/{colleague.id}/make-primary").status_code == 404
-    assert client.get(f"/company/contacts/{colleague.id}/deactivate").status_code == 405  # no change on GET
+    assert manager.get("/company/contacts/abc").status_code == 404
+    assert manager.post(f"/company/contacts/{colleague.id}/make-primary").status_code == 404
+    assert manager.get(f"/company/contacts/{colleague.id}/deactivate").status_code == 405  # no change on GET
     assert fresh(colleague).active
 
 
 # -- listing and inviting ----------------------------------------------------------------------
 
 
-def test_list_shows_colleagues_with_their_access(app, acme_ltd):
+def test_list_shows_colleagues_with_their_access(acme_ltd, manager):
     _, primary, colleague, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
-    assert 'data-testid="manage-colleagues"' in text(client.get("/company"))
-    page = text(client.get("/company/contacts"))
+    assert 'data-testid="manage-colleagues"' in text(manager.get("/company"))
+    page = text(manager.get("/company/contacts"))
     assert 'data-contact="anna@acme.example"' in page and 'data-contact="david@acme.example"' in page
     assert f'href="/company/contacts/{colleague.id}"' in page
     assert f'href="/company/contacts/{primary.id}"' not in page  # no edit button for oneself
     assert "Last login" in page and "Projects" in page
 
 
-def test_invitation_creates_the_colleague_queues_a_usable_email_and_is_audited(app, client, acme_ltd):
+def test_invitation_creates_the_colleague_queues_a_usable_email_and_is_audited(client, acme_ltd, manager):
     customer, primary, _, _ = acme_ltd
-    manage_contacts()
-    manager = client_of(app, primary)
     # Mass assignment: the form has no such fields; the colleague is never primary or pre-passworded.
     attack = {"is_primary": "y", "password": "attacker chosen pass", "active": "", "customer_id": "999"}
     form = invite_form(perm_support="y", notify_ticket="y", **attack)
@@ -253,47 +243,36 @@ def test_invitation_form_is_prechecked_within_the_ceiling(app, acme_ltd):
     assert 'class="form-check-input" disabled id="perm_estimates"' in page
 
 
-def test_invitation_beyond_the_ceiling_is_refused_and_changes_nothing(app, acme_ltd):
-    _, primary, _, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
-    response = client.post("/company/contacts/new", data=invite_form(perm_estimates="y"), follow_redirects=True)
+def test_invitation_beyond_the_ceiling_is_refused_and_changes_nothing(manager):
+    response = manager.post("/company/contacts/new", data=invite_form(perm_estimates="y"), follow_redirects=True)
     page = text(response)
     assert "You can only give colleagues access that you have yourself" in page and "Estimates" in page
     assert count(Contact) == 3 and count(OutboxEmail) == 0 and entries() == []
 
 
-def test_invitation_toggle_without_its_permission_is_refused(app, acme_ltd):
-    _, primary, _, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
-    response = client.post("/company/contacts/new", data=invite_form(notify_project="y"), follow_redirects=True)
+def test_invitation_toggle_without_its_permission_is_refused(manager):
+    response = manager.post("/company/contacts/new", data=invite_form(notify_project="y"), follow_redirects=True)
     assert "Project emails need the Projects permission" in text(response)
     assert count(Contact) == 3 and count(OutboxEmail) == 0 and entries() == []
     # The refused attempt left nothing pending: a later change is audited alone.
-    client.post("/company", data={"city": "Hamburg"})
+    manager.post("/company", data={"city": "Hamburg"})
     assert [e.action for e in entries()] == ["company.updated"]
 
 
-def test_invitation_form_errors(app, acme_ltd):
-    _, primary, _, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
+def test_invitation_form_errors(manager):
     for bad in (invite_form(email="not-an-email"), invite_form(first_name=""), invite_form(last_name="x" * 81)):
-        response = client.post("/company/contacts/new", data=bad)
+        response = manager.post("/company/contacts/new", data=bad)
         assert response.status_code == 200 and "invalid-feedback" in text(response)
-    taken = client.post("/company/contacts/new", data=invite_form(email="SAM@globex.example"), follow_redirects=True)
+    taken = manager.post("/company/contacts/new", data=invite_form(email="SAM@globex.example"), follow_redirects=True)
     assert ADDRESS_REFUSED in text(taken)
     assert count(Contact) == 3 and [e.action for e in entries()] == ["colleague.invite_refused"]
 
 
-def test_an_address_in_use_elsewhere_gets_the_same_neutral_answer_as_a_colleagues(app, acme_ltd):
+def test_an_address_in_use_elsewhere_gets_the_same_neutral_answer_as_a_colleagues(acme_ltd, manager):
     customer, primary, colleague, stranger = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
     answers = {}
     for address in (stranger.email.upper(), colleague.email):
-        response = client.post("/company/contacts/new", data=invite_form(email=address))
+        response = manager.post("/company/contacts/new", data=invite_form(email=address))
         assert response.status_code == 200
         page = text(response)
         assert ADDRESS_REFUSED in page

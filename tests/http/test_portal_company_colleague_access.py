@@ -12,13 +12,11 @@ from tests.http.helpers.portal_company import client_of, details, entries, fresh
 # -- editing access ----------------------------------------------------------------------------
 
 
-def test_primary_contact_changes_a_colleagues_permissions_and_toggles(app, acme_ltd):
+def test_primary_contact_changes_a_colleagues_permissions_and_toggles(acme_ltd, manager):
     _, primary, colleague, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
-    page = text(client.get(f"/company/contacts/{colleague.id}"))
+    page = text(manager.get(f"/company/contacts/{colleague.id}"))
     assert 'checked class="form-check-input" id="perm_projects"' in page
-    response = client.post(
+    response = manager.post(
         f"/company/contacts/{colleague.id}",
         data={
             "perm_invoices": "y",
@@ -41,24 +39,22 @@ def test_primary_contact_changes_a_colleagues_permissions_and_toggles(app, acme_
 
     # Saving the same again has one effect only.
     data = {"perm_invoices": "y", "perm_support": "y", "notify_invoice": "y", "notify_ticket": "y"}
-    again = client.post(f"/company/contacts/{colleague.id}", data=data, follow_redirects=True)
+    again = manager.post(f"/company/contacts/{colleague.id}", data=data, follow_redirects=True)
     assert "Nothing was changed." in text(again) and len(entries()) == 2
 
 
-def test_the_ceiling_refuses_grants_and_keeps_what_staff_gave(app, f, acme_ltd):
+def test_the_ceiling_refuses_grants_and_keeps_what_staff_gave(f, acme_ltd, manager):
     from core.services.contacts import update_contact
 
     _, primary, colleague, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
     before = fresh(colleague).version
-    response = client.post(
+    response = manager.post(
         f"/company/contacts/{colleague.id}", data={"perm_projects": "y", "perm_estimates": "y"}, follow_redirects=True
     )
     assert "You do not have: Estimates. Nothing was changed." in text(response)
     colleague = fresh(colleague)
     assert colleague.permissions == {"projects"} and colleague.version == before and entries() == []
-    toggle = client.post(f"/company/contacts/{colleague.id}", data={"perm_projects": "y", "notify_estimate": "y"})
+    toggle = manager.post(f"/company/contacts/{colleague.id}", data={"perm_projects": "y", "notify_estimate": "y"})
     assert toggle.status_code == 200 and fresh(colleague).notifications == {"project"} and entries() == []
 
     # Staff gave the colleague Contracts (with its emails), which the primary contact lacks:
@@ -67,9 +63,9 @@ def test_the_ceiling_refuses_grants_and_keeps_what_staff_gave(app, f, acme_ltd):
         colleague,
         contact_data(colleague, permissions={"projects", "contracts"}, notifications={"project", "contract"}),
     )
-    page = text(client.get(f"/company/contacts/{colleague.id}"))
+    page = text(manager.get(f"/company/contacts/{colleague.id}"))
     assert 'checked class="form-check-input" disabled id="perm_contracts"' in page
-    client.post(f"/company/contacts/{colleague.id}", data={"perm_invoices": "y"})
+    manager.post(f"/company/contacts/{colleague.id}", data={"perm_invoices": "y"})
     colleague = fresh(colleague)
     assert colleague.permissions == {"invoices", "contracts"} and colleague.notifications == {"contract"}
     (entry,) = entries("colleague.permissions_changed")
@@ -79,58 +75,51 @@ def test_the_ceiling_refuses_grants_and_keeps_what_staff_gave(app, f, acme_ltd):
     ]
 
 
-def test_dropping_a_permission_but_keeping_its_toggle_is_refused(app, acme_ltd):
-    _, primary, colleague, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
-    response = client.post(
+def test_dropping_a_permission_but_keeping_its_toggle_is_refused(acme_ltd, manager):
+    _, _, colleague, _ = acme_ltd
+    response = manager.post(
         f"/company/contacts/{colleague.id}", data={"perm_invoices": "y", "notify_project": "y"}, follow_redirects=True
     )
     assert "Project emails need the Projects permission" in text(response)
     colleague = fresh(colleague)
     assert colleague.permissions == {"projects"} and colleague.notifications == {"project"}
     assert entries() == []
-    client.post("/company", data={"city": "Hamburg"})
+    manager.post("/company", data={"city": "Hamburg"})
     assert [e.action for e in entries()] == ["company.updated"]  # nothing from the refusal leaked
 
 
-def test_a_stale_edit_is_refused(app, acme_ltd):
-    _, primary, colleague, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
-    response = client.post(
+def test_a_stale_edit_is_refused(acme_ltd, manager):
+    _, _, colleague, _ = acme_ltd
+    response = manager.post(
         f"/company/contacts/{colleague.id}", data={"perm_invoices": "y", "version": "0"}, follow_redirects=True
     )
     assert "Someone else changed this contact meanwhile" in text(response)
     assert fresh(colleague).permissions == {"projects"} and entries() == []
 
 
-def test_the_primary_contact_cannot_change_its_own_access(app, acme_ltd):
+def test_the_primary_contact_cannot_change_its_own_access(acme_ltd, manager):
     _, primary, _, _ = acme_ltd
-    manage_contacts()
-    client = client_of(app, primary)
-    response = client.get(f"/company/contacts/{primary.id}", follow_redirects=True)
+    response = manager.get(f"/company/contacts/{primary.id}", follow_redirects=True)
     assert "You cannot change your own access here" in text(response)
     for url, data in (
         (f"/company/contacts/{primary.id}", {"perm_invoices": "y", "perm_estimates": "y"}),
         (f"/company/contacts/{primary.id}", {}),
         (f"/company/contacts/{primary.id}/deactivate", None),
     ):
-        response = client.post(url, data=data, follow_redirects=True)
+        response = manager.post(url, data=data, follow_redirects=True)
         assert "You cannot change your own access here" in text(response)
     primary = fresh(primary)
     assert primary.active and primary.is_primary and primary.permissions == {"invoices", "support", "projects"}
     assert entries() == []
-    assert client.get("/company/contacts").status_code == 200  # still logged in
+    assert manager.get("/company/contacts").status_code == 200  # still logged in
 
 
 # -- deactivating and activating ---------------------------------------------------------------
 
 
-def test_deactivate_and_activate_a_colleague(app, acme_ltd):
+def test_deactivate_and_activate_a_colleague(app, acme_ltd, manager):
     _, primary, colleague, _ = acme_ltd
-    manage_contacts()
-    manager, victim = client_of(app, primary), client_of(app, colleague)
+    victim = client_of(app, colleague)
     assert victim.get("/projects").status_code == 200
 
     response = manager.post(f"/company/contacts/{colleague.id}/deactivate", follow_redirects=True)
@@ -151,10 +140,8 @@ def test_deactivate_and_activate_a_colleague(app, acme_ltd):
     )
 
 
-def test_a_colleague_staff_deactivated_stays_inactive_until_staff_activate_it(app, acme_ltd, admin_client):
+def test_a_colleague_staff_deactivated_stays_inactive_until_staff_activate_it(acme_ltd, manager, admin_client):
     _, primary, colleague, _ = acme_ltd
-    manage_contacts()
-    manager = client_of(app, primary)
     assert admin_client.post(f"/admin/contacts/{colleague.id}/deactivate").status_code == 302
     assert fresh(colleague).deactivated_by_staff and not colleague.active
 
