@@ -221,13 +221,9 @@ def test_staff_download_and_delete(admin_client, acme, f, uploads):
 
 
 def test_discussions_create_and_staff_comments_email_when_visible(admin_client, acme):
+    data = {"discussion-subject": "Facade colour", "discussion-description": "Options attached"}
     response = admin_client.post(
-        f"/admin/projects/{acme.id}/discussions",
-        data={
-            "discussion-subject": "Facade colour",
-            "discussion-description": "Options attached",
-            "discussion-visible_to_customer": "y",
-        },
+        f"/admin/projects/{acme.id}/discussions", data=data | {"discussion-visible_to_customer": "y"}
     )
     admin_client.post(f"/admin/projects/{acme.id}/discussions", data={"discussion-subject": "Margins"})
     shared, internal = db.session.scalars(select(Discussion).order_by(Discussion.id)).all()

@@ -16,16 +16,9 @@ def test_primary_contact_changes_a_colleagues_permissions_and_toggles(acme_ltd, 
     _, primary, colleague, _ = acme_ltd
     page = text(manager.get(f"/company/contacts/{colleague.id}"))
     assert 'checked class="form-check-input" id="perm_projects"' in page
-    response = manager.post(
-        f"/company/contacts/{colleague.id}",
-        data={
-            "perm_invoices": "y",
-            "perm_support": "y",
-            "notify_invoice": "y",
-            "notify_ticket": "y",
-            "is_primary": "y",
-        },
-    )
+    # is_primary: mass assignment, the form has no such field.
+    data = {"perm_invoices": "y", "perm_support": "y", "notify_invoice": "y", "notify_ticket": "y", "is_primary": "y"}
+    response = manager.post(f"/company/contacts/{colleague.id}", data=data)
     assert response.status_code == 302
     colleague = fresh(colleague)
     assert colleague.permissions == {"invoices", "support"} and colleague.notifications == {"invoice", "ticket"}
