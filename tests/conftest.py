@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, func, select
+from sqlalchemy import text as sql_text
 
 from core.app import create_app
 from core.config import TestConfig
@@ -72,7 +75,7 @@ def reset_schema(app) -> None:
         meta.reflect(bind=db.engine)
         meta.drop_all(bind=db.engine)
         with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            conn.execute(sql_text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
 
 
@@ -91,7 +94,7 @@ def _empty_tables(tables: list[str]) -> None:
     # leaves behind (TRUNCATE takes exclusive locks and rewrites every table).
     with db.engine.begin() as conn:
         for table in tables:
-            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - names from our metadata
+            conn.execute(sql_text(f"DELETE FROM {table}"))  # noqa: S608 - names from our metadata
 
 
 @pytest.fixture
@@ -134,6 +137,15 @@ def smtp(app):
 
 
 @pytest.fixture
+def uploads(app, tmp_path) -> Path:
+    """Uploads go to a fresh folder so a test can see exactly what was written (a browser test
+    requests it before ``live_server`` starts)."""
+    folder = tmp_path / "uploads"
+    app.config["UPLOAD_FOLDER"] = str(folder)
+    return folder
+
+
+@pytest.fixture
 def f(app):
     """The factory functions, as ``f.make_contact(...)``."""
     return factories
@@ -142,3 +154,32 @@ def f(app):
 def login(client, contact_or_email, password: str = factories.PASSWORD):
     email = getattr(contact_or_email, "email", contact_or_email)
     return client.post("/login", data={"email": email, "password": password})
+
+
+def run_together(target, times: int, timeout: float = 30) -> None:
+    """Run ``target`` in ``times`` threads at once and wait for each (at most ``timeout`` seconds)."""
+    threads = [threading.Thread(target=target) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+
+
+def count(model, *conditions) -> int:
+    """How many rows of ``model`` (that meet ``conditions``) the database holds."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+
+
+def text(response) -> str:
+    """The response's body as text."""
+    return response.get_data(as_text=True)
+
+
+def sent_to_login(response, path: str | None = None) -> bool:
+    """True when ``response`` redirects to the login page (asking to come back to ``path``)."""
+    if response.status_code != 302:
+        return False
+    location = urlsplit(response.headers["Location"])
+    if (location.scheme, location.netloc, location.path) != ("", "", "/login"):
+        return False
+    return path is None or parse_qs(location.query) == {"next": [path]}

@@ -6,24 +6,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 
+from core import models
 from core.catalogs import DEFAULT_PROJECT_SETTINGS, NOTIFICATION_KEYS, PERMISSION_KEYS
 from core.extensions import db
-from core.models import (
-    Contract,
-    CreditNote,
-    CreditNoteItem,
-    Customer,
-    Estimate,
-    EstimateItem,
-    Invoice,
-    InvoiceItem,
-    Project,
-    ProjectSettingRow,
-    Proposal,
-    Task,
-    Ticket,
-    TicketReply,
-)
 from core.services.accounts import create_staff
 from core.services.contacts import ContactData, create_contact
 from core.services.customers import save_customer
@@ -38,11 +23,11 @@ def make_staff(email: str | None = None, name: str = "Staff Member"):
     return create_staff(email or f"staff{next(_seq)}@example.com", name, PASSWORD)
 
 
-def make_customer(company: str | None = None, **values) -> Customer:
+def make_customer(company: str | None = None, **values) -> models.Customer:
     return save_customer(None, {"company": company or f"Customer {next(_seq)}", **values})
 
 
-def make_contact(customer: Customer | None = None, *, permissions=None, notifications=None, **fields):
+def make_contact(customer: models.Customer | None = None, *, permissions=None, notifications=None, **fields):
     customer = customer or make_customer()
     n = next(_seq)
     data = ContactData(
@@ -57,6 +42,14 @@ def make_contact(customer: Customer | None = None, *, permissions=None, notifica
     return create_contact(customer, data)
 
 
+def contact_data(contact, **changes) -> ContactData:
+    """The ContactData that keeps everything of ``contact`` (no password), except ``changes``."""
+    kept = ("first_name", "last_name", "email", "phone", "position", "is_primary", "active")
+    values = {name: getattr(contact, name) for name in kept}
+    values |= {"permissions": set(contact.permissions), "notifications": set(contact.notifications)}
+    return ContactData(**(values | changes))
+
+
 def _items(model):
     return [
         model(position=1, description="Work", quantity=Decimal("2"), unit_price=Decimal("50"), tax_rate=Decimal("19"))
@@ -65,13 +58,13 @@ def _items(model):
 
 def make_invoice(customer, *, status="unpaid", due_in_days=14, number=None):
     today = date.today()
-    invoice = Invoice(
+    invoice = models.Invoice(
         customer_id=customer.id,
         number=number or f"INV-T{next(_seq):05d}",
         status=status,
         date=today - timedelta(days=1),
         due_date=today + timedelta(days=due_in_days),
-        items=_items(InvoiceItem),
+        items=_items(models.InvoiceItem),
     )
     invoice.recalculate()
     db.session.add(invoice)
@@ -79,9 +72,24 @@ def make_invoice(customer, *, status="unpaid", due_in_days=14, number=None):
     return invoice
 
 
+def make_priced_invoice(customer, *, number, total, issued, due=None, status="unpaid", paid=(), currency="EUR"):
+    """An invoice of one untaxed line of ``total``, issued and due as given, with ``paid``
+    payments ``(amount, date)`` recorded on it."""
+    invoice = models.Invoice(customer_id=customer.id, number=number, status=status, date=issued, due_date=due)
+    invoice.currency = currency
+    line = {"description": "Work", "quantity": Decimal("1"), "unit_price": Decimal(total), "tax_rate": Decimal("0")}
+    invoice.items = [models.InvoiceItem(position=1, **line)]
+    invoice.recalculate()
+    invoice.payments = [models.Payment(amount=Decimal(amount), date=on) for amount, on in paid]
+    invoice.amount_paid = sum((Decimal(amount) for amount, _ in paid), Decimal("0"))
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice
+
+
 def make_credit_note(customer):
-    note = CreditNote(
-        customer_id=customer.id, number=f"CN-T{next(_seq):05d}", date=date.today(), items=_items(CreditNoteItem)
+    note = models.CreditNote(
+        customer_id=customer.id, number=f"CN-T{next(_seq):05d}", date=date.today(), items=_items(models.CreditNoteItem)
     )
     note.recalculate()
     db.session.add(note)
@@ -90,12 +98,12 @@ def make_credit_note(customer):
 
 
 def make_estimate(customer, status="sent"):
-    estimate = Estimate(
+    estimate = models.Estimate(
         customer_id=customer.id,
         number=f"EST-T{next(_seq):05d}",
         status=status,
         date=date.today(),
-        items=_items(EstimateItem),
+        items=_items(models.EstimateItem),
     )
     estimate.recalculate()
     db.session.add(estimate)
@@ -104,22 +112,24 @@ def make_estimate(customer, status="sent"):
 
 
 def make_contract(customer, subject="Service contract"):
-    contract = Contract(customer_id=customer.id, subject=subject, content="Terms", start_date=date.today())
+    contract = models.Contract(customer_id=customer.id, subject=subject, content="Terms", start_date=date.today())
     db.session.add(contract)
     db.session.commit()
     return contract
 
 
 def make_proposal(customer, status="open", subject="Proposal"):
-    proposal = Proposal(customer_id=customer.id, subject=subject, content="Offer", date=date.today(), status=status)
+    proposal = models.Proposal(
+        customer_id=customer.id, subject=subject, content="Offer", date=date.today(), status=status
+    )
     db.session.add(proposal)
     db.session.commit()
     return proposal
 
 
 def make_ticket(customer, contact=None, subject="Help needed"):
-    ticket = Ticket(customer_id=customer.id, contact_id=contact.id if contact else None, subject=subject)
-    ticket.replies = [TicketReply(contact_id=contact.id if contact else None, body="Please help")]
+    ticket = models.Ticket(customer_id=customer.id, contact_id=contact.id if contact else None, subject=subject)
+    ticket.replies = [models.TicketReply(contact_id=contact.id if contact else None, body="Please help")]
     db.session.add(ticket)
     db.session.commit()
     return ticket
@@ -127,10 +137,10 @@ def make_ticket(customer, contact=None, subject="Help needed"):
 
 def make_project(customer, name="Project", tasks=(), settings=DEFAULT_PROJECT_SETTINGS):
     """A project with the default customer settings (tabs) switched on, like one staff create."""
-    project = Project(customer_id=customer.id, name=name, start_date=date.today())
-    project.tasks = [Task(name=t, visible_to_customer=visible) for t, visible in tasks]
+    project = models.Project(customer_id=customer.id, name=name, start_date=date.today())
+    project.tasks = [models.Task(name=t, visible_to_customer=visible) for t, visible in tasks]
     db.session.add(project)
     db.session.flush()
-    db.session.add_all(ProjectSettingRow(project_id=project.id, setting=key) for key in sorted(settings))
+    db.session.add_all(models.ProjectSettingRow(project_id=project.id, setting=key) for key in sorted(settings))
     db.session.commit()
     return project

@@ -46,14 +46,6 @@ def fresh(model, object_id: int):
     return db.session.get(model, object_id)
 
 
-@pytest.fixture
-def uploads(app, tmp_path):
-    """Uploaded files go to a temporary folder; requested before ``live_server`` starts."""
-    folder = tmp_path / "uploads"
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    return folder
-
-
 # -- 1. accept an estimate, sign a contract ----------------------------------------------------------------
 
 

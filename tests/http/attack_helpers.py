@@ -91,22 +91,21 @@ def hidden_value(page: str, name: str) -> str | None:
     return None
 
 
-def login_contact(client, email: str, password: str = PASSWORD, *, csrf: bool = False) -> None:
+def _log_in(client, path: str, email: str, password: str, csrf: bool, who: str) -> None:
     data = {"email": email, "password": password}
     if csrf:
-        data["csrf_token"] = token_from(client, "/login")
-    response = client.post("/login", data=data)
+        data["csrf_token"] = token_from(client, path)
+    response = client.post(path, data=data)
     response.close()
-    assert response.status_code == 302, f"login of {email} failed: {response.status_code}"
+    assert response.status_code == 302, f"{who} of {email} failed: {response.status_code}"
+
+
+def login_contact(client, email: str, password: str = PASSWORD, *, csrf: bool = False) -> None:
+    _log_in(client, "/login", email, password, csrf, "login")
 
 
 def login_staff(client, email: str, password: str = PASSWORD, *, csrf: bool = False) -> None:
-    data = {"email": email, "password": password}
-    if csrf:
-        data["csrf_token"] = token_from(client, "/admin/login")
-    response = client.post("/admin/login", data=data)
-    response.close()
-    assert response.status_code == 302, f"staff login of {email} failed: {response.status_code}"
+    _log_in(client, "/admin/login", email, password, csrf, "staff login")
 
 
 # -- crawling ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from admin.audit import readable
 from core.audit import record
 from core.extensions import db
 from core.models import AuditEntry
-from tests.conftest import login
+from tests.http.helpers.admin import assert_staff_only
 
 
 def add(action: str, *, actor=None, customer=None, when: datetime | None = None, **details) -> AuditEntry:
@@ -36,13 +36,8 @@ def rows(response) -> list[str]:
     return [chunk.split('"', 1)[0] for chunk in page.split('<tr data-action="')[1:]]
 
 
-def test_only_staff_see_the_audit_log(app, client, f):
-    contact = f.make_contact()
-    response = client.get("/admin/audit")
-    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
-    contact_client = app.test_client()
-    login(contact_client, contact)
-    assert contact_client.get("/admin/audit").status_code == 302
+def test_only_staff_see_the_audit_log(app, f):
+    assert_staff_only(app, f, "/admin/audit")
 
 
 def test_newest_first_with_readable_details(audit_client, f):

@@ -12,20 +12,7 @@ from core.extensions import db
 from core.models import Contact, Customer
 from core.services.settings import set_default_contact_permissions
 from tests.conftest import login
-
-
-def contact_form(**overrides) -> dict:
-    form = {
-        "first_name": "Nina",
-        "last_name": "Neu",
-        "email": "nina@example.com",
-        "phone": "",
-        "position": "",
-        "password": "a good password",
-        "active": "y",
-    }
-    form.update(overrides)
-    return form
+from tests.http.helpers.forms import contact_form
 
 
 def is_checked(page: str, field_id: str) -> bool:
@@ -81,15 +68,8 @@ def test_create_and_edit_customer(admin_client):
     response = admin_client.post("/admin/customers/new", data={"company": "Initech", "currency": "EUR", "active": "y"})
     assert response.status_code == 302
     customer = db.session.scalar(select(Customer).where(Customer.company == "Initech"))
-    response = admin_client.post(
-        f"/admin/customers/{customer.id}/edit",
-        data={
-            "company": "Initech GmbH",
-            "currency": "EUR",
-            "website": "https://initech.example",
-            "version": customer.version,
-        },
-    )
+    data = {"company": "Initech GmbH", "currency": "EUR", "website": "https://initech.example"}
+    response = admin_client.post(f"/admin/customers/{customer.id}/edit", data=data | {"version": customer.version})
     assert response.status_code == 302
     db.session.expire_all()
     assert customer.company == "Initech GmbH" and customer.active is False

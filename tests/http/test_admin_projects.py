@@ -1,5 +1,6 @@
-"""Projects in the admin area: the list, editing, customer settings, tasks, comments,
-milestones, files and discussions, and exactly which emails each action queues."""
+"""Projects in the admin area: the list, editing, customer settings, files and discussions, and
+exactly which emails each action queues (tasks, task comments and milestones:
+test_admin_project_tasks.py)."""
 
 from __future__ import annotations
 
@@ -7,76 +8,19 @@ import io
 import json
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from core.catalogs import DEFAULT_PROJECT_SETTINGS, PROJECT_SETTING_KEYS
+from core.catalogs import DEFAULT_PROJECT_SETTINGS
 from core.extensions import db
-from core.models import (
-    AuditEntry,
-    Contact,
-    Customer,
-    Discussion,
-    DiscussionComment,
-    Milestone,
-    OutboxEmail,
-    Project,
-    StoredFile,
-    Task,
-    TaskComment,
-)
+from core.models import AuditEntry, Discussion, DiscussionComment, Project, StoredFile
 from core.services.projects import project_settings, set_project_settings
-from tests.conftest import login
+from tests.conftest import count
+from tests.http.helpers.admin import assert_staff_only
+from tests.http.helpers.admin_projects import ALL_SETTINGS, PROJECT_FANS, acme_customer, emails, fresh, outbox
 
-ALL_SETTINGS = frozenset(PROJECT_SETTING_KEYS)
-
-
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path) -> Path:
-    folder = tmp_path / "uploads"
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    return folder
-
-
-@pytest.fixture
-def acme(f):
-    """A customer whose contacts have different project/task toggles, and a shared project."""
-    customer = f.make_customer("Acme Builders")
-    f.make_contact(customer, email="both@acme.example", notifications={"project", "task"})
-    f.make_contact(customer, email="task@acme.example", notifications={"task"})
-    f.make_contact(customer, email="project@acme.example", notifications={"project"})
-    f.make_contact(customer, email="quiet@acme.example", password=None)
-    f.make_contact(customer, email="inv@acme.example", permissions={"invoices"}, notifications={"invoice"})
-    project = f.make_project(customer, name="Tower", tasks=[("Pour concrete", True), ("Cost review", False)])
-    set_project_settings(project, ALL_SETTINGS)
-    return project
-
-
-TASK_FANS = ["both@acme.example", "task@acme.example"]
-PROJECT_FANS = ["both@acme.example", "project@acme.example"]
-
-
-def outbox() -> list[tuple[str, str]]:
-    return sorted(tuple(row) for row in db.session.execute(select(OutboxEmail.event, OutboxEmail.to_address)))
-
-
-def emails(event: str, recipients: list[str]) -> list[tuple[str, str]]:
-    return sorted((event, r) for r in recipients)
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def acme_customer(project) -> Customer:
-    return db.session.get(Customer, project.customer_id)
-
-
-def fresh(model, pk):
-    db.session.expire_all()
-    return db.session.get(model, pk)
+pytestmark = pytest.mark.usefixtures("uploads")
 
 
 # -- list --------------------------------------------------------------------------------------
@@ -110,12 +54,8 @@ def test_list_searches_name_and_company_filters_status_and_paginates(app, admin_
     assert admin_client.get("/admin/projects?page=abc").status_code == 200
 
 
-def test_list_needs_staff(client, f):
-    response = client.get("/admin/projects")
-    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
-    contact = f.make_contact()
-    login(client, contact)
-    assert client.get("/admin/projects").status_code == 302
+def test_list_needs_staff(app, f):
+    assert_staff_only(app, f, "/admin/projects")
 
 
 # -- create and edit -----------------------------------------------------------------------------
@@ -221,103 +161,6 @@ def test_unknown_project_is_404_everywhere(admin_client):
         assert admin_client.post(url, data={}).status_code == 404, url
 
 
-# -- tasks ---------------------------------------------------------------------------------------
-
-
-def test_adding_tasks_emails_only_for_tasks_the_customer_sees(admin_client, acme):
-    admin_client.post(f"/admin/projects/{acme.id}/tasks", data={"task-name": "Shared", "task-visible_to_customer": "y"})
-    admin_client.post(f"/admin/projects/{acme.id}/tasks", data={"task-name": "Shared", "task-visible_to_customer": "y"})
-    admin_client.post(f"/admin/projects/{acme.id}/tasks", data={"task-name": "Internal"})
-    assert [t.name for t in fresh(Project, acme.id).tasks] == ["Pour concrete", "Cost review", "Shared", "Internal"]
-    assert outbox() == emails("task_created", TASK_FANS)
-
-    set_project_settings(acme, ALL_SETTINGS - {"view_tasks"})
-    admin_client.post(
-        f"/admin/projects/{acme.id}/tasks", data={"task-name": "Hidden tab", "task-visible_to_customer": "y"}
-    )
-    assert outbox() == emails("task_created", TASK_FANS)  # nothing new: the customer cannot see tasks
-
-
-def test_task_visibility_can_be_changed_without_email(admin_client, acme):
-    shared, internal = acme.tasks
-    admin_client.post(f"/admin/tasks/{shared.id}/visibility", data={})
-    admin_client.post(f"/admin/tasks/{internal.id}/visibility", data={"visible_to_customer": "y"})
-    assert not fresh(Task, shared.id).visible_to_customer
-    assert fresh(Task, internal.id).visible_to_customer
-    assert outbox() == []
-
-
-def test_task_status_change_emails_for_shared_tasks_only(admin_client, acme):
-    shared, internal = acme.tasks
-    admin_client.post(f"/admin/tasks/{shared.id}/status", data={"status": "complete"})
-    admin_client.post(f"/admin/tasks/{internal.id}/status", data={"status": "complete"})
-    assert fresh(Task, shared.id).status == "complete"
-    assert outbox() == emails("task_status_changed", TASK_FANS)
-
-
-def test_staff_task_comment_emails_task_contacts_and_shows_in_the_portal(client, admin_client, acme):
-    shared, internal = acme.tasks
-    page = admin_client.get(f"/admin/tasks/{shared.id}")
-    assert page.status_code == 200 and "Pour concrete" in page.get_data(as_text=True)
-
-    admin_client.post(f"/admin/tasks/{shared.id}/comments", data={"body": "Pump truck booked."})
-    admin_client.post(f"/admin/tasks/{shared.id}/comments", data={"body": "Pump truck booked."})  # double
-    admin_client.post(f"/admin/tasks/{internal.id}/comments", data={"body": "Margins look thin."})
-
-    comments = db.session.scalars(select(TaskComment).order_by(TaskComment.id)).all()
-    assert [(c.task_id, c.body) for c in comments] == [
-        (shared.id, "Pump truck booked."),
-        (internal.id, "Margins look thin."),
-    ]
-    assert all(c.staff_id and c.contact_id is None for c in comments)
-    assert outbox() == emails("task_commented", TASK_FANS)
-    assert "Pump truck booked." in admin_client.get(f"/admin/tasks/{shared.id}").get_data(as_text=True)
-
-    anna = db.session.scalar(select(Contact).where(Contact.email == "both@acme.example"))
-    login(client, anna)
-    body = client.get(f"/projects/{acme.id}/tasks/{shared.id}").get_data(as_text=True)
-    assert "Pump truck booked." in body and "Staff Member" in body
-
-
-def test_empty_staff_comment_is_refused(admin_client, acme):
-    response = admin_client.post(f"/admin/tasks/{acme.tasks[0].id}/comments", data={"body": " "}, follow_redirects=True)
-    assert "Write a comment first." in response.get_data(as_text=True)
-    assert count(TaskComment) == 0
-
-
-# -- milestones ------------------------------------------------------------------------------------
-
-
-def test_milestones_add_edit_delete_and_visibility(client, admin_client, acme, f):
-    due = date.today() + timedelta(days=10)
-    admin_client.post(
-        f"/admin/projects/{acme.id}/milestones",
-        data={"milestone-name": "Shell", "milestone-due_date": due.isoformat(), "milestone-visible_to_customer": "y"},
-    )
-    admin_client.post(f"/admin/projects/{acme.id}/milestones", data={"milestone-name": "Budget gate"})
-    shell, gate = db.session.scalars(select(Milestone).order_by(Milestone.id)).all()
-    assert (shell.name, shell.due_date, shell.visible_to_customer) == ("Shell", due, True)
-    assert not gate.visible_to_customer
-
-    me = f.make_contact(acme_customer(acme))
-    login(client, me)
-    body = client.get(f"/projects/{acme.id}/milestones").get_data(as_text=True)
-    assert "Shell" in body and "Budget gate" not in body
-
-    assert admin_client.get(f"/admin/milestones/{gate.id}/edit").status_code == 200
-    admin_client.post(
-        f"/admin/milestones/{gate.id}/edit",
-        data={"milestone-name": "Budget approved", "milestone-visible_to_customer": "y"},
-    )
-    assert "Budget approved" in client.get(f"/projects/{acme.id}/milestones").get_data(as_text=True)
-
-    admin_client.post(f"/admin/milestones/{shell.id}/delete")
-    assert admin_client.post(f"/admin/milestones/{shell.id}/delete").status_code == 404  # already gone
-    db.session.expire_all()
-    assert [m.name for m in db.session.scalars(select(Milestone))] == ["Budget approved"]
-    assert outbox() == []
-
-
 # -- files -----------------------------------------------------------------------------------------
 
 
@@ -378,13 +221,9 @@ def test_staff_download_and_delete(admin_client, acme, f, uploads):
 
 
 def test_discussions_create_and_staff_comments_email_when_visible(admin_client, acme):
+    data = {"discussion-subject": "Facade colour", "discussion-description": "Options attached"}
     response = admin_client.post(
-        f"/admin/projects/{acme.id}/discussions",
-        data={
-            "discussion-subject": "Facade colour",
-            "discussion-description": "Options attached",
-            "discussion-visible_to_customer": "y",
-        },
+        f"/admin/projects/{acme.id}/discussions", data=data | {"discussion-visible_to_customer": "y"}
     )
     admin_client.post(f"/admin/projects/{acme.id}/discussions", data={"discussion-subject": "Margins"})
     shared, internal = db.session.scalars(select(Discussion).order_by(Discussion.id)).all()

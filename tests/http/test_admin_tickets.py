@@ -7,26 +7,13 @@ from __future__ import annotations
 import io
 import json
 import re
-from pathlib import Path
 
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.extensions import db
 from core.models import AuditEntry, Department, OutboxEmail, StoredFile, TicketReply
 from core.services.settings import CONTACTS_SEE_ALL_TICKETS, PRIMARY_MANAGES_CONTACTS, get_bool_setting
-from tests.conftest import login
-
-
-@pytest.fixture
-def uploads(app, tmp_path) -> Path:
-    folder = tmp_path / "uploads"
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    return folder
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+from tests.conftest import count, login
 
 
 def fresh(obj):

@@ -16,6 +16,7 @@ from core.extensions import db
 from core.mail.dispatch import dispatch_all
 from core.models import OutboxEmail
 from core.notifications.notify import notify_invoice
+from tests.conftest import run_together
 
 
 def test_two_dispatchers_send_every_email_exactly_once(app, f, smtp):
@@ -40,11 +41,7 @@ def test_two_dispatchers_send_every_email_exactly_once(app, f, smtp):
         except Exception as exc:  # surfaced below: a thread's failure must fail the test
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(run, 3, timeout=60)
     assert not errors, errors
     assert sum(r.sent for r in results) == total
     assert all(r.sent > 0 for r in results) or db.engine.dialect.name == "sqlite"

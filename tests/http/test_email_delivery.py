@@ -10,6 +10,7 @@ from core.extensions import db
 from core.mail.dispatch import dispatch_all, dispatch_once
 from core.models import OutboxEmail, utcnow
 from core.notifications.notify import notify_invoice
+from tests.factories import contact_data
 from tests.smtp import SmtpServer
 
 
@@ -30,19 +31,9 @@ def statuses() -> dict[str, str]:
 
 def test_send_dialog_delivers_to_every_selected_contact_with_link_pdf_and_headers(app, admin_client, f, smtp):
     customer, (preselected, other), invoice = invoice_with_contacts(f, toggles=())
-    from core.services.contacts import ContactData, update_contact
+    from core.services.contacts import update_contact
 
-    update_contact(
-        preselected,
-        ContactData(
-            first_name=preselected.first_name,
-            last_name=preselected.last_name,
-            email=preselected.email,
-            is_primary=True,
-            permissions=set(preselected.permissions),
-            notifications={"invoice"},
-        ),
-    )
+    update_contact(preselected, contact_data(preselected, is_primary=True, notifications={"invoice"}))
     page = admin_client.get(f"/admin/invoices/{invoice.id}/send").get_data(as_text=True)
     assert (
         f'checked class="form-check-input" id="recipients-0" name="recipients" type="checkbox" value="{preselected.id}"'

@@ -3,7 +3,8 @@ and proposals (accept once / decline once, comments), contracts (sign once).
 
 Every action is checked for a permitted contact (and the database change), a contact without
 the permission (403, nothing changes), and a contact of another customer (404, nothing
-changes); double submits have one effect; emails are counted in the outbox.
+changes); double submits have one effect; emails are counted in the outbox. Estimates and
+proposals have their own files (test_portal_sales_estimates.py, test_portal_sales_proposals.py).
 """
 
 from __future__ import annotations
@@ -13,108 +14,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from core.extensions import db
-from core.models import (
-    AuditEntry,
-    Contract,
-    Estimate,
-    Invoice,
-    InvoiceItem,
-    OutboxEmail,
-    Payment,
-    Proposal,
-    ProposalComment,
-)
-from core.services import ServiceError
-from core.services.decisions import decide, sign_contract
-from tests.conftest import login
+from core.models import Contract, Estimate, OutboxEmail, Proposal
+from tests import factories
+from tests.conftest import text
 from tests.factories import PASSWORD
-
-TODAY = date.today()
-OTHER_IP = "203.0.113.9"
+from tests.http.helpers.portal_sales import OTHER_IP, TODAY, expect_pdf, fresh, outbox
 
 
-# -- helpers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(app, f):
-    """Two staff, our customer with a logged-in contact holding every permission (and the
-    Estimate toggle), a colleague with the toggle, one without; another customer whose contact
-    (also with the toggle) is logged in on a second client; a contact with no permission."""
-    staff = [f.make_staff(), f.make_staff()]
-    customer = f.make_customer("Acme")
-    me = f.make_contact(customer, first_name="Anna", last_name="Able", notifications={"estimate"})
-    colleague = f.make_contact(customer, first_name="Carl", notifications={"estimate"})
-    f.make_contact(customer, first_name="Quiet", notifications=set())
-    nothing = f.make_contact(customer, first_name="Nora", permissions=set())
-    other_customer = f.make_customer("Globex")
-    stranger = f.make_contact(other_customer, first_name="Stan", notifications={"estimate"})
-
-    def client_for(contact):
-        client = app.test_client()
-        assert login(client, contact).status_code == 302
-        return client
-
-    return {
-        "staff": staff,
-        "customer": customer,
-        "me": me,
-        "colleague": colleague,
-        "other_customer": other_customer,
-        "client": client_for(me),
-        "stranger": client_for(stranger),
-        "nothing": client_for(nothing),
-    }
-
-
-def outbox(event: str) -> list[str]:
-    """Recipient addresses of the queued emails of ``event``, sorted."""
-    return sorted(db.session.scalars(select(OutboxEmail.to_address).where(OutboxEmail.event == event)))
-
-
-def fresh(model, obj_id):
-    db.session.expire_all()
-    return db.session.get(model, obj_id)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def make_invoice(customer, *, number, status="unpaid", issued=None, due=None, total="119.00", paid=(), currency="EUR"):
+def make_invoice(customer, *, number, issued=None, due=None, total="119.00", **options):
     """An invoice with one line totalling ``total`` (no tax) and payments ``(amount, date)``."""
     issued = issued or TODAY - timedelta(days=1)
-    invoice = Invoice(
-        customer_id=customer.id,
-        number=number,
-        status=status,
-        date=issued,
-        due_date=due if due is not None else issued + timedelta(days=14),
-        currency=currency,
-        items=[
-            InvoiceItem(
-                position=1, description="Work", quantity=Decimal("1"), unit_price=Decimal(total), tax_rate=Decimal("0")
-            )
-        ],
-    )
-    invoice.recalculate()
-    for amount, on in paid:
-        invoice.payments.append(Payment(amount=Decimal(amount), date=on))
-    invoice.amount_paid = sum((Decimal(a) for a, _ in paid), Decimal("0"))
-    db.session.add(invoice)
-    db.session.commit()
-    return invoice
-
-
-def expect_pdf(response, filename_start: str) -> None:
-    assert response.status_code == 200
-    assert response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF")
-    disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith(f'attachment; filename="{filename_start}') and disposition.endswith('.pdf"')
+    due = due if due is not None else issued + timedelta(days=14)
+    return factories.make_priced_invoice(customer, number=number, total=total, issued=issued, due=due, **options)
 
 
 def flashed(response) -> str:
@@ -270,221 +184,6 @@ def test_statement_belongs_to_the_contacts_own_customer(world):
     assert world["stranger"].get("/statement.pdf").status_code == 200  # their own (empty) statement
     assert world["nothing"].get("/statement").status_code == 403
     assert world["nothing"].get("/statement.pdf").status_code == 403
-
-
-# -- estimates -------------------------------------------------------------------------------
-
-
-def test_accepting_an_estimate_records_the_signature_and_notifies_once(world, f):
-    estimate = f.make_estimate(world["customer"])
-    client = world["client"]
-    assert "Accept and sign" in text(client.get(f"/estimates/{estimate.id}"))
-
-    response = client.post(
-        f"/estimates/{estimate.id}/accept",
-        data={"signer_name": "  Anna   Able "},
-        environ_base={"REMOTE_ADDR": OTHER_IP},
-        follow_redirects=True,
-    )
-    assert response.status_code == 200 and "is accepted" in text(response)
-    saved = fresh(Estimate, estimate.id)
-    assert (saved.status, saved.signer_name, saved.decided_ip) == ("accepted", "Anna Able", OTHER_IP)
-    decided_at = saved.decided_at
-    assert decided_at is not None
-    assert outbox("staff_estimate_decided") == sorted(s.email for s in world["staff"])
-    assert outbox("estimate_decided") == sorted([world["me"].email, world["colleague"].email])
-    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "estimate.accepted")) == 1
-    assert "Accepted and signed by" in text(client.get(f"/estimates/{estimate.id}"))
-
-    # A double submit, then a change of mind: nothing changes, and the contact is told why.
-    for action, data in (("accept", {"signer_name": "Anna Able"}), ("accept", {}), ("decline", {})):
-        again = client.post(f"/estimates/{estimate.id}/{action}", data=data, follow_redirects=True)
-        assert again.status_code == 200
-        assert "already accepted by Anna Able" in text(again) and "cannot be changed" in text(again)
-    saved = fresh(Estimate, estimate.id)
-    assert (saved.status, saved.decided_at, saved.decided_ip) == ("accepted", decided_at, OTHER_IP)
-    assert len(outbox("staff_estimate_decided")) == 2 and len(outbox("estimate_decided")) == 2
-
-
-def test_declining_an_estimate_once(world, f):
-    estimate = f.make_estimate(world["customer"])
-    client = world["client"]
-    response = client.post(f"/estimates/{estimate.id}/decline", follow_redirects=True)
-    assert "is declined" in text(response)
-    saved = fresh(Estimate, estimate.id)
-    assert saved.status == "declined" and saved.decided_at is not None and saved.signer_name is None
-    assert saved.decided_ip == "127.0.0.1"
-    assert len(outbox("staff_estimate_decided")) == 2
-    assert outbox("estimate_decided") == sorted([world["me"].email, world["colleague"].email])
-
-    again = client.post(f"/estimates/{estimate.id}/accept", data={"signer_name": "Anna"}, follow_redirects=True)
-    assert "already declined" in text(again)
-    assert fresh(Estimate, estimate.id).status == "declined"
-    assert len(outbox("staff_estimate_decided")) == 2 and len(outbox("estimate_decided")) == 2
-
-
-@pytest.mark.parametrize("name", ["", "   ", "x" * 161])
-def test_accepting_needs_a_name_of_at_most_160_characters(world, f, name):
-    estimate = f.make_estimate(world["customer"])
-    response = world["client"].post(f"/estimates/{estimate.id}/accept", data={"signer_name": name})
-    assert response.status_code == 200
-    assert "This field is required" in text(response) or "160" in text(response)
-    assert fresh(Estimate, estimate.id).status == "sent"
-    assert outbox("staff_estimate_decided") == []
-
-
-def test_an_expired_or_unsent_estimate_cannot_be_decided(world, f):
-    expired = f.make_estimate(world["customer"])
-    expired.expiry_date = TODAY - timedelta(days=1)
-    db.session.commit()
-    client = world["client"]
-    page = text(client.get(f"/estimates/{expired.id}"))
-    assert "Accept and sign" not in page and "expired on" in page and ">Expired</span>" in page
-    response = client.post(f"/estimates/{expired.id}/accept", data={"signer_name": "Anna"}, follow_redirects=True)
-    assert "expired on" in text(response)
-    assert fresh(Estimate, expired.id).status == "sent"
-
-    draft = f.make_estimate(world["customer"], status="draft")
-    for url in (f"/estimates/{draft.id}", f"/estimates/{draft.id}/pdf"):
-        assert client.get(url).status_code == 404
-    assert client.post(f"/estimates/{draft.id}/accept", data={"signer_name": "Anna"}).status_code == 404
-    assert draft.number not in text(client.get("/estimates"))
-    assert fresh(Estimate, draft.id).status == "draft"
-    assert outbox("staff_estimate_decided") == []
-
-
-def test_estimate_pdf_and_access(world, f):
-    estimate = f.make_estimate(world["customer"])
-    expect_pdf(world["client"].get(f"/estimates/{estimate.id}/pdf"), f"estimate-{estimate.number}")
-    for client, status in ((world["stranger"], 404), (world["nothing"], 403)):
-        for url in (f"/estimates/{estimate.id}", f"/estimates/{estimate.id}/pdf"):
-            assert client.get(url).status_code == status
-        assert client.post(f"/estimates/{estimate.id}/accept", data={"signer_name": "X"}).status_code == status
-        assert client.post(f"/estimates/{estimate.id}/decline").status_code == status
-    assert world["nothing"].get("/estimates").status_code == 403
-    assert fresh(Estimate, estimate.id).status == "sent"
-    assert outbox("staff_estimate_decided") == [] and outbox("estimate_decided") == []
-
-
-def test_a_concurrent_decision_loses_cleanly(world, f):
-    """Two requests that both saw "sent": the conditional UPDATE lets only the first win."""
-    estimate = f.make_estimate(world["customer"])
-    assert estimate.status == "sent"  # loaded in this session, now stale:
-    with db.engine.begin() as conn:
-        conn.execute(update(Estimate).where(Estimate.id == estimate.id).values(status="declined"))
-    with pytest.raises(ServiceError, match="already declined"):
-        decide(estimate, world["me"], accept=True, signer_name="Anna", ip=None, today=TODAY)
-    assert fresh(Estimate, estimate.id).status == "declined"
-    assert outbox("staff_estimate_decided") == [] and outbox("estimate_decided") == []
-
-    contract = f.make_contract(world["customer"])
-    with db.engine.begin() as conn:
-        conn.execute(update(Contract).where(Contract.id == contract.id).values(signer_name="Other", signed_at=TODAY))
-    with pytest.raises(ServiceError, match="already signed by Other"):
-        sign_contract(contract, world["me"], signer_name="Anna", ip=None)
-    assert fresh(Contract, contract.id).signer_name == "Other"
-    assert outbox("staff_contract_signed") == []
-
-
-# -- proposals -------------------------------------------------------------------------------
-
-
-def test_accepting_a_proposal_once(world, f):
-    proposal = f.make_proposal(world["customer"], subject="Website redesign")
-    client = world["client"]
-    response = client.post(f"/proposals/{proposal.id}/accept", data={"signer_name": "Anna Able"}, follow_redirects=True)
-    assert "proposal is accepted" in text(response)
-    saved = fresh(Proposal, proposal.id)
-    assert (saved.status, saved.signer_name, saved.decided_ip) == ("accepted", "Anna Able", "127.0.0.1")
-    assert outbox("staff_proposal_decided") == sorted(s.email for s in world["staff"])
-
-    for action in ("accept", "decline"):
-        again = client.post(f"/proposals/{proposal.id}/{action}", data={"signer_name": "Anna"}, follow_redirects=True)
-        assert "already accepted" in text(again)
-    assert fresh(Proposal, proposal.id).status == "accepted"
-    assert len(outbox("staff_proposal_decided")) == 2
-
-
-def test_declining_a_proposal_and_what_cannot_be_decided(world, f):
-    proposal = f.make_proposal(world["customer"])
-    client = world["client"]
-    assert "is declined" in text(client.post(f"/proposals/{proposal.id}/decline", follow_redirects=True))
-    assert fresh(Proposal, proposal.id).status == "declined"
-    assert len(outbox("staff_proposal_decided")) == 2
-    assert "already declined" in text(client.post(f"/proposals/{proposal.id}/decline", follow_redirects=True))
-    assert len(outbox("staff_proposal_decided")) == 2
-
-    past = f.make_proposal(world["customer"])
-    past.open_till = TODAY - timedelta(days=1)
-    db.session.commit()
-    assert "Accept and sign" not in text(client.get(f"/proposals/{past.id}"))
-    refused = client.post(f"/proposals/{past.id}/accept", data={"signer_name": "Anna"}, follow_redirects=True)
-    assert "was open until" in text(refused)
-    assert fresh(Proposal, past.id).status == "open"
-
-    empty = client.post(f"/proposals/{past.id}/accept", data={"signer_name": ""})
-    assert fresh(Proposal, past.id).status == "open" and empty.status_code == 302
-
-    draft = f.make_proposal(world["customer"], status="draft", subject="Secret draft")
-    assert client.get(f"/proposals/{draft.id}").status_code == 404
-    assert client.post(f"/proposals/{draft.id}/accept", data={"signer_name": "A"}).status_code == 404
-    assert client.post(f"/proposals/{draft.id}/comments", data={"body": "Hi"}).status_code == 404
-    assert "Secret draft" not in text(client.get("/proposals"))
-    assert len(outbox("staff_proposal_decided")) == 2
-
-
-def test_comments_between_contact_and_staff(world, f):
-    proposal = f.make_proposal(world["customer"])
-    db.session.add(ProposalComment(proposal_id=proposal.id, staff_id=world["staff"][0].id, body="Any questions?"))
-    db.session.commit()
-    client = world["client"]
-
-    response = client.post(
-        f"/proposals/{proposal.id}/comments",
-        data={"body": "Can we start in May?\r\n<b>Thanks</b>"},
-        follow_redirects=True,
-    )
-    page = text(response)
-    assert "comment is posted" in page
-    assert "Any questions?" in page and "Can we start in May?" in page
-    assert "&lt;b&gt;Thanks&lt;/b&gt;" in page and "<b>Thanks</b>" not in page
-    rows = db.session.scalars(select(ProposalComment).where(ProposalComment.contact_id.is_not(None))).all()
-    assert [(r.proposal_id, r.contact_id, r.body) for r in rows] == [
-        (proposal.id, world["me"].id, "Can we start in May?\n<b>Thanks</b>")
-    ]
-    assert outbox("staff_proposal_comment") == sorted(s.email for s in world["staff"])
-    mail = db.session.scalars(select(OutboxEmail).where(OutboxEmail.event == "staff_proposal_comment")).first()
-    assert "Anna Able" in mail.text_body and "Can we start in May?" in mail.text_body
-    assert mail.link.endswith(f"/admin/proposals/{proposal.id}")
-
-    # The same comment again (a double submit) is refused; a different one is fine.
-    again = client.post(
-        f"/proposals/{proposal.id}/comments",
-        data={"body": "Can we start in May?\n<b>Thanks</b>"},
-        follow_redirects=True,
-    )
-    assert "already posted" in text(again)
-    assert len(outbox("staff_proposal_comment")) == 2
-    client.post(f"/proposals/{proposal.id}/comments", data={"body": "One more thing."})
-    assert len(outbox("staff_proposal_comment")) == 4
-
-    for body in ("", "   ", "x" * 5001):
-        bad = client.post(f"/proposals/{proposal.id}/comments", data={"body": body})
-        assert bad.status_code == 200 and ("Write a comment first" in text(bad) or "at most 5000" in text(bad))
-    assert db.session.scalar(select(func.count(ProposalComment.id))) == 3
-
-
-def test_proposal_access(world, f):
-    proposal = f.make_proposal(world["customer"], subject="Private offer")
-    for client, status in ((world["stranger"], 404), (world["nothing"], 403)):
-        assert client.get(f"/proposals/{proposal.id}").status_code == status
-        assert client.post(f"/proposals/{proposal.id}/accept", data={"signer_name": "X"}).status_code == status
-        assert client.post(f"/proposals/{proposal.id}/decline").status_code == status
-        assert client.post(f"/proposals/{proposal.id}/comments", data={"body": "Hi"}).status_code == status
-    assert "Private offer" not in text(world["stranger"].get("/proposals"))
-    assert fresh(Proposal, proposal.id).status == "open"
-    assert db.session.scalar(select(func.count(ProposalComment.id))) == 0
-    assert outbox("staff_proposal_decided") == [] and outbox("staff_proposal_comment") == []
 
 
 # -- contracts -------------------------------------------------------------------------------

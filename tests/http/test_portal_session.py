@@ -1,74 +1,29 @@
-"""Contact sessions: login, logout, deactivation, live permission changes, menu, profile."""
+"""Contact sessions: login, logout, deactivation, live permission changes, menu (the profile:
+test_portal_profile.py)."""
 
 from __future__ import annotations
 
 import html
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from core.catalogs import PERMISSION_KEYS, PERMISSIONS
-from core.extensions import db
-from core.models import Contact
-from core.services.contacts import ContactData, set_active, update_contact
+from core.services.contacts import set_active, update_contact
 from core.services.customers import save_customer
 from tests import factories
-from tests.conftest import login
+from tests.conftest import login, sent_to_login
+from tests.factories import contact_data
+from tests.http.helpers.portal_session import _fresh, _location
 
 from .authz_matrix import DETAIL_ROUTES, PERMISSION_SETS, ROUTES
 
 ALL = frozenset(PERMISSION_KEYS)
-NEW_PASSWORD = "a brand new passphrase"
 LOGIN_FAILED = "Email or password is not correct."
-
-
-@pytest.fixture
-def new_client(app):
-    """More clients (other browsers) for the same test."""
-    return app.test_client
-
-
-def _fresh(contact: Contact) -> Contact:
-    """Re-read ``contact``: requests run in their own session and change the row (last_login)."""
-    db.session.refresh(contact)
-    return contact
-
-
-def _data(contact: Contact, **changes) -> ContactData:
-    """A ContactData that keeps everything of ``contact``, except ``changes``."""
-    data = ContactData(
-        first_name=contact.first_name,
-        last_name=contact.last_name,
-        email=contact.email,
-        phone=contact.phone,
-        position=contact.position,
-        is_primary=contact.is_primary,
-        active=contact.active,
-        permissions=set(contact.permissions),
-        notifications=set(contact.notifications),
-    )
-    for name, value in changes.items():
-        setattr(data, name, value)
-    return data
 
 
 def _menu(body: str) -> list[str]:
     return re.findall(r'data-feature="([^"]+)"', body)
-
-
-def _location(response) -> str:
-    return response.headers["Location"]
-
-
-def _sent_to_login(response, path: str | None = None) -> bool:
-    """True when ``response`` redirects to the login page (asking to come back to ``path``)."""
-    if response.status_code != 302:
-        return False
-    location = urlsplit(_location(response))
-    if (location.scheme, location.netloc, location.path) != ("", "", "/login"):
-        return False
-    return path is None or parse_qs(location.query) == {"next": [path]}
 
 
 # -- logging in ------------------------------------------------------------------------------
@@ -90,7 +45,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, f):
     assert LOGIN_FAILED in wrong_password[1]
     assert unknown_email == wrong_password
     assert inactive == wrong_password
-    assert _sent_to_login(client.get("/dashboard"))
+    assert sent_to_login(client.get("/dashboard"))
 
 
 def test_login_lands_on_the_dashboard(client, f):
@@ -111,7 +66,7 @@ def test_inactive_contact_cannot_log_in(client, f):
     response = login(client, contact)
     assert response.status_code == 200
     assert LOGIN_FAILED in response.get_data(as_text=True)
-    assert _sent_to_login(client.get("/dashboard"), "/dashboard")
+    assert sent_to_login(client.get("/dashboard"), "/dashboard")
 
 
 def test_contact_of_an_inactive_customer_cannot_log_in(client, f):
@@ -120,7 +75,7 @@ def test_contact_of_an_inactive_customer_cannot_log_in(client, f):
     response = login(client, contact)
     assert response.status_code == 200
     assert LOGIN_FAILED in response.get_data(as_text=True)
-    assert _sent_to_login(client.get("/dashboard"))
+    assert sent_to_login(client.get("/dashboard"))
 
 
 @pytest.mark.parametrize(
@@ -133,7 +88,7 @@ def test_odd_login_input_is_a_form_error(client, f, email, password):
     response = client.post("/login", data={"email": email, "password": password})
     assert response.status_code == 200
     assert "is-invalid" in response.get_data(as_text=True)
-    assert _sent_to_login(client.get("/dashboard"))
+    assert sent_to_login(client.get("/dashboard"))
 
 
 # -- changes made by staff take effect on the next request ------------------------------------
@@ -146,10 +101,10 @@ def test_deactivated_contact_is_logged_out_on_its_next_request(client, f):
 
     set_active(_fresh(contact), False)
 
-    assert _sent_to_login(client.get("/invoices"), "/invoices")
+    assert sent_to_login(client.get("/invoices"), "/invoices")
     # Reactivating does not bring the old session back: deactivation ended it.
     set_active(_fresh(contact), True)
-    assert _sent_to_login(client.get("/invoices"), "/invoices")
+    assert sent_to_login(client.get("/invoices"), "/invoices")
 
 
 def test_deactivated_customer_logs_its_contacts_out(client, f):
@@ -157,7 +112,7 @@ def test_deactivated_customer_logs_its_contacts_out(client, f):
     login(client, contact)
     assert client.get("/dashboard").status_code == 200
     save_customer(_fresh(contact).customer, {"active": False})
-    assert _sent_to_login(client.get("/dashboard"), "/dashboard")
+    assert sent_to_login(client.get("/dashboard"), "/dashboard")
 
 
 def test_removed_permission_is_refused_on_the_next_request(client, f):
@@ -167,7 +122,7 @@ def test_removed_permission_is_refused_on_the_next_request(client, f):
     assert client.get("/invoices").status_code == 200
     assert "invoices" in _menu(client.get("/dashboard").get_data(as_text=True))
 
-    update_contact(_fresh(contact), _data(contact, permissions=set(ALL - {"invoices"})))
+    update_contact(_fresh(contact), contact_data(contact, permissions=set(ALL - {"invoices"})))
 
     for path in ("/invoices", f"/invoices/{invoice.id}", "/credit-notes"):
         response = client.get(path)
@@ -183,7 +138,7 @@ def test_added_permission_appears_in_the_menu_on_the_next_request(client, f):
     assert _menu(client.get("/dashboard").get_data(as_text=True)) == ["invoices"]
     assert client.get("/projects").status_code == 403
 
-    update_contact(_fresh(contact), _data(contact, permissions={"invoices", "projects"}))
+    update_contact(_fresh(contact), contact_data(contact, permissions={"invoices", "projects"}))
 
     assert _menu(client.get("/dashboard").get_data(as_text=True)) == ["invoices", "projects"]
     assert client.get("/projects").status_code == 200
@@ -213,7 +168,7 @@ def test_menu_lists_exactly_the_permitted_features(client, f, permissions):
 def test_login_returns_to_the_page_that_asked_for_it(client, f):
     contact = f.make_contact()
     to_login = client.get("/invoices?status=paid")
-    assert _sent_to_login(to_login, "/invoices?status=paid")
+    assert sent_to_login(to_login, "/invoices?status=paid")
 
     form = client.get(_location(to_login)).get_data(as_text=True)
     hidden = re.search(r'<input[^>]*name="next"[^>]*value="([^"]*)"', form)
@@ -274,168 +229,9 @@ def test_old_session_cookie_is_dead_after_logout(app, client, f, new_client):
 
     response = client.post("/logout")
 
-    assert _sent_to_login(response)
-    assert _sent_to_login(client.get("/dashboard"), "/dashboard")
-    assert _sent_to_login(replay.get("/dashboard"), "/dashboard")
-
-
-# -- own profile -----------------------------------------------------------------------------
-
-
-def _profile_form(contact, **changes):
-    form = {
-        "profile-first_name": contact.first_name,
-        "profile-last_name": contact.last_name,
-        "profile-phone": contact.phone,
-    }
-    form.update(changes)
-    return form
-
-
-def _password_form(current, new, confirm=None):
-    return {
-        "password-current_password": current,
-        "password-new_password": new,
-        "password-confirm": new if confirm is None else confirm,
-    }
-
-
-def test_contact_changes_its_name_and_phone(client, f):
-    contact = f.make_contact(first_name="Old", last_name="Name")
-    login(client, contact)
-    response = client.post(
-        "/profile",
-        data={"profile-first_name": " Ada ", "profile-last_name": "Lovelace", "profile-phone": "+44 20 7946 0000"},
-    )
-    assert (response.status_code, _location(response)) == (302, "/profile")
-    _fresh(contact)
-    assert (contact.first_name, contact.last_name, contact.phone) == ("Ada", "Lovelace", "+44 20 7946 0000")
-    assert "Ada Lovelace" in client.get("/profile").get_data(as_text=True)
-
-
-def _snapshot(contact: Contact) -> dict:
-    _fresh(contact)
-    return {
-        "customer_id": contact.customer_id,
-        "email": contact.email,
-        "is_primary": contact.is_primary,
-        "active": contact.active,
-        "permissions": contact.permissions,
-        "notifications": contact.notifications,
-        "password_hash": contact.password_hash,
-        "position": contact.position,
-    }
-
-
-def test_profile_ignores_fields_a_contact_may_not_set(client, f):
-    customer, other = f.make_customer(), f.make_customer()
-    f.make_contact(customer)  # the primary contact
-    contact = f.make_contact(customer, permissions={"support"}, notifications={"ticket"}, position="Buyer")
-    login(client, contact)
-    before = _snapshot(contact)
-    version = contact.version
-    extra = {
-        "customer_id": other.id,
-        "email": "taken-over@example.com",
-        "is_primary": "y",
-        "active": "n",
-        "perm_invoices": "y",
-        "permissions": "invoices",
-        "position": "CEO",
-        "version": "999",
-        "password_hash": "x",
-    }
-    form = _profile_form(contact, **{"profile-first_name": "Changed"})
-    form.update(extra)
-    form.update({f"profile-{name}": value for name, value in extra.items()})
-
-    response = client.post("/profile", data=form)
-
-    assert (response.status_code, _location(response)) == (302, "/profile")
-    assert _snapshot(contact) == before
-    assert contact.first_name == "Changed"
-    assert contact.version == version + 1  # the ORM's own bump for the name change, not the posted 999
-    assert client.get("/invoices").status_code == 403
-
-
-def test_password_change_needs_the_current_password(client, f, new_client):
-    contact = f.make_contact()
-    login(client, contact)
-    old_hash = _fresh(contact).password_hash
-
-    response = client.post("/profile/password", data=_password_form("not my password", NEW_PASSWORD))
-
-    assert response.status_code == 200
-    assert "Your current password is not correct." in response.get_data(as_text=True)
-    assert _fresh(contact).password_hash == old_hash
-    assert _location(login(new_client(), contact)) == "/dashboard"
-    assert login(new_client(), contact, NEW_PASSWORD).status_code == 200
-
-
-def test_new_password_works_and_ends_other_sessions(client, f, new_client):
-    contact = f.make_contact()
-    login(client, contact)
-    elsewhere = new_client()
-    login(elsewhere, contact)
-    assert elsewhere.get("/dashboard").status_code == 200
-
-    # Regression: login_user(current_user) once stored the LocalProxy in g, and the next
-    # current_user access (the after_request hook) recursed forever: a 500 after the commit.
-    response = client.post("/profile/password", data=_password_form(factories.PASSWORD, NEW_PASSWORD))
-
-    assert (response.status_code, _location(response)) == (302, "/profile")
-    assert client.get("/profile").status_code == 200  # this session goes on
-    assert _sent_to_login(elsewhere.get("/dashboard"), "/dashboard")  # the others end
-    assert _location(login(new_client(), contact, NEW_PASSWORD)) == "/dashboard"
-    assert login(new_client(), contact, factories.PASSWORD).status_code == 200
-
-
-def test_password_change_refuses_a_mismatched_confirmation(client, f):
-    contact = f.make_contact()
-    login(client, contact)
-    old_hash = _fresh(contact).password_hash
-    response = client.post(
-        "/profile/password", data=_password_form(factories.PASSWORD, NEW_PASSWORD, "something else entirely")
-    )
-    assert response.status_code == 200
-    assert "The passwords do not match." in response.get_data(as_text=True)
-    assert _fresh(contact).password_hash == old_hash
-
-
-TOO_LONG = "x" * 10_000
-
-
-@pytest.mark.parametrize("field", ["profile-first_name", "profile-last_name", "profile-phone"])
-def test_too_long_profile_value_is_a_form_error(client, f, field):
-    contact = f.make_contact(first_name="Keep", last_name="Me")
-    login(client, contact)
-    before = (contact.first_name, contact.last_name, contact.phone)
-
-    response = client.post("/profile", data=_profile_form(contact, **{field: TOO_LONG}))
-
-    assert response.status_code == 200
-    body = response.get_data(as_text=True)
-    assert "is-invalid" in body
-    assert "longer than" in body
-    _fresh(contact)
-    assert (contact.first_name, contact.last_name, contact.phone) == before
-
-
-@pytest.mark.parametrize("field", ["password-current_password", "password-new_password"])
-def test_too_long_password_is_a_form_error(client, f, field):
-    contact = f.make_contact()
-    login(client, contact)
-    old_hash = _fresh(contact).password_hash
-    form = _password_form(factories.PASSWORD, NEW_PASSWORD)
-    form[field] = TOO_LONG
-    if field == "password-new_password":
-        form["password-confirm"] = TOO_LONG
-
-    response = client.post("/profile/password", data=form)
-
-    assert response.status_code == 200
-    assert "is-invalid" in response.get_data(as_text=True)
-    assert _fresh(contact).password_hash == old_hash
+    assert sent_to_login(response)
+    assert sent_to_login(client.get("/dashboard"), "/dashboard")
+    assert sent_to_login(replay.get("/dashboard"), "/dashboard")
 
 
 # -- malformed input in URLs -----------------------------------------------------------------

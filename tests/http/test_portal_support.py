@@ -3,102 +3,21 @@
 Every action works for a contact with the Support permission, is a 403 without it and a 404
 for another customer's ticket (and for a colleague's ticket while contacts only see their own);
 uploads that break a rule store nothing at all; double submits have one effect; exactly the
-expected emails are queued.
+expected emails are queued. Replies, closing and downloads: test_portal_support_replies.py.
 """
 
 from __future__ import annotations
 
-import io
 import re
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Department, OutboxEmail, StoredFile, Ticket, TicketReply
 from core.services.settings import CONTACTS_SEE_ALL_TICKETS, set_settings
-from tests.conftest import login
-
-KEY = "0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-def uploads(app, tmp_path) -> Path:
-    """Uploads go to a fresh folder so a test can see exactly what was written."""
-    folder = tmp_path / "uploads"
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    return folder
-
-
-@pytest.fixture
-def staff(f):
-    return f.make_staff(email="support@example.com", name="Sue Support")
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def emails() -> list[tuple[str, str]]:
-    return [tuple(row) for row in db.session.execute(select(OutboxEmail.event, OutboxEmail.to_address))]
-
-
-def files_on_disk(folder: Path) -> list[Path]:
-    return sorted(folder.iterdir()) if folder.exists() else []
-
-
-def upload(name: str, data: bytes = b"some bytes"):
-    return (io.BytesIO(data), name)
-
-
-def ticket_form(**overrides) -> dict:
-    form = {
-        "subject": "Printer on fire",
-        "department": "General",
-        "priority": "high",
-        "message": "It is burning.",
-        "submission_key": KEY,
-    }
-    form.update(overrides)
-    return form
-
-
-def fresh(obj):
-    db.session.expire_all()
-    return db.session.get(type(obj), obj.id)
-
-
-def add_file(ticket, *, customer_id=None, visible=True, folder: Path | None = None, name="report.pdf"):
-    """A file on the ticket's first reply, written to ``folder`` when given."""
-    stored = StoredFile(
-        customer_id=customer_id or ticket.customer_id,
-        ticket_reply_id=ticket.replies[0].id,
-        original_name=name,
-        stored_name=f"f{ticket.id}{name}".replace(".", "")[:64],
-        content_type="application/pdf",
-        size=5,
-        visible_to_customer=visible,
-    )
-    db.session.add(stored)
-    db.session.commit()
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / stored.stored_name).write_bytes(b"%PDF-")
-    return stored
-
-
-@pytest.fixture
-def setup(f, client):
-    """A logged-in contact with Support, a colleague, and another customer with a contact."""
-    mine = f.make_customer("Acme")
-    me = f.make_contact(mine, first_name="Mia", notifications={"ticket"})
-    colleague = f.make_contact(mine, first_name="Carl", notifications={"ticket"})
-    theirs = f.make_customer("Globex")
-    stranger = f.make_contact(theirs, password=None)
-    assert login(client, me).status_code == 302
-    return mine, me, colleague, theirs, stranger
-
+from tests.conftest import count, login
+from tests.http.helpers.portal_support import KEY, add_file, emails, files_on_disk, fresh, ticket_form, upload
 
 # -- list --------------------------------------------------------------------------------------
 
@@ -302,94 +221,6 @@ def test_too_long_subject_is_a_message_not_an_error(client, setup):
     assert response.status_code == 200
     assert "Field cannot be longer than 200 characters" in response.get_data(as_text=True)
     assert count(Ticket) == 0
-
-
-# -- ticket page: reply, close, files ------------------------------------------------------------
-
-
-def test_reply_reopens_a_closed_ticket_with_files_and_tells_staff(client, f, setup, uploads, staff):
-    mine, me, *_ = setup
-    ticket = f.make_ticket(mine, me)
-    ticket.status = "closed"
-    db.session.commit()
-    assert "Replying opens it again" in client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
-
-    response = client.post(
-        f"/tickets/{ticket.id}/reply", data={"message": "Still broken", "attachments": [upload("trace.txt")]}
-    )
-
-    assert response.status_code == 302
-    ticket = fresh(ticket)
-    assert ticket.status == "open"
-    assert [(r.contact_id, r.body) for r in ticket.replies] == [(me.id, "Please help"), (me.id, "Still broken")]
-    (stored,) = db.session.scalars(select(StoredFile)).all()
-    assert (stored.ticket_reply_id, stored.original_name) == (ticket.replies[1].id, "trace.txt")
-    assert emails() == [("staff_ticket_reply", staff.email)]
-
-    # The same reply sent twice (double click) is one reply.
-    client.post(f"/tickets/{ticket.id}/reply", data={"message": "Still broken", "attachments": [upload("trace.txt")]})
-    assert count(TicketReply) == 2 and count(StoredFile) == 1 and len(emails()) == 1
-
-
-def test_reply_with_a_bad_file_or_no_message_changes_nothing(client, f, setup, uploads, staff):
-    mine, me, *_ = setup
-    ticket = f.make_ticket(mine, me)
-    ticket.status = "answered"
-    db.session.commit()
-
-    bad = client.post(f"/tickets/{ticket.id}/reply", data={"message": "Here", "attachments": [upload("x.exe")]})
-    assert bad.status_code == 200 and "Files of this type are not allowed" in bad.get_data(as_text=True)
-    empty = client.post(f"/tickets/{ticket.id}/reply", data={"message": "  "})
-    assert empty.status_code == 200 and "This field is required" in empty.get_data(as_text=True)
-
-    assert fresh(ticket).status == "answered"
-    assert (count(TicketReply), count(StoredFile), count(OutboxEmail)) == (1, 0, 0)
-    assert files_on_disk(uploads) == []
-
-
-def test_close_is_a_post_and_closing_twice_is_harmless(client, f, setup):
-    mine, me, *_ = setup
-    ticket = f.make_ticket(mine, me)
-    assert client.get(f"/tickets/{ticket.id}/close").status_code == 405
-    assert fresh(ticket).status == "open"
-    assert client.post(f"/tickets/{ticket.id}/close").status_code == 302
-    assert client.post(f"/tickets/{ticket.id}/close").status_code == 302
-    assert fresh(ticket).status == "closed"
-    assert count(OutboxEmail) == 0
-
-
-def test_download_serves_the_tickets_file_as_attachment(client, f, setup, uploads):
-    mine, me, *_ = setup
-    ticket = f.make_ticket(mine, me)
-    stored = add_file(ticket, folder=uploads)
-
-    with client.get(f"/tickets/{ticket.id}/files/{stored.id}") as response:
-        assert response.status_code == 200
-        assert response.data == b"%PDF-"
-        assert response.headers["Content-Disposition"].startswith("attachment")
-        assert "report.pdf" in response.headers["Content-Disposition"]
-
-
-def test_download_only_through_the_files_own_ticket(client, f, setup, uploads):
-    mine, me, colleague, theirs, stranger = setup
-    ticket = f.make_ticket(mine, me)
-    other_own = f.make_ticket(mine, me, subject="Second")
-    foreign_ticket = f.make_ticket(theirs, stranger)
-    file_of_other_own = add_file(other_own, folder=uploads, name="b.pdf")
-    foreign_file = add_file(foreign_ticket, folder=uploads, name="c.pdf")
-    internal = add_file(ticket, folder=uploads, visible=False, name="internal.pdf")
-    missing_on_disk = add_file(ticket, name="gone.pdf")
-
-    for url in (
-        f"/tickets/{ticket.id}/files/{file_of_other_own.id}",  # right customer, wrong ticket
-        f"/tickets/{ticket.id}/files/{foreign_file.id}",
-        f"/tickets/{foreign_ticket.id}/files/{foreign_file.id}",
-        f"/tickets/{ticket.id}/files/{internal.id}",  # staff kept it from the customer
-        f"/tickets/{ticket.id}/files/{missing_on_disk.id}",
-        f"/tickets/{ticket.id}/files/99999999999",
-    ):
-        assert client.get(url).status_code == 404, url
-    assert "internal.pdf" not in client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
 
 
 # -- access -------------------------------------------------------------------------------------

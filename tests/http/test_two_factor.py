@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core import twofactor
 from core.extensions import db
 from core.models import AuditEntry, Contact
-from tests.conftest import login
+from tests.conftest import login, run_together
 from tests.factories import PASSWORD
 
 
@@ -239,11 +239,7 @@ def test_two_simultaneous_checks_of_one_code_accept_it_once(app, f):
             results.append(twofactor.verify(user, code))
             db.session.remove()
 
-    threads = [threading.Thread(target=check) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    run_together(check, 4)
     assert sorted(results) == [False, False, False, True]
     db.session.expire_all()
     assert db.session.get(Contact, contact_id).totp_last_step is not None

@@ -9,23 +9,8 @@ from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.extensions import db
 from core.models import Contact, Invoice, Ticket
 from core.services import ServiceError
-from core.services.contacts import ContactData, delete_contact, make_primary, set_active, update_contact
-
-
-def data_of(contact: Contact, **changes) -> ContactData:
-    values = dict(
-        first_name=contact.first_name,
-        last_name=contact.last_name,
-        email=contact.email,
-        phone=contact.phone,
-        position=contact.position,
-        is_primary=contact.is_primary,
-        active=contact.active,
-        permissions=set(contact.permissions),
-        notifications=set(contact.notifications),
-    )
-    values.update(changes)
-    return ContactData(**values)
+from core.services.contacts import delete_contact, make_primary, set_active, update_contact
+from tests.factories import contact_data
 
 
 def primaries(customer) -> list[str]:
@@ -79,7 +64,7 @@ def test_unsetting_the_primary_flag_is_refused(f):
     first = f.make_contact(customer)
     f.make_contact(customer)
     with pytest.raises(ServiceError, match="primary"):
-        update_contact(first, data_of(first, is_primary=False))
+        update_contact(first, contact_data(first, is_primary=False))
     db.session.expire_all()
     assert primaries(customer) == [first.email]
 
@@ -101,7 +86,7 @@ def test_renaming_to_a_taken_email_is_refused(f):
     f.make_contact(email="one@example.com")
     other = f.make_contact(email="two@example.com")
     with pytest.raises(ServiceError, match="already exists"):
-        update_contact(other, data_of(other, email="ONE@example.com"))
+        update_contact(other, contact_data(other, email="ONE@example.com"))
     db.session.expire_all()
     assert other.email == "two@example.com"
 
@@ -111,7 +96,7 @@ def test_a_toggle_needs_its_permission(f):
         f.make_contact(permissions={"projects"}, notifications={"invoice", "project"})
     contact = f.make_contact(permissions={"projects"}, notifications={"project", "task"})
     with pytest.raises(ServiceError, match="Project emails need the Projects permission"):
-        update_contact(contact, data_of(contact, permissions={"support"}))
+        update_contact(contact, contact_data(contact, permissions={"support"}))
     db.session.expire_all()
     assert contact.permissions == {"projects"} and contact.notifications == {"project", "task"}
 
@@ -153,8 +138,8 @@ def test_deleting_a_contact_keeps_the_customers_documents(f):
 def test_stale_version_is_refused(f):
     contact = f.make_contact()
     with pytest.raises(ServiceError, match="changed this contact meanwhile"):
-        update_contact(contact, data_of(contact, first_name="New"), expected_version=contact.version - 1)
-    update_contact(contact, data_of(contact, first_name="New"), expected_version=contact.version)
+        update_contact(contact, contact_data(contact, first_name="New"), expected_version=contact.version - 1)
+    update_contact(contact, contact_data(contact, first_name="New"), expected_version=contact.version)
     assert contact.first_name == "New"
 
 
@@ -165,5 +150,5 @@ def test_login_and_logout_do_not_make_an_open_edit_form_stale(f):
     version_on_the_form = contact.version
     assert authenticate_contact(contact.email, f.PASSWORD) is not None
     end_sessions(contact)
-    update_contact(contact, data_of(contact, first_name="Edited"), expected_version=version_on_the_form)
+    update_contact(contact, contact_data(contact, first_name="Edited"), expected_version=version_on_the_form)
     assert contact.first_name == "Edited"

@@ -7,8 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from core.extensions import db
-from core.models import Invoice, InvoiceItem, Payment
 from core.pdf import statement_pdf
 from core.services.statements import (
     InvoiceOverview,
@@ -17,27 +15,14 @@ from core.services.statements import (
     parse_period,
     statement_currencies,
 )
+from tests import factories
 
 D = Decimal
 START, END = date(2025, 3, 1), date(2025, 3, 31)
 
 
-def invoice(customer, number, issued, total, *, status="unpaid", paid=(), currency="EUR", due=None):
-    inv = Invoice(
-        customer_id=customer.id,
-        number=number,
-        status=status,
-        date=issued,
-        due_date=due,
-        currency=currency,
-        items=[InvoiceItem(position=1, description="Work", quantity=D("1"), unit_price=D(total), tax_rate=D("0"))],
-    )
-    inv.recalculate()
-    inv.payments = [Payment(amount=D(amount), date=on) for amount, on in paid]
-    inv.amount_paid = sum((D(a) for a, _ in paid), D("0"))
-    db.session.add(inv)
-    db.session.commit()
-    return inv
+def invoice(customer, number, issued, total, **options):
+    return factories.make_priced_invoice(customer, number=number, issued=issued, total=total, **options)
 
 
 @pytest.fixture
