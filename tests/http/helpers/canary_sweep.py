@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from core import models
 from core.catalogs import NOTIFICATION_KEYS, PERMISSION_KEYS, PROJECT_SETTING_KEYS
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY as DOCUMENT_KINDS
 from core.extensions import db
 from core.models import utcnow
 from core.notifications import notify
@@ -31,7 +32,6 @@ from core.services.projects import (
     set_task_status,
     start_discussion,
 )
-from core.document_kinds import DOCUMENT_KINDS_BY_KEY as DOCUMENT_KINDS
 from core.services.sending import send_document
 from core.services.tickets import add_contact_reply, add_staff_reply, open_ticket
 from tests import factories
