@@ -47,7 +47,9 @@ def make_password_token(purpose: str, contact: Contact) -> str:
 
 
 def load_password_token(purpose: str, token: str) -> Contact:
-    """The active contact the token was made for; raises TokenError if expired, used or forged."""
+    """The contact the token was made for, while it may log in (``Contact.may_log_in``).
+
+    Raises TokenError if the token is expired, used or forged."""
     try:
         data = _serializer(purpose).loads(token, max_age=MAX_AGE[purpose])
     except SignatureExpired as exc:
@@ -57,7 +59,7 @@ def load_password_token(purpose: str, token: str) -> Contact:
     contact = (
         db.session.get(Contact, data.get("c")) if isinstance(data, dict) and isinstance(data.get("c"), int) else None
     )
-    if contact is None or not contact.active or not hmac.compare_digest(str(data.get("f")), _fingerprint(contact)):
+    if contact is None or not contact.may_log_in or not hmac.compare_digest(str(data.get("f")), _fingerprint(contact)):
         raise TokenError(_("This link has already been used or is no longer valid. Please ask for a new one."))
     return contact
 

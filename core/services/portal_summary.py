@@ -78,9 +78,9 @@ def _count(model, *conditions):
 # shows the amounts due per currency, joined in by ``_statement``).
 _FIGURES: dict[str, tuple[str, Select]] = {
     "invoices": ("overdue", _count(Invoice, Invoice.is_overdue(_TODAY))),
-    "estimates": ("waiting", _count(Estimate, Estimate.status == "sent")),
+    "estimates": ("waiting", _count(Estimate, Estimate.open_for_decision(_TODAY))),
     "contracts": ("unsigned", _count(Contract, Contract.signed_at.is_(None))),
-    "proposals": ("open", _count(Proposal, Proposal.status == "open")),
+    "proposals": ("open", _count(Proposal, Proposal.open_for_decision(_TODAY))),
     "support": ("open", select(func.count(Ticket.id)).where(visible_tickets(), Ticket.status != "closed")),
     "projects": ("active", _count(Project, Project.status.in_(ACTIVE_PROJECT_STATES))),
 }
