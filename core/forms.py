@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
@@ -107,3 +108,9 @@ class TwoFactorDisableForm(FlaskForm):
         validators=[DataRequired(), Length(max=20)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "text"},
     )
+
+
+def flash_errors(form: FlaskForm) -> None:
+    """Show the first error of each field (the page redirects, so the form is not re-rendered)."""
+    for errors in form.errors.values():
+        flash(str(errors[0]), "danger")  # a lazy message: the session stores text

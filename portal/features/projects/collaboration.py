@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from core.extensions import db
 from core.files import serve, upload_folder
+from core.formposts import post_and_redirect
 from core.i18n import _
 from core.models import Discussion, DiscussionComment, Milestone, Project, StoredFile
 from core.pagination import paginate
-from core.services import ServiceError
+from core.services.comments import thread
 from core.services.projects import add_discussion_comment, add_project_file
 
-from ..loading import with_authors
 from . import bp
 from .access import open_tab
-from .forms import CommentForm, UploadForm, flash_errors
+from .forms import CommentForm, UploadForm
 
 # -- milestones ------------------------------------------------------------------------------
 
@@ -58,16 +58,12 @@ def files(project_id: int):
 def file_upload(project_id: int):
     view = open_tab(project_id, "files", action="upload_files")
     form = UploadForm()
-    if form.validate_on_submit():
-        try:
-            stored = add_project_file(view.project, form.file.data, author=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("%(name)s is uploaded.", name=stored.original_name), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("portal.projects.files", project_id=view.project.id))
+    return post_and_redirect(
+        form,
+        lambda: add_project_file(view.project, form.file.data, author=current_user),
+        lambda stored: _("%(name)s is uploaded.", name=stored.original_name),
+        url_for("portal.projects.files", project_id=view.project.id),
+    )
 
 
 @bp.route("/projects/<int:project_id>/files/<int:file_id>")
@@ -109,12 +105,7 @@ def discussions(project_id: int):
 def discussion(project_id: int, discussion_id: int):
     view = open_tab(project_id, "discussions")
     discussion = _discussion_or_404(view.project, discussion_id)
-    comments = db.session.scalars(
-        select(DiscussionComment)
-        .where(DiscussionComment.discussion_id == discussion.id)
-        .options(*with_authors(DiscussionComment))
-        .order_by(DiscussionComment.id)
-    ).all()
+    comments = thread(DiscussionComment, discussion.id)
     return render_template(
         "portal/projects/discussion.html", view=view, discussion=discussion, comments=comments, form=CommentForm()
     )
@@ -125,13 +116,9 @@ def discussion_comment(project_id: int, discussion_id: int):
     view = open_tab(project_id, "discussions")
     discussion = _discussion_or_404(view.project, discussion_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            add_discussion_comment(discussion, form.body.data, author=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Your comment is added."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("portal.projects.discussion", project_id=view.project.id, discussion_id=discussion.id))
+    return post_and_redirect(
+        form,
+        lambda: add_discussion_comment(discussion, form.body.data, author=current_user),
+        _("Your comment is added."),
+        url_for("portal.projects.discussion", project_id=view.project.id, discussion_id=discussion.id),
+    )

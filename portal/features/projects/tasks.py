@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from core.extensions import db
+from core.formposts import post_and_redirect
 from core.i18n import _
 from core.models import Project, Task, TaskComment
 from core.pagination import paginate
-from core.services import ServiceError
+from core.services.comments import thread
 from core.services.projects import add_task_comment
 
-from ..loading import with_authors
 from . import bp
 from .access import open_tab
-from .forms import CommentForm, flash_errors
+from .forms import CommentForm
 
 
 def _visible_tasks(project: Project):
@@ -39,12 +39,7 @@ def tasks(project_id: int):
 def task(project_id: int, task_id: int):
     view = open_tab(project_id, "tasks")
     task = _task_or_404(view.project, task_id)
-    comments = db.session.scalars(
-        select(TaskComment)
-        .where(TaskComment.task_id == task.id)
-        .options(*with_authors(TaskComment))
-        .order_by(TaskComment.id)
-    ).all()
+    comments = thread(TaskComment, task.id)
     form = CommentForm() if view.allows("comment_tasks") else None
     return render_template("portal/projects/task.html", view=view, task=task, comments=comments, form=form)
 
@@ -54,13 +49,9 @@ def task_comment(project_id: int, task_id: int):
     view = open_tab(project_id, "tasks", action="comment_tasks")
     task = _task_or_404(view.project, task_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            add_task_comment(task, form.body.data, author=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Your comment is added."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("portal.projects.task", project_id=view.project.id, task_id=task.id))
+    return post_and_redirect(
+        form,
+        lambda: add_task_comment(task, form.body.data, author=current_user),
+        _("Your comment is added."),
+        url_for("portal.projects.task", project_id=view.project.id, task_id=task.id),
+    )
