@@ -6,22 +6,13 @@ from flask import flash, redirect, url_for
 from flask_login import current_user, logout_user
 
 from core.auth import is_staff
-from core.i18n import _, _l
-from core.loginflow import LoginArea, code_page, password_page
-from core.services.accounts import authenticate_staff, end_sessions
+from core.i18n import _
+from core.loginflow import STAFF_LOGIN, code_page, password_page
+from core.services.accounts import end_sessions
 from core.throttle import login_throttled, second_step_throttled
 from core.twofactor_views import disable_action, setup_page
 
 from . import bp
-
-STAFF_LOGIN = LoginArea(
-    blueprint="admin",
-    authenticate=authenticate_staff,
-    is_user=is_staff,
-    start_endpoint="admin.customers",
-    title=_l("Staff login"),
-    heading=_l("Staff login"),
-)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -16,10 +16,11 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import login_user
 
 from core import twofactor
-from core.auth import load_user
+from core.auth import is_contact, is_staff, load_user
 from core.forms import CodeForm, LoginForm
-from core.i18n import _
+from core.i18n import _, _l
 from core.security import safe_next
+from core.services.accounts import authenticate_contact, authenticate_staff
 
 PENDING = "_2fa_pending"
 PENDING_SECONDS = 300
@@ -79,6 +80,19 @@ class LoginArea:
     title: str  # the page title (lazy)
     heading: str  # the page heading (lazy)
     forgot_endpoint: str | None = None  # the "forgot your password?" page, if the area has one
+
+
+# Blueprint, authenticate, is_user, start endpoint, title, heading, forgot-password endpoint.
+STAFF_LOGIN = LoginArea("admin", authenticate_staff, is_staff, "admin.customers", _l("Staff login"), _l("Staff login"))
+CONTACT_LOGIN = LoginArea(
+    "portal",
+    authenticate_contact,
+    is_contact,
+    "portal.dashboard",
+    _l("Log in"),
+    _l("Log in to the customer area"),
+    "portal.forgot_password",
+)
 
 
 def _login_page(area: LoginArea, form, **texts):

@@ -13,24 +13,14 @@ from core.auth import is_contact
 from core.catalogs import NOTIFICATIONS
 from core.forms import PasswordChangeForm, name_field
 from core.i18n import LANGUAGES, _, _l
-from core.loginflow import LoginArea, code_page, password_page
+from core.loginflow import CONTACT_LOGIN, code_page, password_page
 from core.services import ServiceError, impersonation
-from core.services.accounts import authenticate_contact, change_contact_password, end_sessions, update_own_profile
+from core.services.accounts import change_contact_password, end_sessions, update_own_profile
 from core.services.contacts import set_own_notifications
 from core.throttle import login_throttled, second_step_throttled
 from core.twofactor_views import disable_action, setup_page
 
 from . import bp
-
-CONTACT_LOGIN = LoginArea(
-    blueprint="portal",
-    authenticate=authenticate_contact,
-    is_user=is_contact,
-    start_endpoint="portal.dashboard",
-    title=_l("Log in"),
-    heading=_l("Log in to the customer area"),
-    forgot_endpoint="portal.forgot_password",
-)
 
 
 class NotificationPrefsForm(FlaskForm):
