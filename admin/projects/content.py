@@ -128,19 +128,22 @@ def discussion_new(project_id: int):
     return redirect(_to_project(project.id, "discussions"))
 
 
+def thread_page(template: str, project: Project, customer_sees: bool, comments: list, **item):
+    """A task's or discussion's page: the item, its project and customer, its comments and the form."""
+    customer = db.session.get(Customer, project.customer_id)
+    form = CommentForm(formdata=None)
+    return render_template(
+        template, project=project, customer=customer, customer_sees=customer_sees, comments=comments, form=form, **item
+    )
+
+
 @bp.route("/discussions/<int:discussion_id>")
 def discussion_detail(discussion_id: int):
     discussion = db.get_or_404(Discussion, discussion_id)
     project = db.session.get(Project, discussion.project_id)
-    return render_template(
-        "admin/projects/discussion.html",
-        discussion=discussion,
-        project=project,
-        customer=db.session.get(Customer, project.customer_id),
-        customer_sees=discussion.visible_to_customer and "view_discussions" in project_settings(project),
-        comments=thread(DiscussionComment, discussion.id),
-        form=CommentForm(formdata=None),
-    )
+    customer_sees = discussion.visible_to_customer and "view_discussions" in project_settings(project)
+    comments = thread(DiscussionComment, discussion.id)
+    return thread_page("admin/projects/discussion.html", project, customer_sees, comments, discussion=discussion)
 
 
 @bp.route("/discussions/<int:discussion_id>/comments", methods=["POST"])

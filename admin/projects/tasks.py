@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
@@ -12,11 +12,12 @@ from core.formposts import field_values, post_and_redirect
 from core.forms import flash_errors
 from core.i18n import _
 from core.labels import label
-from core.models import TASK_STATUSES, Customer, Project, Task, TaskComment
+from core.models import TASK_STATUSES, Project, Task, TaskComment
 from core.services.comments import thread
 from core.services.projects import add_task, add_task_comment, project_settings, set_task_status, set_task_visibility
 
 from .. import bp
+from .content import thread_page
 from .forms import CommentForm, StatusForm, TaskForm, VisibilityForm
 
 
@@ -65,15 +66,8 @@ def task_visibility(task_id: int):
 @bp.route("/tasks/<int:task_id>")
 def task_detail(task_id: int):
     task = db.get_or_404(Task, task_id, options=[selectinload(Task.project)])
-    return render_template(
-        "admin/projects/task.html",
-        task=task,
-        project=task.project,
-        customer=db.session.get(Customer, task.project.customer_id),
-        customer_sees="view_tasks" in project_settings(task.project) and task.visible_to_customer,
-        comments=thread(TaskComment, task.id),
-        form=CommentForm(formdata=None),
-    )
+    customer_sees = "view_tasks" in project_settings(task.project) and task.visible_to_customer
+    return thread_page("admin/projects/task.html", task.project, customer_sees, thread(TaskComment, task.id), task=task)
 
 
 @bp.route("/tasks/<int:task_id>/comments", methods=["POST"])

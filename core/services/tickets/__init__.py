@@ -189,35 +189,31 @@ def set_ticket_status(ticket: Ticket, status: str, staff: StaffUser) -> None:
     """Change the ticket's status (one of ``TICKET_STATUSES``), audit it and commit."""
     if status not in TICKET_STATUSES:
         raise ServiceError(_("Unknown ticket status."))
-    if status == ticket.status:
-        return
-    record(
-        "ticket.status_changed",
-        actor=staff,
-        customer_id=ticket.customer_id,
-        target=ticket,
-        before=ticket.status,
-        after=status,
-    )
-    ticket.status = status
-    db.session.commit()
+    _change(ticket, "status", status, staff)
 
 
 def set_ticket_department(ticket: Ticket, department: str, staff: StaffUser) -> None:
     """Move the ticket to another department (an active one), audit it and commit."""
-    if department == ticket.department:
-        return
-    if department not in department_names():
+    if department != ticket.department and department not in department_names():
         raise ServiceError(_("Choose one of the active departments."))
+    _change(ticket, "department", department, staff)
+
+
+def _change(ticket: Ticket, field: str, value: str, staff: StaffUser) -> None:
+    """Set one field of the ticket, audited as ``ticket.<field>_changed``, and commit; the same
+    value again changes (and audits) nothing."""
+    before = getattr(ticket, field)
+    if value == before:
+        return
     record(
-        "ticket.department_changed",
+        f"ticket.{field}_changed",
         actor=staff,
         customer_id=ticket.customer_id,
         target=ticket,
-        before=ticket.department,
-        after=department,
+        before=before,
+        after=value,
     )
-    ticket.department = department
+    setattr(ticket, field, value)
     db.session.commit()
 
 

@@ -16,7 +16,7 @@ from core.services.comments import thread
 from core.services.projects import add_discussion_comment, add_project_file
 
 from . import bp
-from .access import open_tab
+from .access import open_tab, shared_item_or_404, shared_items
 from .forms import CommentForm, UploadForm
 
 # -- milestones ------------------------------------------------------------------------------
@@ -25,10 +25,8 @@ from .forms import CommentForm, UploadForm
 @bp.route("/projects/<int:project_id>/milestones")
 def milestones(project_id: int):
     view = open_tab(project_id, "milestones")
-    stmt = (
-        select(Milestone)
-        .where(Milestone.project_id == view.project.id, Milestone.visible_to_customer)
-        .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.id)
+    stmt = shared_items(Milestone, view.project).order_by(
+        Milestone.due_date.is_(None), Milestone.due_date, Milestone.id
     )
     return render_template("portal/projects/milestones.html", view=view, page=paginate(stmt))
 
@@ -78,18 +76,10 @@ def file(project_id: int, file_id: int):
 # -- discussions -----------------------------------------------------------------------------
 
 
-def _visible_discussions(project: Project):
-    return select(Discussion).where(Discussion.project_id == project.id, Discussion.visible_to_customer)
-
-
-def _discussion_or_404(project: Project, discussion_id: int) -> Discussion:
-    return db.first_or_404(_visible_discussions(project).where(Discussion.id == discussion_id))
-
-
 @bp.route("/projects/<int:project_id>/discussions")
 def discussions(project_id: int):
     view = open_tab(project_id, "discussions")
-    page = paginate(_visible_discussions(view.project).order_by(Discussion.id.desc()))
+    page = paginate(shared_items(Discussion, view.project).order_by(Discussion.id.desc()))
     ids = [d.id for d in page.items]
     counts = dict(
         db.session.execute(
@@ -104,7 +94,7 @@ def discussions(project_id: int):
 @bp.route("/projects/<int:project_id>/discussions/<int:discussion_id>")
 def discussion(project_id: int, discussion_id: int):
     view = open_tab(project_id, "discussions")
-    discussion = _discussion_or_404(view.project, discussion_id)
+    discussion = shared_item_or_404(Discussion, view.project, discussion_id)
     comments = thread(DiscussionComment, discussion.id)
     return render_template(
         "portal/projects/discussion.html", view=view, discussion=discussion, comments=comments, form=CommentForm()
@@ -114,7 +104,7 @@ def discussion(project_id: int, discussion_id: int):
 @bp.route("/projects/<int:project_id>/discussions/<int:discussion_id>/comments", methods=["POST"])
 def discussion_comment(project_id: int, discussion_id: int):
     view = open_tab(project_id, "discussions")
-    discussion = _discussion_or_404(view.project, discussion_id)
+    discussion = shared_item_or_404(Discussion, view.project, discussion_id)
     form = CommentForm()
     return post_and_redirect(
         form,
