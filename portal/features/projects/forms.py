@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import flash
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import TextAreaField
@@ -19,9 +18,3 @@ class CommentForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file to upload."))])
-
-
-def flash_errors(form: FlaskForm) -> None:
-    """Show the first error of each field (the page redirects, so the form is not re-rendered)."""
-    for errors in form.errors.values():
-        flash(str(errors[0]), "danger")  # a lazy message: the session stores text
