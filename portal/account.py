@@ -11,6 +11,7 @@ from wtforms.validators import Length
 
 from core.auth import is_contact
 from core.catalogs import NOTIFICATIONS
+from core.formposts import run_form
 from core.forms import PasswordChangeForm, name_field
 from core.i18n import LANGUAGES, _, _l
 from core.loginflow import CONTACT_LOGIN, code_page, password_page
@@ -94,9 +95,8 @@ def _profile_page(form=None, password_form=None, notifications_form=None):
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
     form = ProfileForm(obj=current_user, prefix="profile")
-    if form.validate_on_submit():
-        update_own_profile(current_user, form.first_name.data, form.last_name.data, form.phone.data, form.language.data)
-        flash(_("Your details are saved."), "success")
+    details = (form.first_name.data, form.last_name.data, form.phone.data, form.language.data)
+    if run_form(form, lambda: update_own_profile(current_user, *details), _("Your details are saved.")):
         return redirect(url_for("portal.profile"))
     return _profile_page(form=form)
 
@@ -121,9 +121,8 @@ def change_password():
 @bp.route("/profile/notifications", methods=["POST"])
 def notification_preferences():
     form = NotificationPrefsForm(prefix="notify")
-    if form.validate_on_submit():
-        set_own_notifications(current_user, {n.key for n in NOTIFICATIONS if form[n.key].data})
-        flash(_("Your email preferences are saved."), "success")
+    chosen = {n.key for n in NOTIFICATIONS if form[n.key].data}
+    if run_form(form, lambda: set_own_notifications(current_user, chosen), _("Your email preferences are saved.")):
         return redirect(url_for("portal.profile"))
     return _profile_page(notifications_form=form)
 
