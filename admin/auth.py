@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user, logout_user
 
-from core import twofactor
 from core.auth import is_staff
-from core.forms import CodeForm, LoginForm
 from core.i18n import _
-from core.loginflow import complete_password_step, complete_second_step, pending_user
-from core.security import safe_next
-from core.services.accounts import authenticate_staff, end_sessions
+from core.loginflow import STAFF_LOGIN, code_page, password_page
+from core.services.accounts import end_sessions
 from core.throttle import login_throttled, second_step_throttled
 from core.twofactor_views import disable_action, setup_page
 
@@ -21,31 +18,13 @@ from . import bp
 @bp.route("/login", methods=["GET", "POST"])
 @login_throttled
 def login():
-    form = LoginForm()
-    if request.method == "GET":
-        form.next.data = request.args.get("next", "")
-    if form.validate_on_submit():
-        staff = authenticate_staff(form.email.data, form.password.data)
-        if staff is not None:
-            next_url = safe_next(form.next.data) or url_for("admin.customers")
-            return complete_password_step(staff, next_url, "admin.login_verify")
-        flash(_("Email or password is not correct."), "danger")
-    return render_template("admin/login.html", form=form)
+    return password_page(STAFF_LOGIN)
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
 @second_step_throttled
 def login_verify():
-    staff = pending_user()
-    if not is_staff(staff):
-        flash(_("Please log in again."), "info")
-        return redirect(url_for("admin.login"))
-    form = CodeForm()
-    if form.validate_on_submit():
-        if twofactor.verify(staff, form.code.data):
-            return complete_second_step(staff)
-        form.code.errors.append(_("That code is not right."))
-    return render_template("admin/login_verify.html", form=form)
+    return code_page(STAFF_LOGIN)
 
 
 @bp.route("/logout", methods=["POST"])

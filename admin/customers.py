@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from core.catalogs import NOTIFICATIONS, notification_allowed
 from core.extensions import db
+from core.formposts import run_form
 from core.i18n import _
 from core.models import Contract, CreditNote, Customer, Estimate, Invoice, Project, Proposal, Ticket, contacts_of
 from core.pagination import paginate
-from core.services import ServiceError
 from core.services.customers import customer_search, save_customer
 
 from . import bp
@@ -75,14 +75,9 @@ def customer_new():
 def customer_edit(customer_id: int):
     customer = db.get_or_404(Customer, customer_id)
     form = CustomerForm(obj=customer)
-    if form.validate_on_submit():
-        try:
-            save_customer(customer, form.values(), expected_version=_int_or_none(form.version.data))
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Customer saved."), "success")
-            return redirect(url_for("admin.customer_profile", customer_id=customer.id))
+    version = _int_or_none(form.version.data)
+    if run_form(form, lambda: save_customer(customer, form.values(), expected_version=version), _("Customer saved.")):
+        return redirect(url_for("admin.customer_profile", customer_id=customer.id))
     return render_template("admin/customers/form.html", form=form, customer=customer)
 
 

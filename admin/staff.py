@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -11,10 +11,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from core.extensions import db
+from core.formposts import field_values, run_form
 from core.forms import email_field, name_field, strong_password
 from core.i18n import LANGUAGES, _, _l
 from core.models import StaffUser
-from core.services import ServiceError
 from core.services.accounts import create_staff
 from core.services.staff import set_role_and_active
 
@@ -42,20 +42,13 @@ class RoleForm(FlaskForm):
 @bp.route("/staff", methods=["GET", "POST"])
 def staff_list():
     form = StaffForm()
-    if form.validate_on_submit():
-        try:
-            create_staff(
-                form.email.data,
-                form.name.data,
-                form.password.data,
-                is_admin=form.is_admin.data,
-                language=form.language.data,
-            )
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Staff member created."), "success")
-            return redirect(url_for("admin.staff_list"))
+    options = field_values(form, "is_admin", "language")
+    if run_form(
+        form,
+        lambda: create_staff(form.email.data, form.name.data, form.password.data, **options),
+        _("Staff member created."),
+    ):
+        return redirect(url_for("admin.staff_list"))
     members = db.session.scalars(select(StaffUser).order_by(StaffUser.name, StaffUser.id)).all()
     return render_template("admin/staff/index.html", members=members, form=form)
 
@@ -64,13 +57,10 @@ def staff_list():
 def staff_role(staff_id: int):
     member = db.get_or_404(StaffUser, staff_id)
     form = RoleForm()
-    if form.validate_on_submit():
-        try:
-            set_role_and_active(
-                member, is_admin=form.is_admin.data, active=form.active.data, actor=current_user._get_current_object()
-            )
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("%(name)s saved.", name=member.name), "success")
+    actor = current_user._get_current_object()
+    run_form(
+        form,
+        lambda: set_role_and_active(member, **field_values(form, "is_admin", "active"), actor=actor),
+        _("%(name)s saved.", name=member.name),
+    )
     return redirect(url_for("admin.staff_list"))

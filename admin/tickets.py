@@ -15,7 +15,7 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from core.extensions import db
 from core.files import serve
-from core.forms import flash_errors
+from core.formposts import post_and_redirect, run_form
 from core.i18n import _, _l
 from core.labels import label
 from core.models import (
@@ -30,6 +30,7 @@ from core.models import (
 )
 from core.pagination import paginate
 from core.services import ServiceError
+from core.services.comments import thread
 from core.services.tickets import (
     MAX_ATTACHMENTS,
     add_staff_reply,
@@ -74,6 +75,10 @@ class DepartmentActiveForm(FlaskForm):
     active = HiddenField(validators=[AnyOf(["0", "1"])])
 
 
+def _to_ticket(ticket: Ticket) -> str:
+    return url_for("admin.ticket_detail", ticket_id=ticket.id)
+
+
 def _department_form(ticket: Ticket, formdata=None) -> TicketDepartmentForm:
     form = TicketDepartmentForm(formdata=formdata, department=ticket.department)
     names = department_names()
@@ -106,26 +111,18 @@ def tickets():
 def ticket_detail(ticket_id: int):
     ticket = db.get_or_404(Ticket, ticket_id)
     form = ReplyForm()
-    if form.validate_on_submit():
-        try:
-            add_staff_reply(ticket, current_user, form.body.data, form.attachments.data or ())
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Reply sent."), "success")
-            return redirect(url_for("admin.ticket_detail", ticket_id=ticket.id))
-    replies = db.session.scalars(
-        select(TicketReply)
-        .where(TicketReply.ticket_id == ticket.id)
-        .options(joinedload(TicketReply.contact), joinedload(TicketReply.staff))
-        .order_by(TicketReply.created_at, TicketReply.id)
-    ).all()
+    if run_form(
+        form,
+        lambda: add_staff_reply(ticket, current_user, form.body.data, form.attachments.data or ()),
+        _("Reply sent."),
+    ):
+        return redirect(_to_ticket(ticket))
     project = db.session.get(Project, ticket.project_id) if ticket.project_id else None
     return render_template(
         "admin/tickets/detail.html",
         ticket=ticket,
         customer=db.session.get(Customer, ticket.customer_id),
-        replies=replies,
+        replies=thread(TicketReply, ticket.id),
         files=files_by_reply(ticket, customer_view=False),
         project=project if project is not None and project.customer_id == ticket.customer_id else None,
         form=form,
@@ -138,28 +135,24 @@ def ticket_detail(ticket_id: int):
 def ticket_status(ticket_id: int):
     ticket = db.get_or_404(Ticket, ticket_id)
     form = StatusForm()
-    if form.validate_on_submit():
-        set_ticket_status(ticket, form.status.data, current_user)
-        flash(_("Ticket status saved."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("admin.ticket_detail", ticket_id=ticket.id))
+    return post_and_redirect(
+        form,
+        lambda: set_ticket_status(ticket, form.status.data, current_user),
+        _("Ticket status saved."),
+        _to_ticket(ticket),
+    )
 
 
 @bp.route("/tickets/<int:ticket_id>/department", methods=["POST"])
 def ticket_department(ticket_id: int):
     ticket = db.get_or_404(Ticket, ticket_id)
     form = _department_form(ticket, formdata=request.form)
-    if form.validate_on_submit():
-        try:
-            set_ticket_department(ticket, form.department.data, current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Ticket department saved."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("admin.ticket_detail", ticket_id=ticket.id))
+    return post_and_redirect(
+        form,
+        lambda: set_ticket_department(ticket, form.department.data, current_user),
+        _("Ticket department saved."),
+        _to_ticket(ticket),
+    )
 
 
 @bp.route("/tickets/<int:ticket_id>/files/<int:file_id>")
@@ -193,16 +186,12 @@ def departments():
 def department_rename(department_id: int):
     department = db.get_or_404(Department, department_id)
     form = DepartmentForm()
-    if form.validate_on_submit():
-        try:
-            rename_department(department, form.name.data, current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Department renamed."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("admin.departments"))
+    return post_and_redirect(
+        form,
+        lambda: rename_department(department, form.name.data, current_user),
+        _("Department renamed."),
+        url_for("admin.departments"),
+    )
 
 
 @bp.route("/departments/<int:department_id>/active", methods=["POST"])

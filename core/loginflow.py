@@ -1,4 +1,6 @@
-"""The end of a login, shared by both areas: a fresh session, then the second factor if any.
+"""The login of both areas, one flow: the password step, a fresh session, then the second
+factor if any. Each area names what differs in a ``LoginArea`` and routes its two login URLs
+(with their throttles) to ``password_page`` and ``code_page``; both render ``login.html``.
 
 After the password is right, a user with two-factor login is not logged in yet: the session
 only remembers who is half-way (for five minutes) and where to go next.
@@ -7,11 +9,18 @@ only remembers who is half-way (for five minutes) and where to go next.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from flask import redirect, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import login_user
 
-from core.auth import load_user
+from core import twofactor
+from core.auth import is_contact, is_staff, load_user
+from core.forms import CodeForm, LoginForm
+from core.i18n import _, _l
+from core.security import safe_next
+from core.services.accounts import authenticate_contact, authenticate_staff
 
 PENDING = "_2fa_pending"
 PENDING_SECONDS = 300
@@ -58,3 +67,63 @@ def complete_second_step(user):
     session.clear()
     login_user(user)
     return redirect(next_url)
+
+
+@dataclass(frozen=True)
+class LoginArea:
+    """What differs between the admin's and the customer area's login."""
+
+    blueprint: str  # "admin" or "portal": its endpoints "<blueprint>.login" and ".login_verify"
+    authenticate: Callable[[str, str], object]  # email, password -> the user, or None
+    is_user: Callable[[object], bool]  # the user is one of this area's (staff or contact)
+    start_endpoint: str  # where a login without a "next" address goes
+    title: str  # the page title (lazy)
+    heading: str  # the page heading (lazy)
+    forgot_endpoint: str | None = None  # the "forgot your password?" page, if the area has one
+
+
+# Blueprint, authenticate, is_user, start endpoint, title, heading, forgot-password endpoint.
+STAFF_LOGIN = LoginArea("admin", authenticate_staff, is_staff, "admin.customers", _l("Staff login"), _l("Staff login"))
+CONTACT_LOGIN = LoginArea(
+    "portal",
+    authenticate_contact,
+    is_contact,
+    "portal.dashboard",
+    _l("Log in"),
+    _l("Log in to the customer area"),
+    "portal.forgot_password",
+)
+
+
+def _login_page(area: LoginArea, form, **texts):
+    return render_template("login.html", form=form, layout=f"{area.blueprint}/layout.html", **texts)
+
+
+def password_page(area: LoginArea):
+    """The login page and its POST: a right password logs in (or asks for the code next)."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = area.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            next_url = safe_next(form.next.data) or url_for(area.start_endpoint)
+            return complete_password_step(user, next_url, f"{area.blueprint}.login_verify")
+        flash(_("Email or password is not correct."), "danger")
+    forgot_url = url_for(area.forgot_endpoint) if area.forgot_endpoint else None
+    return _login_page(area, form, title=area.title, heading=area.heading, forgot_url=forgot_url)
+
+
+def code_page(area: LoginArea):
+    """The second step: the code of the user half-way through logging in to this area."""
+    user = pending_user()
+    if not area.is_user(user):
+        flash(_("Please log in again."), "info")
+        return redirect(url_for(f"{area.blueprint}.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if twofactor.verify(user, form.code.data):
+            return complete_second_step(user)
+        form.code.errors.append(_("That code is not right."))
+    title = _("Enter your code")
+    return _login_page(area, form, title=title, heading=title)

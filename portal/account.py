@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from core import twofactor
 from core.auth import is_contact
 from core.catalogs import NOTIFICATIONS, notification_allowed
-from core.forms import CodeForm, LoginForm, PasswordChangeForm, name_field
+from core.formposts import run_form
+from core.forms import PasswordChangeForm, name_field
 from core.i18n import LANGUAGES, _, _l
-from core.loginflow import complete_password_step, complete_second_step, pending_user
-from core.security import safe_next
+from core.loginflow import CONTACT_LOGIN, code_page, password_page
 from core.services import ServiceError, impersonation
-from core.services.accounts import authenticate_contact, change_contact_password, end_sessions, update_own_profile
+from core.services.accounts import change_contact_password, end_sessions, update_own_profile
 from core.services.contacts import set_own_notifications
 from core.throttle import login_throttled, second_step_throttled
 from core.twofactor_views import disable_action, setup_page
 
 from . import bp
-
-LOGIN_FAILED = _l("Email or password is not correct.")
 
 
 class NotificationPrefsForm(FlaskForm):
@@ -52,31 +49,13 @@ def index():
 @bp.route("/login", methods=["GET", "POST"])
 @login_throttled
 def login():
-    form = LoginForm()
-    if request.method == "GET":
-        form.next.data = request.args.get("next", "")
-    if form.validate_on_submit():
-        contact = authenticate_contact(form.email.data, form.password.data)
-        if contact is not None:
-            next_url = safe_next(form.next.data) or url_for("portal.dashboard")
-            return complete_password_step(contact, next_url, "portal.login_verify")
-        flash(str(LOGIN_FAILED), "danger")
-    return render_template("portal/login.html", form=form)
+    return password_page(CONTACT_LOGIN)
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
 @second_step_throttled
 def login_verify():
-    contact = pending_user()
-    if not is_contact(contact):
-        flash(_("Please log in again."), "info")
-        return redirect(url_for("portal.login"))
-    form = CodeForm()
-    if form.validate_on_submit():
-        if twofactor.verify(contact, form.code.data):
-            return complete_second_step(contact)
-        form.code.errors.append(_("That code is not right."))
-    return render_template("portal/login_verify.html", form=form)
+    return code_page(CONTACT_LOGIN)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -116,9 +95,8 @@ def _profile_page(form=None, password_form=None, notifications_form=None):
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
     form = ProfileForm(obj=current_user, prefix="profile")
-    if form.validate_on_submit():
-        update_own_profile(current_user, form.first_name.data, form.last_name.data, form.phone.data, form.language.data)
-        flash(_("Your details are saved."), "success")
+    details = (form.first_name.data, form.last_name.data, form.phone.data, form.language.data)
+    if run_form(form, lambda: update_own_profile(current_user, *details), _("Your details are saved.")):
         return redirect(url_for("portal.profile"))
     return _profile_page(form=form)
 
@@ -143,9 +121,8 @@ def change_password():
 @bp.route("/profile/notifications", methods=["POST"])
 def notification_preferences():
     form = NotificationPrefsForm(prefix="notify")
-    if form.validate_on_submit():
-        set_own_notifications(current_user, {n.key for n in NOTIFICATIONS if form[n.key].data})
-        flash(_("Your email preferences are saved."), "success")
+    chosen = {n.key for n in NOTIFICATIONS if form[n.key].data}
+    if run_form(form, lambda: set_own_notifications(current_user, chosen), _("Your email preferences are saved.")):
         return redirect(url_for("portal.profile"))
     return _profile_page(notifications_form=form)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.files import serve, upload_folder
+from core.formposts import field_values, post_and_redirect, run_form
 from core.i18n import _
 from core.models import Customer, Discussion, DiscussionComment, Milestone, Project, StoredFile
-from core.services import ServiceError
+from core.services.comments import thread
 from core.services.projects import (
     add_discussion_comment,
     add_milestone,
@@ -24,11 +24,19 @@ from core.services.projects import (
 )
 
 from .. import bp
-from .forms import CommentForm, DeleteForm, DiscussionForm, FileForm, MilestoneForm, flash_errors
+from .forms import CommentForm, DeleteForm, DiscussionForm, FileForm, MilestoneForm
 
 
-def _to_project(project_id: int, anchor: str):
-    return redirect(url_for("admin.project_detail", project_id=project_id, _anchor=anchor))
+def _to_project(project_id: int, anchor: str) -> str:
+    return url_for("admin.project_detail", project_id=project_id, _anchor=anchor)
+
+
+def _to_milestones(project_id: int) -> str:
+    return _to_project(project_id, "milestones")
+
+
+def _milestone(form: MilestoneForm) -> dict:
+    return field_values(form, "name", "description", "due_date", "visible_to_customer")
 
 
 # -- milestones ------------------------------------------------------------------------------
@@ -38,42 +46,18 @@ def _to_project(project_id: int, anchor: str):
 def milestone_new(project_id: int):
     project = db.get_or_404(Project, project_id)
     form = MilestoneForm()
-    if form.validate_on_submit():
-        try:
-            add_milestone(
-                project,
-                name=form.name.data,
-                description=form.description.data,
-                due_date=form.due_date.data,
-                visible_to_customer=form.visible_to_customer.data,
-            )
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Milestone added."), "success")
-    else:
-        flash_errors(form)
-    return _to_project(project.id, "milestones")
+    added = _("Milestone added.")
+    return post_and_redirect(
+        form, lambda: add_milestone(project, **_milestone(form)), added, _to_milestones(project.id)
+    )
 
 
 @bp.route("/milestones/<int:milestone_id>/edit", methods=["GET", "POST"])
 def milestone_edit(milestone_id: int):
     milestone = db.get_or_404(Milestone, milestone_id)
     form = MilestoneForm(obj=milestone)
-    if form.validate_on_submit():
-        try:
-            update_milestone(
-                milestone,
-                name=form.name.data,
-                description=form.description.data,
-                due_date=form.due_date.data,
-                visible_to_customer=form.visible_to_customer.data,
-            )
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Milestone saved."), "success")
-            return _to_project(milestone.project_id, "milestones")
+    if run_form(form, lambda: update_milestone(milestone, **_milestone(form)), _("Milestone saved.")):
+        return redirect(_to_milestones(milestone.project_id))
     project = db.session.get(Project, milestone.project_id)
     return render_template("admin/projects/milestone.html", form=form, milestone=milestone, project=project)
 
@@ -85,7 +69,7 @@ def milestone_delete(milestone_id: int):
     if DeleteForm().validate_on_submit():
         delete_milestone(milestone)
         flash(_("Milestone deleted."), "success")
-    return _to_project(project_id, "milestones")
+    return redirect(_to_milestones(project_id))
 
 
 # -- files -----------------------------------------------------------------------------------
@@ -95,22 +79,22 @@ def _project_file_or_404(project_id: int, file_id: int) -> StoredFile:
     return db.first_or_404(select(StoredFile).where(StoredFile.id == file_id, StoredFile.project_id == project_id))
 
 
+def _uploaded(stored: StoredFile) -> str:
+    return _("%(name)s is uploaded.", name=stored.original_name)
+
+
 @bp.route("/projects/<int:project_id>/files", methods=["POST"])
 def project_file_upload(project_id: int):
     project = db.get_or_404(Project, project_id)
     form = FileForm()
-    if form.validate_on_submit():
-        try:
-            stored = add_project_file(
-                project, form.file.data, author=current_user, visible_to_customer=form.visible_to_customer.data
-            )
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("%(name)s is uploaded.", name=stored.original_name), "success")
-    else:
-        flash_errors(form)
-    return _to_project(project.id, "files")
+    return post_and_redirect(
+        form,
+        lambda: add_project_file(
+            project, form.file.data, author=current_user, visible_to_customer=form.visible_to_customer.data
+        ),
+        _uploaded,
+        _to_project(project.id, "files"),
+    )
 
 
 @bp.route("/projects/<int:project_id>/files/<int:file_id>")
@@ -127,7 +111,7 @@ def project_file_delete(project_id: int, file_id: int):
     if DeleteForm().validate_on_submit():
         delete_project_file(stored, staff=current_user)
         flash(_("File deleted."), "success")
-    return _to_project(project_id, "files")
+    return redirect(_to_project(project_id, "files"))
 
 
 # -- discussions -----------------------------------------------------------------------------
@@ -137,56 +121,38 @@ def project_file_delete(project_id: int, file_id: int):
 def discussion_new(project_id: int):
     project = db.get_or_404(Project, project_id)
     form = DiscussionForm()
-    if form.validate_on_submit():
-        try:
-            discussion = start_discussion(
-                project,
-                subject=form.subject.data,
-                description=form.description.data,
-                visible_to_customer=form.visible_to_customer.data,
-            )
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Discussion started."), "success")
-            return redirect(url_for("admin.discussion_detail", discussion_id=discussion.id))
-    else:
-        flash_errors(form)
-    return _to_project(project.id, "discussions")
+    fields = field_values(form, "subject", "description", "visible_to_customer")
+    done = run_form(form, lambda: start_discussion(project, **fields), _("Discussion started."), flash_invalid=True)
+    if done:
+        return redirect(url_for("admin.discussion_detail", discussion_id=done.result.id))
+    return redirect(_to_project(project.id, "discussions"))
+
+
+def thread_page(template: str, project: Project, customer_sees: bool, comments: list, **item):
+    """A task's or discussion's page: the item, its project and customer, its comments and the form."""
+    customer = db.session.get(Customer, project.customer_id)
+    form = CommentForm(formdata=None)
+    return render_template(
+        template, project=project, customer=customer, customer_sees=customer_sees, comments=comments, form=form, **item
+    )
 
 
 @bp.route("/discussions/<int:discussion_id>")
 def discussion_detail(discussion_id: int):
     discussion = db.get_or_404(Discussion, discussion_id)
     project = db.session.get(Project, discussion.project_id)
-    comments = db.session.scalars(
-        select(DiscussionComment)
-        .where(DiscussionComment.discussion_id == discussion.id)
-        .options(selectinload(DiscussionComment.contact), selectinload(DiscussionComment.staff))
-        .order_by(DiscussionComment.id)
-    ).all()
-    return render_template(
-        "admin/projects/discussion.html",
-        discussion=discussion,
-        project=project,
-        customer=db.session.get(Customer, project.customer_id),
-        customer_sees=discussion.visible_to_customer and "view_discussions" in project_settings(project),
-        comments=comments,
-        form=CommentForm(formdata=None),
-    )
+    customer_sees = discussion.visible_to_customer and "view_discussions" in project_settings(project)
+    comments = thread(DiscussionComment, discussion.id)
+    return thread_page("admin/projects/discussion.html", project, customer_sees, comments, discussion=discussion)
 
 
 @bp.route("/discussions/<int:discussion_id>/comments", methods=["POST"])
 def discussion_comment_new(discussion_id: int):
     discussion = db.get_or_404(Discussion, discussion_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            add_discussion_comment(discussion, form.body.data, author=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Comment added."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("admin.discussion_detail", discussion_id=discussion.id))
+    return post_and_redirect(
+        form,
+        lambda: add_discussion_comment(discussion, form.body.data, author=current_user),
+        _("Comment added."),
+        url_for("admin.discussion_detail", discussion_id=discussion.id),
+    )

@@ -2,43 +2,39 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from core.extensions import db
+from core.formposts import field_values, post_and_redirect
+from core.forms import flash_errors
 from core.i18n import _
 from core.labels import label
-from core.models import TASK_STATUSES, Customer, Project, Task, TaskComment
-from core.services import ServiceError
+from core.models import TASK_STATUSES, Project, Task, TaskComment
+from core.services.comments import thread
 from core.services.projects import add_task, add_task_comment, project_settings, set_task_status, set_task_visibility
 
 from .. import bp
-from .forms import CommentForm, StatusForm, TaskForm, VisibilityForm, flash_errors
+from .content import thread_page
+from .forms import CommentForm, StatusForm, TaskForm, VisibilityForm
 
 
-def _back(task: Task):
-    return redirect(url_for("admin.project_detail", project_id=task.project_id, _anchor="tasks"))
+def _to_tasks(project_id: int) -> str:
+    return url_for("admin.project_detail", project_id=project_id, _anchor="tasks")
 
 
 @bp.route("/projects/<int:project_id>/tasks", methods=["POST"])
 def task_new(project_id: int):
     project = db.get_or_404(Project, project_id)
     form = TaskForm()
-    if form.validate_on_submit():
-        try:
-            add_task(
-                project, form.name.data, visible_to_customer=form.visible_to_customer.data, due_date=form.due_date.data
-            )
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Task added."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("admin.project_detail", project_id=project.id, _anchor="tasks"))
+    return post_and_redirect(
+        form,
+        lambda: add_task(project, form.name.data, **field_values(form, "visible_to_customer", "due_date")),
+        _("Task added."),
+        _to_tasks(project.id),
+    )
 
 
 @bp.route("/tasks/<int:task_id>/status", methods=["POST"])
@@ -46,12 +42,9 @@ def task_status(task_id: int):
     task = db.get_or_404(Task, task_id)
     form = StatusForm()
     form.status.choices = [SelectChoice(s, label(s)) for s in TASK_STATUSES]
-    if form.validate_on_submit():
-        set_task_status(task, form.status.data)
-        flash(_("Task status saved."), "success")
-    else:
-        flash_errors(form)
-    return _back(task)
+    return post_and_redirect(
+        form, lambda: set_task_status(task, form.status.data), _("Task status saved."), _to_tasks(task.project_id)
+    )
 
 
 @bp.route("/tasks/<int:task_id>/visibility", methods=["POST"])
@@ -67,40 +60,23 @@ def task_visibility(task_id: int):
         )
     else:
         flash_errors(form)
-    return _back(task)
+    return redirect(_to_tasks(task.project_id))
 
 
 @bp.route("/tasks/<int:task_id>")
 def task_detail(task_id: int):
     task = db.get_or_404(Task, task_id, options=[selectinload(Task.project)])
-    comments = db.session.scalars(
-        select(TaskComment)
-        .where(TaskComment.task_id == task.id)
-        .options(selectinload(TaskComment.contact), selectinload(TaskComment.staff))
-        .order_by(TaskComment.id)
-    ).all()
-    return render_template(
-        "admin/projects/task.html",
-        task=task,
-        project=task.project,
-        customer=db.session.get(Customer, task.project.customer_id),
-        customer_sees="view_tasks" in project_settings(task.project) and task.visible_to_customer,
-        comments=comments,
-        form=CommentForm(formdata=None),
-    )
+    customer_sees = "view_tasks" in project_settings(task.project) and task.visible_to_customer
+    return thread_page("admin/projects/task.html", task.project, customer_sees, thread(TaskComment, task.id), task=task)
 
 
 @bp.route("/tasks/<int:task_id>/comments", methods=["POST"])
 def task_comment(task_id: int):
     task = db.get_or_404(Task, task_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            add_task_comment(task, form.body.data, author=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Comment added."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("admin.task_detail", task_id=task.id))
+    return post_and_redirect(
+        form,
+        lambda: add_task_comment(task, form.body.data, author=current_user),
+        _("Comment added."),
+        url_for("admin.task_detail", task_id=task.id),
+    )

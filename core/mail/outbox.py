@@ -16,6 +16,7 @@ from flask_babel import force_locale, get_locale
 from markupsafe import Markup
 
 from core.extensions import db
+from core.i18n import _
 from core.models import Contact, EmailAttachment, OutboxEmail, StaffUser
 from core.notifications.events import EVENTS
 from core.tokens import make_unsubscribe_token
@@ -40,7 +41,7 @@ def render_email(event_key: str, context: dict) -> tuple[str, str, str]:
     """(subject, text body, HTML body) of ``event_key`` rendered with ``context``.
 
     The event's template (``templates/email/<event>.html``) holds the subject, the message
-    lines and the action label; user data in it is autoescaped for the HTML part and
+    lines after the greeting and the action label; user data in it is autoescaped for the HTML part and
     unescaped again for the text part. The text is in the current locale: callers render
     inside ``force_locale(<recipient's language>)`` (see ``_queue``).
     """
@@ -53,7 +54,9 @@ def render_email(event_key: str, context: dict) -> tuple[str, str, str]:
         return Markup("".join(template.blocks[name](ctx)).strip())  # noqa: S704  # nosec B704
 
     subject = one_line(block("subject").striptags())
-    paragraphs = [p.strip() for p in block("lines").split("\n\n") if p.strip()]
+    # Every email greets its recipient first (``greeting_name``: see ``queue_email``).
+    greeting = Markup(_("Hello %(name)s,")) % {"name": context["greeting_name"]}  # noqa: S704  # nosec B704
+    paragraphs = [greeting, *(p.strip() for p in block("lines").split("\n\n") if p.strip())]
     layout = {
         "subject": subject,
         "action": one_line(block("action").striptags()),
@@ -96,7 +99,7 @@ def queue_email(
         contact_id=contact.id,
         link=link,
         unsubscribe_url=unsubscribe_url,
-        context={**(context or {}), "contact": contact},
+        context={**(context or {}), "contact": contact, "greeting_name": contact.first_name},
         cc=cc,
         attachments=attachments,
         language=contact.language,
@@ -117,7 +120,7 @@ def queue_staff_email(
         contact_id=None,
         link=public_url(event.endpoint, **link_values),
         unsubscribe_url="",
-        context={**context, "staff": staff},
+        context={**context, "staff": staff, "greeting_name": staff.name},
         language=staff.language,
     )
 

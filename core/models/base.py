@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, Numeric, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 Money = Numeric(12, 2)
 
@@ -25,12 +26,27 @@ def money(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
-class AuthoredMixin:
-    """A contact or a staff member wrote it; the author is kept NULL if later deleted."""
+class CommentMixin(TimestampMixin):
+    """A comment of a thread (task, discussion, ticket, proposal), posted through
+    ``core.services.comments.post_comment``; ``THREAD`` names the column of its thread.
 
+    A contact or a staff member wrote it; the author is kept NULL if later deleted.
+    """
+
+    THREAD: ClassVar[str]
+
+    id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
+
+    @declared_attr
+    def contact(cls):
+        return relationship("Contact")
+
+    @declared_attr
+    def staff(cls):
+        return relationship("StaffUser")
 
     @property
     def author_name(self) -> str:

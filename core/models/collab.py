@@ -10,25 +10,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 
-from .base import AuthoredMixin, TimestampMixin
+from .base import CommentMixin, TimestampMixin
 
 
-class ProposalComment(AuthoredMixin, TimestampMixin, db.Model):
+class ProposalComment(CommentMixin, db.Model):
     __tablename__ = "proposal_comments"
+    THREAD = "proposal_id"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
-    contact = relationship("Contact")
-    staff = relationship("StaffUser")
 
 
-class TaskComment(AuthoredMixin, TimestampMixin, db.Model):
+class TaskComment(CommentMixin, db.Model):
     __tablename__ = "task_comments"
+    THREAD = "task_id"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-    contact = relationship("Contact")
-    staff = relationship("StaffUser")
 
 
 class Milestone(TimestampMixin, db.Model):
@@ -56,13 +52,11 @@ class Discussion(TimestampMixin, db.Model):
     )
 
 
-class DiscussionComment(AuthoredMixin, TimestampMixin, db.Model):
+class DiscussionComment(CommentMixin, db.Model):
     __tablename__ = "discussion_comments"
+    THREAD = "discussion_id"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"), index=True)
-    contact = relationship("Contact")
-    staff = relationship("StaffUser")
 
 
 class StoredFile(TimestampMixin, db.Model):

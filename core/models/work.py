@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 
-from .base import AuthoredMixin, TimestampMixin, utcnow
+from .base import CommentMixin, TimestampMixin, utcnow
 
 TICKET_STATUSES = ("open", "in_progress", "answered", "on_hold", "closed")
 TICKET_PRIORITIES = ("low", "medium", "high", "urgent")
@@ -40,14 +41,25 @@ class Ticket(TimestampMixin, db.Model):
     contact = relationship("Contact")
     replies: Mapped[list[TicketReply]] = relationship(order_by="TicketReply.created_at", cascade="all, delete-orphan")
 
+    @hybrid_method
+    def seen_by(self, customer_id, contact_id, see_all):
+        """Which tickets a contact sees, the one definition: its customer's tickets, and of those
+        only the ones it opened itself unless ``see_all`` (the administrators' setting
+        "contacts see all tickets of their company"; ``core.services.tickets.ticket_visibility``).
 
-class TicketReply(AuthoredMixin, TimestampMixin, db.Model):
+        On a loaded ticket (plain values) a bool; on the class (values, bound parameters or SQL
+        such as the setting's EXISTS) the WHERE condition. ``&``/``|`` serve both: on bools they
+        are the logical operators, on columns SQL's AND/OR. A ticket whose contact was deleted
+        (NULL) is seen only with ``see_all``, in Python and SQL alike.
+        """
+        return (self.customer_id == customer_id) & ((self.contact_id == contact_id) | see_all)
+
+
+class TicketReply(CommentMixin, db.Model):
     __tablename__ = "ticket_replies"
+    THREAD = "ticket_id"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    contact = relationship("Contact")
-    staff = relationship("StaffUser")
 
 
 class Project(TimestampMixin, db.Model):

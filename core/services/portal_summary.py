@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Integer, Select, and_, bindparam, exists, func, or_, select, true
+from sqlalchemy import Integer, Select, bindparam, func, select, true
 
 from core.catalogs import PERMISSION_KEYS, PERMISSIONS
 from core.extensions import db
-from core.models import Contract, Estimate, Invoice, Project, Proposal, Setting, Ticket
+from core.models import Contract, Estimate, Invoice, Project, Proposal, Ticket
 from core.services.amounts_due import CUSTOMER as _CUSTOMER
 from core.services.amounts_due import TODAY as _TODAY
 from core.services.amounts_due import fold_balances, open_balances
-from core.services.settings import CONTACTS_SEE_ALL_TICKETS
+from core.services.tickets import ticket_visibility_in_statement
 
 ACTIVE_PROJECT_STATES = ("not_started", "in_progress")
 
@@ -51,11 +51,9 @@ def dashboard_summary(contact, today: date) -> dict:
 
 
 def visible_tickets():
-    """The ticket list's visibility rule (``core.services.tickets.ticket_visibility``) in SQL,
-    with the contact as bound parameters: its customer's tickets, only its own unless the
-    ``CONTACTS_SEE_ALL_TICKETS`` setting is "1" (read in the same statement, not a query)."""
-    see_all = exists().where(Setting.key == CONTACTS_SEE_ALL_TICKETS, Setting.value == "1")
-    return and_(Ticket.customer_id == _CUSTOMER, or_(Ticket.contact_id == _CONTACT, see_all))
+    """The contact's tickets (``core.services.tickets.ticket_visibility_in_statement``), the
+    contact as bound parameters and the setting read in the same statement, not a query."""
+    return ticket_visibility_in_statement(_CUSTOMER, _CONTACT)
 
 
 def _statement(panels: tuple[str, ...]) -> tuple[Select, list[tuple[str, str]]]:

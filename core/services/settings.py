@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import exists
+
 from core.catalogs import PERMISSION_KEYS, PERMISSIONS
 from core.extensions import db
 from core.models import Setting
@@ -57,6 +59,11 @@ def get_bool_setting(key: str, default: bool = False) -> bool:
     """A yes/no setting stored as "1"/"0"."""
     raw = get_setting(key, "")
     return default if raw == "" else raw == "1"
+
+
+def bool_setting_on(key: str):
+    """``get_bool_setting(key)`` (default off) as SQL: an EXISTS read in the statement it is part of."""
+    return exists().where(Setting.key == key, Setting.value == "1")
 
 
 REQUIRE_STAFF_TWO_FACTOR = "require_staff_two_factor"

@@ -11,18 +11,21 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from sqlalchemy import and_, select
+from sqlalchemy import and_
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from core.extensions import db
 from core.files import serve
+from core.formposts import run_form
 from core.i18n import _, _l
 from core.labels import label
+from core.loading import contact_name_only
 from core.models import TICKET_PRIORITIES, Project, StoredFile, Ticket, TicketReply
 from core.pagination import paginate
 from core.services import ServiceError
+from core.services.comments import thread
 from core.services.tickets import (
     MAX_ATTACHMENTS,
     add_contact_reply,
@@ -36,7 +39,6 @@ from core.services.tickets import (
 )
 
 from ..guards import feature_blueprint, owned_or_404, scoped
-from .loading import contact_name_only, with_authors
 
 bp = feature_blueprint("tickets", __name__, "support")
 
@@ -165,14 +167,12 @@ def detail(ticket_id: int):
 def reply(ticket_id: int):
     ticket = _ticket_or_404(ticket_id)
     form = ReplyForm()
-    if form.validate_on_submit():
-        try:
-            add_contact_reply(ticket, current_user, form.message.data, form.attachments.data or ())
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Your reply was sent."), "success")
-            return redirect(url_for(".detail", ticket_id=ticket.id))
+    if run_form(
+        form,
+        lambda: add_contact_reply(ticket, current_user, form.message.data, form.attachments.data or ()),
+        _("Your reply was sent."),
+    ):
+        return redirect(url_for(".detail", ticket_id=ticket.id))
     return _render_detail(ticket, form, _project_of(ticket))
 
 
@@ -198,16 +198,10 @@ def download(ticket_id: int, file_id: int):
 
 
 def _render_detail(ticket: Ticket, form: ReplyForm, project: Project | None):
-    replies = db.session.scalars(
-        select(TicketReply)
-        .where(TicketReply.ticket_id == ticket.id)
-        .options(*with_authors(TicketReply))
-        .order_by(TicketReply.created_at, TicketReply.id)
-    ).all()
     return render_template(
         "portal/tickets/detail.html",
         ticket=ticket,
-        replies=replies,
+        replies=thread(TicketReply, ticket.id),
         files=files_by_reply(ticket, customer_view=True),
         project=project,
         form=form,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.i18n import _, _l
-from core.models import Contact, StaffUser, utcnow
+from core.models import utcnow
 
 from .. import ServiceError
 from ..documents.common import readable_number
@@ -20,28 +20,12 @@ DUPLICATE_WINDOW = timedelta(seconds=30)
 MAX_NAME = 200
 MAX_TEXT = 10_000
 
-Author = Contact | StaffUser
-
 
 def recent_duplicate(model, *conditions):
     """The newest ``model`` row matching ``conditions`` created within ``DUPLICATE_WINDOW``, or None."""
     since = utcnow() - DUPLICATE_WINDOW
     stmt = select(model).where(*conditions, model.created_at >= since).order_by(model.id.desc()).limit(1)
     return db.session.scalar(stmt)
-
-
-def author_columns(author: Author) -> dict:
-    """``contact_id`` / ``staff_id`` values naming ``author`` on a comment or file."""
-    if isinstance(author, StaffUser):
-        return {"contact_id": None, "staff_id": author.id}
-    return {"contact_id": author.id, "staff_id": None}
-
-
-def by_author(model, author: Author):
-    """A condition: ``model`` (a comment) was written by ``author``."""
-    if isinstance(author, StaffUser):
-        return model.staff_id == author.id
-    return model.contact_id == author.id
 
 
 # The messages of ``clean_name`` per thing named: whole sentences, as German genders differ.

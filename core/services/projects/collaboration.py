@@ -19,7 +19,8 @@ from core.models import Contact, Discussion, DiscussionComment, Milestone, Proje
 from core.notifications.notify import notify_project
 
 from .. import ServiceError
-from ._common import Author, author_columns, by_author, clean_name, clean_text, recent_duplicate
+from ..comments import Author, post_comment
+from ._common import DUPLICATE_WINDOW, clean_name, clean_text, recent_duplicate
 from .lifecycle import project_settings
 
 # -- milestones ------------------------------------------------------------------------------
@@ -174,24 +175,17 @@ def add_discussion_comment(discussion: Discussion, body: str, *, author: Author)
     """Add a comment, email the project contacts if the customer can see the discussion, and commit.
 
     A contact may comment only on a visible discussion of its own customer's project that
-    allows "view_discussions". The same text by the same author twice in a row is one comment.
+    allows "view_discussions". The same text by the same author twice in a row is one comment
+    (``core.services.comments.post_comment``).
     """
     body = clean_text(body, required=True, empty_message=_("Write a comment first."))
     project = db.session.get(Project, discussion.project_id)
     customer_sees = discussion.visible_to_customer and "view_discussions" in project_settings(project)
     if isinstance(author, Contact) and (author.customer_id != project.customer_id or not customer_sees):
         raise ServiceError(_("Comments are not open on this discussion."))
-    duplicate = recent_duplicate(
-        DiscussionComment,
-        DiscussionComment.discussion_id == discussion.id,
-        DiscussionComment.body == body,
-        by_author(DiscussionComment, author),
-    )
-    if duplicate is not None:
-        return duplicate
-    comment = DiscussionComment(discussion_id=discussion.id, body=body, **author_columns(author))
-    db.session.add(comment)
-    if customer_sees:
+
+    def email(_comment: DiscussionComment) -> None:
         notify_project("project_discussion", project, body, author=author)
-    db.session.commit()
-    return comment
+
+    effects = email if customer_sees else None
+    return post_comment(DiscussionComment, discussion.id, body, author, window=DUPLICATE_WINDOW, effects=effects)

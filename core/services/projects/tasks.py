@@ -15,7 +15,8 @@ from core.models import TASK_STATUSES, Contact, Project, Task, TaskComment
 from core.notifications.notify import notify_task
 
 from .. import ServiceError
-from ._common import Author, author_columns, by_author, clean_name, clean_text, recent_duplicate
+from ..comments import Author, post_comment
+from ._common import DUPLICATE_WINDOW, clean_name, clean_text, recent_duplicate
 from .lifecycle import project_settings
 
 
@@ -75,14 +76,9 @@ def add_task_comment(task: Task, body: str, *, author: Author) -> TaskComment:
         allowed = {"view_tasks", "comment_tasks"} <= project_settings(task.project)
         if author.customer_id != task.project.customer_id or not task.visible_to_customer or not allowed:
             raise ServiceError(_("Comments are not open on this task."))
-    duplicate = recent_duplicate(
-        TaskComment, TaskComment.task_id == task.id, TaskComment.body == body, by_author(TaskComment, author)
-    )
-    if duplicate is not None:
-        return duplicate
-    comment = TaskComment(task_id=task.id, body=body, **author_columns(author))
-    db.session.add(comment)
-    if _customer_sees(task):
+
+    def email(_comment: TaskComment) -> None:
         notify_task("task_commented", task, body, author=author)
-    db.session.commit()
-    return comment
+
+    effects = email if _customer_sees(task) else None
+    return post_comment(TaskComment, task.id, body, author, window=DUPLICATE_WINDOW, effects=effects)

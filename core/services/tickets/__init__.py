@@ -18,7 +18,6 @@ from werkzeug.datastructures import FileStorage
 
 from core.audit import record
 from core.extensions import db
-from core.files import discard, store_upload
 from core.i18n import _, _l
 from core.models import (
     TICKET_PRIORITIES,
@@ -33,6 +32,7 @@ from core.models import (
 )
 from core.notifications.notify import notify_staff, notify_ticket
 from core.services import ServiceError
+from core.services.comments import MAX_ATTACHMENTS, chosen_files, post_comment, store_attachments, undo
 
 from .departments import (
     DEFAULT_DEPARTMENT,
@@ -45,12 +45,13 @@ from .queries import (
     files_by_reply,
     known_departments,
     new_submission_key,
+    sees_ticket,
     ticket_files_stmt,
     ticket_search,
     ticket_visibility,
+    ticket_visibility_in_statement,
 )
 
-MAX_ATTACHMENTS = 3
 MAX_SUBJECT_LENGTH = 200
 MAX_MESSAGE_LENGTH = 20000
 SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -99,7 +100,7 @@ def open_ticket(
         raise ServiceError(_("Choose one of the priorities."))
     if project_id is not None and _project_of(contact, project_id) is None:
         raise ServiceError(_("Choose one of your projects, or none."))
-    files = _chosen_files(uploads)
+    files = chosen_files(uploads)
 
     reply = TicketReply(contact_id=contact.id, body=message)
     ticket = Ticket(
@@ -118,19 +119,19 @@ def open_ticket(
     written: list[StoredFile] = []
     try:
         db.session.flush()
-        _store_files(written, files, reply, ticket.customer_id, uploaded_by_contact_id=contact.id)
+        store_attachments(written, files, reply, ticket.customer_id, contact)
         notify_ticket("ticket_autoreply", ticket, message)
         _notify_staff("staff_ticket_opened", ticket, contact, message)
         db.session.commit()
     except IntegrityError as exc:
         # Two submits of one form raced past the lookup above: the first one won.
-        _undo(written)
+        undo(written)
         existing = _ticket_for_key(submission_key, contact)
         if existing is None:
             raise ServiceError(_("Your ticket could not be saved. Please try again.")) from exc
         return existing
     except Exception:
-        _undo(written)
+        undo(written)
         raise
     return ticket
 
@@ -138,38 +139,26 @@ def open_ticket(
 def add_contact_reply(
     ticket: Ticket, contact: Contact, message: str, uploads: Iterable[FileStorage] = ()
 ) -> TicketReply:
-    """Add the contact's reply (with up to three files) to its customer's ticket and commit.
+    """Add the contact's reply (with up to three files) to a ticket it sees and commit.
 
     The ticket becomes "open" again (a closed ticket is reopened by replying) and administrators
     are told. A double submit of the same text adds one reply. A file that breaks the upload
     rules saves nothing.
     """
-    if ticket.customer_id != contact.customer_id:
+    if not sees_ticket(contact, ticket):
         raise ServiceError(_("This ticket is not available to you."))
     message = _clean_message(message)
-    files = _chosen_files(uploads)
-    duplicate = _recent_duplicate(ticket, message, contact_id=contact.id)
-    if duplicate is not None:
-        return duplicate
-    reply = TicketReply(contact_id=contact.id, body=message)
-    ticket.replies.append(reply)
-    ticket.status = "open"
-    ticket.last_reply_at = utcnow()
-    written: list[StoredFile] = []
-    try:
-        db.session.flush()
-        _store_files(written, files, reply, ticket.customer_id, uploaded_by_contact_id=contact.id)
+
+    def reopen(_reply: TicketReply) -> None:
+        _answered(ticket, "open")
         _notify_staff("staff_ticket_reply", ticket, contact, message)
-        db.session.commit()
-    except Exception:
-        _undo(written)
-        raise
-    return reply
+
+    return _post_reply(ticket, message, contact, uploads, reopen)
 
 
 def close_ticket(ticket: Ticket, contact: Contact) -> None:
-    """Close the contact's customer's ticket and commit; closing a closed ticket changes nothing."""
-    if ticket.customer_id != contact.customer_id:
+    """Close a ticket the contact sees and commit; closing a closed ticket changes nothing."""
+    if not sees_ticket(contact, ticket):
         raise ServiceError(_("This ticket is not available to you."))
     if ticket.status == "closed":
         return
@@ -188,59 +177,43 @@ def add_staff_reply(ticket: Ticket, staff: StaffUser, body: str, uploads: Iterab
     if not (body or "").strip():
         raise ServiceError(_("Write a reply first."))
     body = _clean_message(body)
-    files = _chosen_files(uploads)
-    duplicate = _recent_duplicate(ticket, body, staff_id=staff.id)
-    if duplicate is not None:
-        return duplicate
-    reply = TicketReply(staff_id=staff.id, body=body)
-    ticket.replies.append(reply)
-    ticket.status = "answered"
-    ticket.last_reply_at = utcnow()
-    written: list[StoredFile] = []
-    try:
-        db.session.flush()
-        _store_files(written, files, reply, ticket.customer_id, uploaded_by_staff_id=staff.id)
+
+    def answered(_reply: TicketReply) -> None:
+        _answered(ticket, "answered")
         notify_ticket("ticket_staff_reply", ticket, body)
-        db.session.commit()
-    except Exception:
-        _undo(written)
-        raise
-    return reply
+
+    return _post_reply(ticket, body, staff, uploads, answered)
 
 
 def set_ticket_status(ticket: Ticket, status: str, staff: StaffUser) -> None:
     """Change the ticket's status (one of ``TICKET_STATUSES``), audit it and commit."""
     if status not in TICKET_STATUSES:
         raise ServiceError(_("Unknown ticket status."))
-    if status == ticket.status:
-        return
-    record(
-        "ticket.status_changed",
-        actor=staff,
-        customer_id=ticket.customer_id,
-        target=ticket,
-        before=ticket.status,
-        after=status,
-    )
-    ticket.status = status
-    db.session.commit()
+    _change(ticket, "status", status, staff)
 
 
 def set_ticket_department(ticket: Ticket, department: str, staff: StaffUser) -> None:
     """Move the ticket to another department (an active one), audit it and commit."""
-    if department == ticket.department:
-        return
-    if department not in department_names():
+    if department != ticket.department and department not in department_names():
         raise ServiceError(_("Choose one of the active departments."))
+    _change(ticket, "department", department, staff)
+
+
+def _change(ticket: Ticket, field: str, value: str, staff: StaffUser) -> None:
+    """Set one field of the ticket, audited as ``ticket.<field>_changed``, and commit; the same
+    value again changes (and audits) nothing."""
+    before = getattr(ticket, field)
+    if value == before:
+        return
     record(
-        "ticket.department_changed",
+        f"ticket.{field}_changed",
         actor=staff,
         customer_id=ticket.customer_id,
         target=ticket,
-        before=ticket.department,
-        after=department,
+        before=before,
+        after=value,
     )
-    ticket.department = department
+    setattr(ticket, field, value)
     db.session.commit()
 
 
@@ -286,48 +259,23 @@ def _clean_message(message: str) -> str:
     return _clean_text(message, "message", MAX_MESSAGE_LENGTH)
 
 
-def _chosen_files(uploads: Iterable[FileStorage]) -> list[FileStorage]:
-    # A file input left empty still sends a part without a file name: that is "no file".
-    files = [upload for upload in uploads or () if upload is not None and upload.filename]
-    if len(files) > MAX_ATTACHMENTS:
-        raise ServiceError(_("Attach at most %(max)d files.", max=MAX_ATTACHMENTS))
-    return files
-
-
-def _store_files(
-    written: list[StoredFile], files: list[FileStorage], reply: TicketReply, customer_id: int, **uploader
-) -> None:
-    """Write each file to disk as a file of ``reply``; ``written`` collects them for ``_undo``."""
-    for upload in files:
-        try:
-            stored = store_upload(upload, customer_id=customer_id, ticket_reply_id=reply.id, **uploader)
-        except ServiceError as exc:
-            raise ServiceError(
-                _(
-                    "%(filename)s: %(problem)s Nothing was saved; please try again.",
-                    filename=upload.filename,
-                    problem=exc,
-                )
-            ) from exc
-        written.append(stored)
-        db.session.add(stored)
-
-
-def _undo(written: list[StoredFile]) -> None:
-    db.session.rollback()
-    discard(written)
-
-
-def _recent_duplicate(ticket: Ticket, body: str, *, contact_id: int | None = None, staff_id: int | None = None):
-    last = db.session.scalar(
-        select(TicketReply)
-        .where(TicketReply.ticket_id == ticket.id)
-        .order_by(TicketReply.created_at.desc(), TicketReply.id.desc())
-        .limit(1)
+def _post_reply(ticket: Ticket, body: str, author, uploads: Iterable[FileStorage], effects) -> TicketReply:
+    files = chosen_files(uploads)
+    return post_comment(
+        TicketReply,
+        ticket.id,
+        body,
+        author,
+        window=DUPLICATE_WINDOW,
+        files=files,
+        customer_id=ticket.customer_id,
+        effects=effects,
     )
-    if last is None or last.body != body or last.contact_id != contact_id or last.staff_id != staff_id:
-        return None
-    return last if utcnow() - last.created_at < DUPLICATE_WINDOW else None
+
+
+def _answered(ticket: Ticket, status: str) -> None:
+    ticket.status = status
+    ticket.last_reply_at = utcnow()
 
 
 def _recent_duplicate_ticket(contact: Contact, subject: str, message: str) -> Ticket | None:
@@ -375,5 +323,7 @@ __all__ = [
     "set_ticket_status",
     "ticket_files_stmt",
     "ticket_search",
+    "sees_ticket",
     "ticket_visibility",
+    "ticket_visibility_in_statement",
 ]

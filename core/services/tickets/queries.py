@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, or_, select
 
 from core.extensions import db
 from core.models import (
@@ -18,7 +18,7 @@ from core.models import (
     TicketReply,
 )
 from core.search import contains_text
-from core.services.settings import CONTACTS_SEE_ALL_TICKETS, get_bool_setting
+from core.services.settings import CONTACTS_SEE_ALL_TICKETS, bool_setting_on, get_bool_setting
 
 
 def new_submission_key() -> str:
@@ -27,13 +27,20 @@ def new_submission_key() -> str:
 
 
 def ticket_visibility(contact: Contact):
-    """The condition on ``Ticket`` a contact's tickets meet: its customer's tickets, and only the
-    ones it opened itself unless the setting "contacts see all tickets of their company" is on.
-    """
-    condition = Ticket.customer_id == contact.customer_id
-    if get_bool_setting(CONTACTS_SEE_ALL_TICKETS):
-        return condition
-    return and_(condition, Ticket.contact_id == contact.id)
+    """The condition on ``Ticket`` the contact's tickets meet (``Ticket.seen_by``), with the
+    setting "contacts see all tickets of their company" read now (one query at most)."""
+    return Ticket.seen_by(contact.customer_id, contact.id, get_bool_setting(CONTACTS_SEE_ALL_TICKETS))
+
+
+def ticket_visibility_in_statement(customer_id, contact_id):
+    """``ticket_visibility`` with the setting read inside the same statement (an EXISTS), for
+    statements built once with bound parameters (the dashboard's figures)."""
+    return Ticket.seen_by(customer_id, contact_id, bool_setting_on(CONTACTS_SEE_ALL_TICKETS))
+
+
+def sees_ticket(contact: Contact, ticket: Ticket) -> bool:
+    """Whether the contact sees this loaded ticket: the same rule as ``ticket_visibility``."""
+    return ticket.seen_by(contact.customer_id, contact.id, get_bool_setting(CONTACTS_SEE_ALL_TICKETS))
 
 
 def ticket_files_stmt(ticket: Ticket, *, customer_view: bool) -> Select:

@@ -97,3 +97,14 @@ def open_tab(project_id: int, tab_key: str, *, action: str | None = None) -> Pro
     if action is not None and action not in settings:
         abort(404)
     return ProjectPage(project, settings, tab, tuple(t for t in TABS if _may_open(t, settings)))
+
+
+def shared_items(model, project: Project):
+    """A select() of the project's ``model`` rows (tasks, milestones, discussions) shared with the
+    customer: internal ones never reach the customer area, in lists or by id."""
+    return select(model).where(model.project_id == project.id, model.visible_to_customer)
+
+
+def shared_item_or_404(model, project: Project, item_id: int):
+    """One shared ``model`` row of the project (``shared_items``), else 404."""
+    return db.first_or_404(shared_items(model, project).where(model.id == item_id))

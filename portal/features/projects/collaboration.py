@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from core.extensions import db
 from core.files import serve, upload_folder
+from core.formposts import post_and_redirect
 from core.i18n import _
 from core.models import Discussion, DiscussionComment, Milestone, Project, StoredFile
 from core.pagination import paginate
-from core.services import ServiceError
+from core.services.comments import thread
 from core.services.projects import add_discussion_comment, add_project_file
 
-from ..loading import with_authors
 from . import bp
-from .access import open_tab
-from .forms import CommentForm, UploadForm, flash_errors
+from .access import open_tab, shared_item_or_404, shared_items
+from .forms import CommentForm, UploadForm
 
 # -- milestones ------------------------------------------------------------------------------
 
@@ -25,10 +25,8 @@ from .forms import CommentForm, UploadForm, flash_errors
 @bp.route("/projects/<int:project_id>/milestones")
 def milestones(project_id: int):
     view = open_tab(project_id, "milestones")
-    stmt = (
-        select(Milestone)
-        .where(Milestone.project_id == view.project.id, Milestone.visible_to_customer)
-        .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.id)
+    stmt = shared_items(Milestone, view.project).order_by(
+        Milestone.due_date.is_(None), Milestone.due_date, Milestone.id
     )
     return render_template("portal/projects/milestones.html", view=view, page=paginate(stmt))
 
@@ -58,16 +56,12 @@ def files(project_id: int):
 def file_upload(project_id: int):
     view = open_tab(project_id, "files", action="upload_files")
     form = UploadForm()
-    if form.validate_on_submit():
-        try:
-            stored = add_project_file(view.project, form.file.data, author=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("%(name)s is uploaded.", name=stored.original_name), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("portal.projects.files", project_id=view.project.id))
+    return post_and_redirect(
+        form,
+        lambda: add_project_file(view.project, form.file.data, author=current_user),
+        lambda stored: _("%(name)s is uploaded.", name=stored.original_name),
+        url_for("portal.projects.files", project_id=view.project.id),
+    )
 
 
 @bp.route("/projects/<int:project_id>/files/<int:file_id>")
@@ -82,18 +76,10 @@ def file(project_id: int, file_id: int):
 # -- discussions -----------------------------------------------------------------------------
 
 
-def _visible_discussions(project: Project):
-    return select(Discussion).where(Discussion.project_id == project.id, Discussion.visible_to_customer)
-
-
-def _discussion_or_404(project: Project, discussion_id: int) -> Discussion:
-    return db.first_or_404(_visible_discussions(project).where(Discussion.id == discussion_id))
-
-
 @bp.route("/projects/<int:project_id>/discussions")
 def discussions(project_id: int):
     view = open_tab(project_id, "discussions")
-    page = paginate(_visible_discussions(view.project).order_by(Discussion.id.desc()))
+    page = paginate(shared_items(Discussion, view.project).order_by(Discussion.id.desc()))
     ids = [d.id for d in page.items]
     counts = dict(
         db.session.execute(
@@ -108,13 +94,8 @@ def discussions(project_id: int):
 @bp.route("/projects/<int:project_id>/discussions/<int:discussion_id>")
 def discussion(project_id: int, discussion_id: int):
     view = open_tab(project_id, "discussions")
-    discussion = _discussion_or_404(view.project, discussion_id)
-    comments = db.session.scalars(
-        select(DiscussionComment)
-        .where(DiscussionComment.discussion_id == discussion.id)
-        .options(*with_authors(DiscussionComment))
-        .order_by(DiscussionComment.id)
-    ).all()
+    discussion = shared_item_or_404(Discussion, view.project, discussion_id)
+    comments = thread(DiscussionComment, discussion.id)
     return render_template(
         "portal/projects/discussion.html", view=view, discussion=discussion, comments=comments, form=CommentForm()
     )
@@ -123,15 +104,11 @@ def discussion(project_id: int, discussion_id: int):
 @bp.route("/projects/<int:project_id>/discussions/<int:discussion_id>/comments", methods=["POST"])
 def discussion_comment(project_id: int, discussion_id: int):
     view = open_tab(project_id, "discussions")
-    discussion = _discussion_or_404(view.project, discussion_id)
+    discussion = shared_item_or_404(Discussion, view.project, discussion_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            add_discussion_comment(discussion, form.body.data, author=current_user)
-        except ServiceError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(_("Your comment is added."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("portal.projects.discussion", project_id=view.project.id, discussion_id=discussion.id))
+    return post_and_redirect(
+        form,
+        lambda: add_discussion_comment(discussion, form.body.data, author=current_user),
+        _("Your comment is added."),
+        url_for("portal.projects.discussion", project_id=view.project.id, discussion_id=discussion.id),
+    )

@@ -1,4 +1,4 @@
-"""Eager-loading options shared by the customer-area views.
+"""Eager-loading options shared by the views of both areas.
 
 A ``Contact`` mapping select-in loads its permission and notification rows whenever a contact
 is loaded (two more queries). A contact shown only by name (a comment's author, a ticket's
