@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import ForeignKey, Index, String, Text, and_, case, or_, true
+from sqlalchemy import ForeignKey, Index, String, Text, and_, case, not_, or_, true
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -242,7 +242,8 @@ class Estimate(DraftHidden, CustomerDecides, CustomerOwned, TotalsMixin, Timesta
     @display_status.inplace.expression
     @classmethod
     def _display_status_expression(cls, today):
-        return case((and_(cls.status == "sent", cls.expiry_date < today), "expired"), else_=cls.status)
+        # Sent but no longer open for a decision: the negation of the one open rule.
+        return case((and_(cls.status == "sent", not_(cls.open_for_decision(today))), "expired"), else_=cls.status)
 
 
 class EstimateItem(LineItemMixin, db.Model):

@@ -89,8 +89,7 @@ def _kinds(today: date) -> Iterator[_Kind]:
         yield _Kind("invoice_due_soon", Invoice, Invoice.due_soon_reminded_on, due, notify_invoice)
     if days := setting("estimate_expiry_days_before"):
         due = and_(
-            Estimate.status == "sent",
-            Estimate.expiry_date >= today,
+            Estimate.open_for_decision(today),
             Estimate.expiry_date <= today + timedelta(days=days),
             Estimate.expiry_reminded_on.is_(None),
         )
