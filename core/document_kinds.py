@@ -5,7 +5,9 @@ its names (singular, plural and the whole sentences that differ by German gender
 prefix, the notification and permission of ``core.catalogs`` it belongs to, its PDF renderer,
 and its pages in both areas (endpoints as strings, so this module imports no view). Numbering,
 the send dialog, the PDFs, the admin lists and forms, the customer's project tabs and the labels
-read it; ``tests/unit/test_document_kinds.py`` checks that every name in it exists.
+read it, and so do the admin menu and a customer's tabs (``ADMIN_KINDS``), the PDF cache, the
+``<kind>_sent`` email events and the demo data. ``tests/unit/test_document_kinds.py`` checks
+that every name in it exists and that each of these covers exactly its kinds.
 
 Imports only models, catalogs and i18n: services, views and ``core.pdf`` import this module,
 never the other way round.
