@@ -6,26 +6,44 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from core.catalogs import NOTIFICATIONS, notification_allowed
+from core.document_kinds import ADMIN_KINDS
 from core.extensions import db
 from core.formposts import run_form
 from core.i18n import _
-from core.models import Contract, CreditNote, Customer, Estimate, Invoice, Project, Proposal, Ticket, contacts_of
+from core.models import Customer, Project, Ticket, contacts_of
 from core.pagination import paginate
 from core.services.customers import customer_search, save_customer
 
 from . import bp
 from .forms import CustomerForm
 
-# The profile's document tabs: tab name -> (model, ordering).
-DOCUMENT_TABS = {
-    "invoices": (Invoice, Invoice.date.desc()),
-    "credit_notes": (CreditNote, CreditNote.date.desc()),
-    "estimates": (Estimate, Estimate.date.desc()),
-    "proposals": (Proposal, Proposal.date.desc()),
-    "contracts": (Contract, Contract.start_date.desc()),
+# The profile's document tabs: tab name -> (model, ordering); one per kind of the registry, newest
+# first, in the staff area's order, then tickets and projects.
+DOCUMENT_TABS = {kind.tab: (kind.model, getattr(kind.model, kind.date_attr).desc()) for kind in ADMIN_KINDS} | {
     "tickets": (Ticket, Ticket.last_reply_at.desc()),
     "projects": (Project, Project.start_date.desc()),
 }
+KINDS_BY_TAB = {kind.tab: kind for kind in ADMIN_KINDS}
+
+
+@bp.context_processor
+def _document_menu() -> dict:
+    """The admin layout's menu entries and the customer tabs for document kinds, from the registry."""
+    return {"document_menu": DOCUMENT_MENU, "menu_by_slug": MENU_BY_SLUG, "admin_kinds": ADMIN_KINDS}
+
+
+def _menu() -> tuple[list[tuple[str, str, tuple[str, ...]]], dict[str, str]]:
+    """One menu entry per feature (credit notes live under invoices): the first kind's list and
+    plural, active on the endpoints of each of its kinds; and each kind's slug -> that entry."""
+    groups: dict[str, list] = {}
+    for kind in ADMIN_KINDS:
+        groups.setdefault(kind.permission, []).append(kind)
+    menu = [(kinds[0].admin_list, kinds[0].plural, tuple(f"admin.{k.key}" for k in kinds)) for kinds in groups.values()]
+    by_slug = {k.slug: kinds[0].admin_list for kinds in groups.values() for k in kinds}
+    return menu, by_slug
+
+
+DOCUMENT_MENU, MENU_BY_SLUG = _menu()
 
 
 def notification_matrix(contacts) -> dict[int, dict[str, str]]:
@@ -112,12 +130,7 @@ def customer_documents(customer_id: int, tab: str):
         customer=customer,
         tab=tab,
         page=_page(stmt),
-        detail_slugs={
-            "invoices": "invoices",
-            "credit_notes": "credit-notes",
-            "estimates": "estimates",
-            "contracts": "contracts",
-        },
+        kind=KINDS_BY_TAB.get(tab),
     )
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.catalogs import DEFAULT_PROJECT_SETTINGS, NOTIFICATIONS, PERMISSIONS
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY
 from core.extensions import db
 from core.models import (
     Contract,
@@ -40,6 +41,7 @@ from core.models import (
 )
 from core.services.accounts import create_staff
 from core.services.contacts import ContactData, create_contact
+from core.services.numbering import format_number
 from core.services.settings import PRIMARY_MANAGES_CONTACTS, set_settings
 
 # The documented demo login (README); demo data is never loaded in production.
@@ -98,6 +100,11 @@ def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> bool:
 
     progress("Creating invoices, credit notes, estimates, proposals and contracts...")
     numbers = iter(range(1, 10_000))
+
+    def number(key: str) -> str:
+        """The next demo number of the kind ``key``, in the registry's format (``INV-2026-0001``)."""
+        return format_number(DOCUMENT_KINDS_BY_KEY[key].number_prefix, today.year, next(numbers))
+
     for customer in (acme, globex, solo):
         for status, age, paid_part in (
             ("draft", 2, 0),
@@ -107,11 +114,11 @@ def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> bool:
             ("unpaid", 45, 0),  # past due: shown as overdue
             ("cancelled", 90, 0),
         ):
-            _invoice(customer, f"INV-{today.year}-{next(numbers):04d}", status, today - timedelta(days=age), paid_part)
+            _invoice(customer, number("invoice"), status, today - timedelta(days=age), paid_part)
     for customer in (acme, globex):
-        _credit_note(customer, f"CN-{today.year}-{next(numbers):04d}", today - timedelta(days=10))
+        _credit_note(customer, number("credit_note"), today - timedelta(days=10))
         for status in ("sent", "accepted", "declined", "draft"):
-            _estimate(customer, f"EST-{today.year}-{next(numbers):04d}", status, today)
+            _estimate(customer, number("estimate"), status, today)
         db.session.add_all(
             [
                 Proposal(

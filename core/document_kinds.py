@@ -5,7 +5,9 @@ its names (singular, plural and the whole sentences that differ by German gender
 prefix, the notification and permission of ``core.catalogs`` it belongs to, its PDF renderer,
 and its pages in both areas (endpoints as strings, so this module imports no view). Numbering,
 the send dialog, the PDFs, the admin lists and forms, the customer's project tabs and the labels
-read it; ``tests/unit/test_document_kinds.py`` checks that every name in it exists.
+read it, and so do the admin menu and a customer's tabs (``ADMIN_KINDS``), the PDF cache, the
+``<kind>_sent`` email events and the demo data. ``tests/unit/test_document_kinds.py`` checks
+that every name in it exists and that each of these covers exactly its kinds.
 
 Imports only models, catalogs and i18n: services, views and ``core.pdf`` import this module,
 never the other way round.
@@ -68,6 +70,7 @@ class DocumentKind:
     derived_statuses: tuple[str, ...] = ()  # list filters computed from other columns ("overdue")
     sent_status: str | None = None  # what a draft becomes once emailed (None: unchanged)
     email_context: str = ""  # the name email templates know the document by (default: ``key``)
+    pdf_related: tuple[str, ...] = ()  # relationships the PDF shows besides columns and customer
 
     @property
     def status_filters(self) -> tuple[str, ...]:
@@ -78,6 +81,11 @@ class DocumentKind:
         """``args`` for ``url_for`` of one of the kind's admin pages: the pages all kinds but
         proposals share (``admin.document_*``) also need the kind's ``slug``."""
         return {"slug": self.slug, **args} if self.admin_detail == "admin.document_detail" else args
+
+    def admin_new_args(self, **args) -> dict:
+        """``args`` for ``url_for(kind.admin_new)``: the shared new-document page also needs the
+        kind's ``slug``; contracts and proposals have pages of their own."""
+        return {"slug": self.slug, **args} if self.admin_new == "admin.document_new" else args
 
     @property
     def in_project_tab(self) -> bool:
@@ -97,6 +105,7 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
         notification="invoice",
         number_prefix="INV",
         pdf_renderer="invoice_pdf",
+        pdf_related=("items", "payments"),
         item_model=InvoiceItem,
         statuses=INVOICE_STATUSES,
         new_statuses=("draft", "unpaid"),
@@ -141,6 +150,7 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
         notification="credit_note",
         number_prefix="CN",
         pdf_renderer="credit_note_pdf",
+        pdf_related=("items", "invoice"),
         item_model=CreditNoteItem,
         statuses=CREDIT_NOTE_STATUSES,
         new_statuses=("open",),
@@ -184,6 +194,7 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
         notification="estimate",
         number_prefix="EST",
         pdf_renderer="estimate_pdf",
+        pdf_related=("items",),
         item_model=EstimateItem,
         statuses=ESTIMATE_STATUSES,
         new_statuses=("draft", "sent"),
@@ -294,6 +305,12 @@ LINE_ITEM_KINDS: tuple[DocumentKind, ...] = tuple(k for k in DOCUMENT_KINDS if k
 SENDABLE_KINDS: tuple[DocumentKind, ...] = tuple(k for k in DOCUMENT_KINDS if k.notification is not None)
 PDF_KINDS: tuple[DocumentKind, ...] = tuple(k for k in DOCUMENT_KINDS if k.pdf_renderer is not None)
 NUMBERED_KINDS: tuple[DocumentKind, ...] = tuple(k for k in DOCUMENT_KINDS if k.number_prefix is not None)
+
+# The staff area's order (its menu, a customer's tabs): grouped by feature as the registry is,
+# but proposals before contracts, as staff have always seen them.
+ADMIN_KINDS: tuple[DocumentKind, ...] = tuple(
+    DOCUMENT_KINDS_BY_KEY[key] for key in ("invoice", "credit_note", "estimate", "proposal", "contract")
+)
 
 
 def kind_of(document) -> DocumentKind:

@@ -10,6 +10,7 @@ from cachetools import LRUCache
 from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY
 from core.i18n import current_language
 
 
@@ -59,10 +60,6 @@ class PdfCache:
         return len(self._data)
 
 
-# The relationships each renderer reads besides the document's own columns and the customer.
-_RELATED = {"invoice": ("items", "payments"), "credit_note": ("items", "invoice"), "estimate": ("items",)}
-
-
 def _columns(obj) -> tuple | None:
     """Every mapped column value of ``obj`` (loaded if needed); None if it is not an ORM object."""
     if obj is None:
@@ -83,7 +80,9 @@ def cache_key(kind: str, document, customer, company_name: str, compress: bool) 
         if columns is None:
             return None
         parts.append(columns)
-    for name in _RELATED.get(kind, ()):
+    # The relationships the renderer reads besides the document's own columns and the customer.
+    document_kind = DOCUMENT_KINDS_BY_KEY.get(kind)
+    for name in document_kind.pdf_related if document_kind else ():
         related = getattr(document, name)
         for obj in related if isinstance(related, list | tuple) else [related]:
             columns = _columns(obj)

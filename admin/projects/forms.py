@@ -8,7 +8,6 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.catalogs import DEFAULT_PROJECT_SETTINGS, PROJECT_SETTINGS
-from core.forms import flash_errors as flash_errors  # the views import it from here
 from core.i18n import _l
 
 

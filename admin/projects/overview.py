@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from core.catalogs import PROJECT_SETTINGS
 from core.extensions import db
+from core.forms import flash_errors
 from core.i18n import _
 from core.labels import label
 from core.models import PROJECT_STATUSES, TASK_STATUSES, Customer, Discussion, Milestone, Project, StoredFile, Task
@@ -35,7 +36,6 @@ from .forms import (
     StatusForm,
     TaskForm,
     VisibilityForm,
-    flash_errors,
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.catalogs import NOTIFICATION_KEYS
+from core.document_kinds import SENDABLE_KINDS
 
 
 @dataclass(frozen=True)
@@ -23,15 +24,21 @@ class Event:
 EVENTS: dict[str, Event] = {
     e.key: e
     for e in (
-        Event("invoice_sent", "invoice", "portal.invoices.detail", "Invoice sent"),
+        # "<kind>_sent": the send dialog's email, one per kind of the registry with a notification.
+        *(
+            Event(
+                f"{kind.key}_sent",
+                kind.notification,
+                kind.portal_detail,
+                f"{kind.key.replace('_', ' ').capitalize()} sent",
+            )
+            for kind in SENDABLE_KINDS
+        ),
         Event("invoice_overdue", "invoice", "portal.invoices.detail", "Overdue notice"),
         Event("invoice_due_soon", "invoice", "portal.invoices.detail", "Due-soon notice"),
         Event("payment_recorded", "invoice", "portal.invoices.detail", "Payment recorded"),
-        Event("credit_note_sent", "credit_note", "portal.invoices.credit_note", "Credit note sent"),
-        Event("estimate_sent", "estimate", "portal.estimates.detail", "Estimate sent"),
         Event("estimate_expiry_reminder", "estimate", "portal.estimates.detail", "Estimate expiry reminder"),
         Event("estimate_decided", "estimate", "portal.estimates.detail", "Estimate accepted or declined"),
-        Event("contract_sent", "contract", "portal.contracts.detail", "Contract sent"),
         Event("contract_expiry_reminder", "contract", "portal.contracts.detail", "Contract expiry reminder"),
         Event("ticket_autoreply", "ticket", "portal.tickets.detail", "Ticket opened (auto-reply)"),
         Event("ticket_staff_reply", "ticket", "portal.tickets.detail", "Staff replied to a ticket"),

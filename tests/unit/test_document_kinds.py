@@ -107,3 +107,53 @@ def test_the_shared_admin_routes_take_exactly_the_registry_s_slugs(app):
                     assert slug not in shared
                 else:
                     assert slug in shared
+
+
+def test_the_admin_area_s_tabs_menu_pdfs_emails_and_demo_cover_exactly_the_registry_s_kinds(app):
+    from admin.customers import DOCUMENT_MENU, DOCUMENT_TABS, KINDS_BY_TAB, MENU_BY_SLUG
+    from core.demo import load_demo
+    from core.document_kinds import ADMIN_KINDS
+
+    # The staff area's order holds every kind once; a customer's tabs are its kinds, then the rest.
+    assert sorted(k.key for k in ADMIN_KINDS) == sorted(KIND_IDS) and len(set(ADMIN_KINDS)) == len(ADMIN_KINDS)
+    assert list(DOCUMENT_TABS) == [k.tab for k in ADMIN_KINDS] + ["tickets", "projects"]
+    assert list(KINDS_BY_TAB.values()) == list(ADMIN_KINDS)
+    # The menu: one entry per feature, credit notes under invoices, every kind's slug active on one.
+    assert [entry[0] for entry in DOCUMENT_MENU] == [
+        "admin.invoices",
+        "admin.estimates",
+        "admin.proposals",
+        "admin.contracts",
+    ]
+    assert set(MENU_BY_SLUG) == {k.slug for k in DOCUMENT_KINDS}
+    assert {f"admin.{k.key}" for k in DOCUMENT_KINDS} == {p for entry in DOCUMENT_MENU for p in entry[2]}
+    # The PDF cache's key covers what each renderer shows: relationships of the kind's model.
+    for kind in DOCUMENT_KINDS:
+        assert all(hasattr(kind.model, name) for name in kind.pdf_related)
+        assert not kind.pdf_related or kind in PDF_KINDS
+    # "<kind>_sent": one email per sendable kind, under its notification, linking to its page.
+    sent = {key: event for key, event in EVENTS.items() if key.removesuffix("_sent") in DOCUMENT_KINDS_BY_KEY}
+    assert set(sent) == {f"{k.key}_sent" for k in SENDABLE_KINDS}
+    for kind in SENDABLE_KINDS:
+        event = sent[f"{kind.key}_sent"]
+        assert (event.notification, event.endpoint) == (kind.notification, kind.portal_detail)
+    # The demo numbers each numbered kind with the registry's prefix.
+    assert load_demo()
+    for kind in NUMBERED_KINDS:
+        numbers = db.session.scalars(db.select(kind.model.number)).all()
+        assert numbers and all(n.startswith(f"{kind.number_prefix}-") for n in numbers)
+
+
+def test_the_customer_tabs_link_each_kind_s_pages(admin_client, f):
+    customer = f.make_customer("Acme")
+    documents = {"invoice": f.make_invoice(customer), "credit_note": f.make_credit_note(customer)}
+    documents |= {"estimate": f.make_estimate(customer), "contract": f.make_contract(customer)}
+    documents["proposal"] = f.make_proposal(customer)
+    profile = admin_client.get(f"/admin/customers/{customer.id}").get_data(as_text=True)
+    for kind in DOCUMENT_KINDS:
+        assert f'href="/admin/customers/{customer.id}/{kind.tab}">{kind.plural}<' in profile
+        page = admin_client.get(f"/admin/customers/{customer.id}/{kind.tab}").get_data(as_text=True)
+        with admin_client.application.test_request_context():
+            detail = url_for(kind.admin_detail, **kind.admin_args(**{kind.admin_id_arg: documents[kind.key].id}))
+            new = url_for(kind.admin_new, **kind.admin_new_args(customer_id=customer.id))
+        assert f'href="{detail}"' in page and f'href="{new}">{kind.texts.new}<' in page.replace("&amp;", "&")
