@@ -7,7 +7,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from core.forms import flash_errors as flash_errors  # the views import it from here
 from core.i18n import _l
 
 
