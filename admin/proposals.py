@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from core.document_kinds import DOCUMENT_KINDS_BY_KEY
@@ -18,6 +14,7 @@ from core.i18n import _
 from core.labels import label
 from core.models import PROPOSAL_STATUSES, Customer, Project, Proposal, ProposalComment
 from core.services import ServiceError
+from core.services.comments import thread
 from core.services.documents import (
     add_proposal_comment,
     agreement_delete_refused,
@@ -43,23 +40,16 @@ def status_choices() -> list[SelectChoice]:
 @bp.route("/proposals/<int:proposal_id>")
 def proposal_detail(proposal_id: int):
     proposal = db.get_or_404(Proposal, proposal_id)
-    comment_form = ProposalCommentForm(form_token=secrets.token_hex(16))
-    return _detail_page(proposal, comment_form)
+    return _detail_page(proposal, ProposalCommentForm())
 
 
 def _detail_page(proposal: Proposal, comment_form: ProposalCommentForm):
-    comments = db.session.scalars(
-        select(ProposalComment)
-        .options(joinedload(ProposalComment.contact), joinedload(ProposalComment.staff))
-        .where(ProposalComment.proposal_id == proposal.id)
-        .order_by(ProposalComment.id)
-    ).all()
     return render_template(
         "admin/proposals/detail.html",
         proposal=proposal,
         customer=db.session.get(Customer, proposal.customer_id),
         project=db.session.get(Project, proposal.project_id) if proposal.project_id else None,
-        comments=comments,
+        comments=thread(ProposalComment, proposal.id),
         comment_form=comment_form,
         confirm_form=ConfirmForm(),
         edit_refused=agreement_edit_refused(proposal),
@@ -73,7 +63,7 @@ def proposal_comment(proposal_id: int):
     form = ProposalCommentForm()
     if form.validate_on_submit():
         try:
-            add_proposal_comment(proposal, current_user, form.body.data, form_token=form.form_token.data)
+            add_proposal_comment(proposal, current_user, form.body.data)
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:

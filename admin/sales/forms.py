@@ -287,7 +287,6 @@ class ContractForm(AgreementForm):
 
 class ProposalCommentForm(FlaskForm):
     body = TextAreaField(_l("Comment"), validators=[InputRequired(_l("Write a comment.")), _max_length(MAX_NOTES)])
-    form_token = HiddenField()
 
 
 class ContactChoiceField(SelectMultipleField):

@@ -1,12 +1,12 @@
-"""Posting to a comment thread, the one piece behind task and discussion comments and ticket
-replies (and usable for proposal comments): a comment model names its thread column
-(``THREAD``, see ``core.models.base.CommentMixin``).
+"""Posting to a comment thread, the one piece behind task, discussion and proposal comments and
+ticket replies: a comment model names its thread column (``THREAD``, see
+``core.models.base.CommentMixin``).
 
 ``post_comment`` guarantees: a double submit (the thread's newest comment is the same text by
-the same author, within the caller's window) returns that comment and changes nothing; else the
-comment, its attachments and whatever the caller's ``effects`` add (status, audit, queued
-emails) are committed together, or nothing is: a failure rolls back and removes the bytes of
-files already written.
+the same author, within the caller's window) returns that comment, or is refused with the
+caller's message, and changes nothing; else the comment, its attachments and whatever the
+caller's ``effects`` add (status, audit, queued emails) are committed together, or nothing is:
+a failure rolls back and removes the bytes of files already written.
 """
 
 from __future__ import annotations
@@ -85,6 +85,13 @@ def undo(written: list[StoredFile]) -> None:
     discard(written)
 
 
+def lock_thread(model, thread_id: int) -> None:
+    """Lock the row the thread belongs to (PostgreSQL) until the transaction ends, so that two
+    identical posts arriving together are checked one after the other."""
+    (key,) = getattr(model, model.THREAD).property.columns[0].foreign_keys
+    db.session.execute(select(key.column).where(key.column == thread_id).with_for_update())
+
+
 def thread(model, thread_id: int) -> list:
     """The thread's comments, oldest first, each with its author (a contact by name only, or a
     staff member) loaded in the same query."""
@@ -103,16 +110,25 @@ def post_comment(
     files: list[FileStorage] = (),
     customer_id: int | None = None,
     effects: Callable[[object], None] | None = None,
+    lock: bool = False,
+    repeat_refusal: str | None = None,
 ):
     """Add ``body`` (already validated) by ``author`` to the thread and commit; see the module.
 
     ``files`` (from ``chosen_files``) are stored as the comment's attachments under
     ``customer_id``; ``effects(comment)`` runs after the comment has its id and before the
-    commit: status changes, audit entries and notifications belong there.
+    commit: status changes, audit entries and notifications belong there. ``lock`` first locks
+    the thread's row (``lock_thread``); with ``repeat_refusal`` a double submit is refused with
+    that message (ServiceError, transaction rolled back) instead of returning the earlier comment.
     """
+    if lock:
+        lock_thread(model, thread_id)
     duplicate = double_submit(model, thread_id, body, author, window)
     if duplicate is not None:
-        return duplicate
+        if repeat_refusal is None:
+            return duplicate
+        db.session.rollback()
+        raise ServiceError(repeat_refusal)
     comment = model(body=body, **{model.THREAD: thread_id}, **author_columns(author))
     db.session.add(comment)
     written: list[StoredFile] = []

@@ -18,8 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import update
 
 from core import audit
 from core.extensions import db
@@ -29,11 +28,12 @@ from core.models import Contact, Contract, Customer, Estimate, Proposal, Proposa
 from core.notifications.notify import notify_estimate, notify_staff
 
 from . import ServiceError
+from .comments import post_comment
 
 SIGNER_NAME_MAX = 160
 COMMENT_MAX = 5000
-# A second identical comment within this window is a double submit, not a new comment.
-DUPLICATE_COMMENT_SECONDS = 120
+# A second identical comment on a proposal within this window is a double submit, not a new one.
+PROPOSAL_COMMENT_WINDOW = timedelta(seconds=120)
 
 
 def clean_signer_name(name: str | None) -> str:
@@ -213,50 +213,33 @@ def sign_contract(contract: Contract, contact: Contact, *, signer_name: str | No
     return contract
 
 
-def proposal_comments(proposal: Proposal) -> list[ProposalComment]:
-    """The proposal's comment thread (contacts' and staff's), oldest first."""
-    return list(
-        db.session.scalars(
-            select(ProposalComment)
-            .options(joinedload(ProposalComment.contact), joinedload(ProposalComment.staff))
-            .where(ProposalComment.proposal_id == proposal.id)
-            .order_by(ProposalComment.id)
-        )
-    )
-
-
 def add_proposal_comment(proposal: Proposal, contact: Contact, body: str | None) -> ProposalComment:
     """Add the contact's comment to the proposal's thread, email staff (``staff_proposal_comment``)
-    and commit. Refuses an empty or over-long comment, and the same text from the same contact
-    again within two minutes (a double submit), changing nothing."""
+    and commit (``core.services.comments.post_comment``). Refuses an empty or over-long comment,
+    and the same text from the same contact again within two minutes (a double submit),
+    changing nothing."""
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
         raise ServiceError(_("Write a comment first."))
     if len(body) > COMMENT_MAX:
         raise ServiceError(_("A comment can have at most %(max)d characters.", max=COMMENT_MAX))
-    # Lock the proposal row (PostgreSQL) so two identical submits are checked one after the other.
-    db.session.execute(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
-    since = utcnow() - timedelta(seconds=DUPLICATE_COMMENT_SECONDS)
-    recent = db.session.scalars(
-        select(ProposalComment)
-        .where(
-            ProposalComment.proposal_id == proposal.id,
-            ProposalComment.contact_id == contact.id,
+
+    def email(_comment: ProposalComment) -> None:
+        customer = db.session.get(Customer, proposal.customer_id)
+        notify_staff(
+            "staff_proposal_comment",
+            link_values={"proposal_id": proposal.id},
+            context={"proposal": proposal, "customer": customer, "author": contact.full_name, "message": body},
+            customer_id=customer.id,
         )
-        .order_by(ProposalComment.id.desc())
-        .limit(1)
-    ).first()
-    if recent is not None and recent.body == body and recent.created_at >= since:
-        db.session.rollback()
-        raise ServiceError(_("This comment was already posted."))
-    comment = ProposalComment(proposal_id=proposal.id, contact_id=contact.id, body=body)
-    db.session.add(comment)
-    customer = db.session.get(Customer, proposal.customer_id)
-    notify_staff(
-        "staff_proposal_comment",
-        link_values={"proposal_id": proposal.id},
-        context={"proposal": proposal, "customer": customer, "author": contact.full_name, "message": body},
-        customer_id=customer.id,
+
+    return post_comment(
+        ProposalComment,
+        proposal.id,
+        body,
+        contact,
+        window=PROPOSAL_COMMENT_WINDOW,
+        effects=email,
+        lock=True,
+        repeat_refusal=_("This comment was already posted."),
     )
-    db.session.commit()
-    return comment

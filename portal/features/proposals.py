@@ -10,10 +10,11 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.i18n import _, _l
-from core.models import Proposal
+from core.models import Proposal, ProposalComment
 from core.pagination import paginate
 from core.services import ServiceError
-from core.services.decisions import COMMENT_MAX, add_proposal_comment, proposal_comments
+from core.services.comments import thread
+from core.services.decisions import COMMENT_MAX, add_proposal_comment
 
 from .. import decisions
 from ..decisions import AcceptForm
@@ -46,7 +47,7 @@ def _detail_page(proposal: Proposal, *, accept_form: AcceptForm | None = None, c
     return render_template(
         "portal/proposals/detail.html",
         proposal=proposal,
-        comments=proposal_comments(proposal),
+        comments=thread(ProposalComment, proposal.id),
         **decisions.page_context(proposal, accept_form),
         comment_form=comment_form or CommentForm(),
     )

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from core.audit import record
 from core.extensions import db
 from core.i18n import _
 from core.models import PROPOSAL_STATUSES, Contract, Proposal, ProposalComment, StaffUser, utcnow
 
 from .. import ServiceError
+from ..comments import post_comment
+from ..decisions import PROPOSAL_COMMENT_WINDOW
 from .common import (
     MAX_CONTENT,
     MAX_NOTES,
@@ -32,7 +32,6 @@ from .common import (
     clean_text,
     earlier_submission,
     lock_customer,
-    remember_submission,
 )
 
 DECIDED = ("accepted", "declined")
@@ -177,24 +176,20 @@ def delete_agreement(document, *, actor) -> None:
     db.session.commit()
 
 
-def add_proposal_comment(
-    proposal: Proposal, staff: StaffUser, body: str, *, form_token: str | None = None
-) -> ProposalComment:
-    """Add a staff comment to the proposal's thread and commit; a resubmitted form adds nothing.
+def add_proposal_comment(proposal: Proposal, staff: StaffUser, body: str) -> ProposalComment:
+    """Add a staff comment to the proposal's thread with its audit entry and commit
+    (``core.services.comments.post_comment``); the same text by the same staff member again
+    within two minutes (a double submit) returns the first comment and adds nothing.
 
     No email: the notification catalog has no proposal toggle, so nobody is chosen to receive one.
     """
     text = clean_text(body, _("The comment"), MAX_NOTES, required=True)
-    # Lock the proposal so two posts of the same form run one after the other (PostgreSQL).
-    db.session.scalar(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
-    earlier = earlier_submission("proposal.commented", form_token, ProposalComment)
-    if earlier is not None:
-        db.session.commit()
-        return earlier
-    comment = ProposalComment(proposal_id=proposal.id, staff_id=staff.id, body=text)
-    db.session.add(comment)
-    db.session.flush()
-    record("proposal.commented", actor=staff, customer_id=proposal.customer_id, target=comment, proposal_id=proposal.id)
-    remember_submission("proposal.commented", form_token, comment.id)
-    db.session.commit()
-    return comment
+
+    def audit_entry(comment: ProposalComment) -> None:
+        record(
+            "proposal.commented", actor=staff, customer_id=proposal.customer_id, target=comment, proposal_id=proposal.id
+        )
+
+    return post_comment(
+        ProposalComment, proposal.id, text, staff, window=PROPOSAL_COMMENT_WINDOW, effects=audit_entry, lock=True
+    )
