@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from core.forms import AccessFields, CompanyDetailsForm, PermissionFields, email_field, name_field, strong_password
+from core.forms import AccessFields, CompanyDetailsForm, PermissionFields, email_field, name_field, new_password_field
 from core.i18n import LANGUAGES, _l
-from core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from core.services.reminders import REMINDER_SETTINGS
 
 
@@ -46,20 +45,7 @@ class ContactForm(AccessFields):
     email = email_field()
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
     position = StringField(_l("Position"), validators=[Length(max=80)])
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            Optional(),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=MAX_PASSWORD_LENGTH,
-                message=_l(
-                    "Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
-                ),
-            ),
-            strong_password,
-        ],
-    )
+    password = new_password_field(_l("Password"), required=False)
     send_invitation = BooleanField(_l("Send an invitation email to choose a password"))
     is_primary = BooleanField(_l("Primary Contact"))
     active = BooleanField(_l("Active"), default=True)

@@ -82,11 +82,13 @@ def strong_password(form, field) -> None:
             raise ValidationError(problem)
 
 
-def new_password_field(label: str | None = None) -> PasswordField:
+def new_password_field(label: str | None = None, *, required: bool = True) -> PasswordField:
+    """A password field held to the password rules; ``required=False`` lets it stay empty
+    (staff editing a contact leave the password as it is)."""
     return PasswordField(
         _l("New password") if label is None else label,
         validators=[
-            DataRequired(),
+            DataRequired() if required else Optional(),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=MAX_PASSWORD_LENGTH,
