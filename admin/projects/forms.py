@@ -66,7 +66,7 @@ class TaskForm(Prefixed):
     PREFIX = "task"
     name = StringField(_l("Task"), validators=[DataRequired(), Length(max=200)])
     due_date = DateField(_l("Due date"), validators=[Optional()])
-    visible_to_customer = BooleanField(_l("Visible to customer"), default=True)
+    visible_to_customer = BooleanField(_l("Visible to customer"))  # staff opt in to showing it
 
 
 class VisibilityForm(FlaskForm):
@@ -90,14 +90,14 @@ class MilestoneForm(Prefixed):
 class FileForm(Prefixed):
     PREFIX = "file"
     file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file to upload."))])
-    visible_to_customer = BooleanField(_l("Visible to customer"), default=True)
+    visible_to_customer = BooleanField(_l("Visible to customer"))  # staff opt in to showing it
 
 
 class DiscussionForm(Prefixed):
     PREFIX = "discussion"
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
-    visible_to_customer = BooleanField(_l("Visible to customer"), default=True)
+    visible_to_customer = BooleanField(_l("Visible to customer"))  # staff opt in to showing it
 
 
 class DeleteForm(FlaskForm):

@@ -120,7 +120,7 @@ def notify_task(event_key: str, task: Task, detail: str = "", *, author=None) ->
     return notify(
         event_key,
         project.customer_id,
-        link_values={"project_id": project.id},
+        link_values={"project_id": project.id, "task_id": task.id},  # the task's own page
         context={"project": project, "task": task, "detail": detail},
         author=author,
     )
