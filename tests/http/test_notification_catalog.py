@@ -3,11 +3,12 @@ every notification and every set of permissions, and the form script's data take
 
 from __future__ import annotations
 
+from html import unescape
 from itertools import chain, combinations
 
 import pytest
 
-from core.catalogs import NOTIFICATIONS, PERMISSION_KEYS, allowed_notifications, notification_allowed
+from core.catalogs import NOTIFICATIONS, PERMISSION_KEYS, PERMISSIONS, allowed_notifications, notification_allowed
 
 ALL_SUBSETS = [frozenset(c) for c in chain.from_iterable(combinations(sorted(PERMISSION_KEYS), n) for n in range(7))]
 
@@ -33,3 +34,13 @@ def test_the_contact_forms_script_reads_the_catalogs_mapping(admin_client, f):
     for n in NOTIFICATIONS:
         assert f'name="notify_{n.key}"' in html
         assert f'data-needs-permission="{n.permission}"' in html
+
+
+def test_the_contact_form_describes_each_permission_and_notification(admin_client, f):
+    """What each box grants or sends, from the catalogs (so "Project" and "Task" emails differ)."""
+    customer = f.make_customer()
+    html = admin_client.get(f"/admin/customers/{customer.id}/contacts/new").get_data(as_text=True)
+    for item, prefix in [*((p, "perm") for p in PERMISSIONS), *((n, "notify") for n in NOTIFICATIONS)]:
+        name = f"{prefix}_{item.key}"
+        assert f'aria-describedby="{name}-help"' in html
+        assert f'<div class="form-text" id="{name}-help">{item.description}</div>' in unescape(html)
