@@ -156,7 +156,8 @@ def test_the_flush_after_a_request_sends_only_that_requests_emails(app, admin_cl
 
 
 def test_the_flush_after_a_request_stops_within_its_time_and_leaves_nothing_sending(app, admin_client, f, smtp):
-    app.config["MAIL_FLUSH_SECONDS"] = 0.5
+    # 1.2 s for six messages at 0.3 s each: room for the first even on a loaded machine, never all six.
+    app.config["MAIL_FLUSH_SECONDS"] = 1.2
     smtp.handler.delay = 0.3  # a slow mail server
     customer = f.make_customer("Acme")
     contacts = [f.make_contact(customer, email=f"c{i}@acme.example", notifications={"invoice"}) for i in range(6)]
@@ -165,7 +166,7 @@ def test_the_flush_after_a_request_stops_within_its_time_and_leaves_nothing_send
     assert response.status_code == 302  # the action is done, whatever the mail server does
     counts = status_counts()
     assert "sending" not in counts and counts.get("failed", 0) == 0
-    assert 1 <= counts.get("sent", 0) <= 3 and counts["pending"] == 6 - counts["sent"]
+    assert 1 <= counts.get("sent", 0) <= 5 and counts["pending"] == 6 - counts["sent"]
     assert {r.attempts for r in rows() if r.status == "pending"} == {0}
     smtp.handler.delay = 0
     assert dispatch_all().sent == counts["pending"]  # the dispatcher sends the rest
