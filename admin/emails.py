@@ -81,7 +81,13 @@ def email_detail(email_id: int):
 def email_html(email_id: int):
     """The stored HTML part, shown inside the log page's sandboxed frame; no script can run."""
     email = db.get_or_404(OutboxEmail, email_id)
-    response = make_response(mask_single_use_links(email.html_body))
+    return email_html_response(mask_single_use_links(email.html_body))
+
+
+def email_html_response(html_body: str):
+    """An email's HTML part as a page for a sandboxed frame of the admin area: its inline
+    styles apply, no script runs, and only admin pages may frame it."""
+    response = make_response(html_body)
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox allow-popups"
     )

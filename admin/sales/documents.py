@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from core.document_kinds import DOCUMENT_KINDS, KINDS_BY_SLUG
@@ -14,9 +14,16 @@ from core.pdf import document_pdf, pdf_download, pdf_filename
 from core.services import ServiceError
 from core.services.documents import agreement_delete_refused, agreement_edit_refused, delete_refused, edit_refused
 from core.services.invoices import record_payment
-from core.services.sending import active_contacts, preselected_ids, send_document
+from core.services.sending import (
+    active_contacts,
+    preselected_ids,
+    preview_document_email,
+    send_document,
+    sendable_contact,
+)
 
 from .. import bp
+from ..emails import email_html_response
 from .forms import ConfirmForm, PaymentForm, SendForm
 
 # The shared routes of every kind but proposals (which have their own pages), e.g. /invoices/7.
@@ -92,6 +99,35 @@ def document_send(slug: str, doc_id: int):
             flash(str(kind.texts.sent) % {"names": ", ".join(e.to_address for e in emails)}, "success")
             return redirect(url_for("admin.document_detail", slug=slug, doc_id=doc_id))
     return _page("admin/documents/send.html", kind, document, form=form, contacts=contacts, preselected=preselected)
+
+
+def _preview(slug: str, doc_id: int, contact_id: int):
+    """The document, its kind, a contact it may be sent to (else 404) and that contact's email."""
+    kind, document = load_document(slug, doc_id)
+    contact = sendable_contact(document, contact_id)
+    if contact is None:
+        abort(404)
+    return kind, document, contact, preview_document_email(kind, document, contact)
+
+
+@bp.route(KIND_ROUTE + "/send/preview/<int:contact_id>")
+def document_email_preview(slug: str, doc_id: int, contact_id: int):
+    """The send dialog's preview: the email as ``contact_id`` will receive it (read-only)."""
+    kind, document, contact, email = _preview(slug, doc_id, contact_id)
+    return _page(
+        "admin/documents/email_preview.html",
+        kind,
+        document,
+        contact=contact,
+        email=email,
+        attachment=pdf_filename(kind.key, document),
+    )
+
+
+@bp.route(KIND_ROUTE + "/send/preview/<int:contact_id>/html")
+def document_email_preview_html(slug: str, doc_id: int, contact_id: int):
+    """The previewed email's HTML part, for the preview page's sandboxed frame."""
+    return email_html_response(_preview(slug, doc_id, contact_id)[3].html_body)
 
 
 @bp.route("/invoices/<int:doc_id>/payments", methods=["POST"])

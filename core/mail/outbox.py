@@ -22,7 +22,7 @@ from core.notifications.events import EVENTS
 from core.tokens import make_unsubscribe_token
 
 from .flush import mark_queued
-from .links import public_url
+from .links import MASK, public_url
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,70 @@ def render_email(event_key: str, context: dict) -> tuple[str, str, str]:
     return subject, text_body, html_body
 
 
+@dataclass(frozen=True)
+class RenderedEmail:
+    """One recipient's email as it reads it: subject, bodies, the link and the unsubscribe link."""
+
+    subject: str
+    text_body: str
+    html_body: str
+    link: str
+    unsubscribe_url: str
+
+
+# A preview's unsubscribe link goes to the unsubscribe page with this instead of a token: staff
+# see where the link is, but it works for nobody (the page refuses it as not valid).
+PREVIEW_TOKEN = MASK
+
+
+def unsubscribe_url_for(
+    contact: Contact, notification: str | None, *, copied: bool = False, preview: bool = False
+) -> str:
+    """The one-click unsubscribe link an email of ``notification`` to ``contact`` carries, or "".
+
+    The one rule for the link in the body and the List-Unsubscribe headers made from it
+    (``core.mail.message``): a contact gets a link for notification N only if it receives N
+    (``Contact.receives``): a contact added by hand in the send dialog, whose toggle is off or
+    who lacks the permission, has nothing to unsubscribe from. A personal email (no
+    notification) has none, and neither has a message ``copied`` to other addresses (CC): the
+    link is the contact's own, and whoever got the copy could switch the contact's emails off.
+    ``preview``: the link shows where it goes but carries no working token.
+    """
+    if not notification or copied or not contact.receives(notification):
+        return ""
+    token = PREVIEW_TOKEN if preview else make_unsubscribe_token(contact, notification)
+    return public_url("portal.unsubscribe", token=token)
+
+
+def contact_email(
+    event_key: str,
+    contact: Contact,
+    *,
+    link_values: dict | None = None,
+    link: str | None = None,
+    context: dict | None = None,
+    copied: bool = False,
+    preview: bool = False,
+) -> RenderedEmail:
+    """The email ``contact`` gets for ``event_key``, rendered by ``render_email`` in its language,
+    greeting it by name; nothing is stored.
+
+    The email links to the event's portal page (``link_values`` fill its URL) unless ``link``
+    is given; its unsubscribe link follows ``unsubscribe_url_for`` (``copied``: the message also
+    goes to CC addresses; ``preview``: no working token).
+    """
+    event = EVENTS[event_key]
+    if link is None:
+        link = public_url(event.endpoint, **(link_values or {}))
+    return _render(
+        event_key,
+        link=link,
+        unsubscribe_url=unsubscribe_url_for(contact, event.notification, copied=copied, preview=preview),
+        context={**(context or {}), "contact": contact, "greeting_name": contact.first_name},
+        language=contact.language,
+    )
+
+
 def queue_email(
     event_key: str,
     contact: Contact,
@@ -80,29 +144,20 @@ def queue_email(
     cc: Iterable[str] = (),
     attachments: Iterable[Attachment] = (),
 ) -> OutboxEmail:
-    """Add one outbox row for ``contact`` to the session (the caller commits).
-
-    The email links to the event's portal page (``link_values`` fill its URL) unless ``link``
-    is given; a toggle-governed email also gets a one-click unsubscribe link for its type.
+    """Add one outbox row for ``contact`` to the session (the caller commits): the email
+    ``contact_email`` renders, copied to the ``cc`` addresses.
     """
-    event = EVENTS[event_key]
-    if link is None:
-        link = public_url(event.endpoint, **(link_values or {}))
-    unsubscribe_url = ""
-    if event.notification:
-        unsubscribe_url = public_url("portal.unsubscribe", token=make_unsubscribe_token(contact, event.notification))
-    return _queue(
+    cc = tuple(cc)
+    rendered = contact_email(event_key, contact, link_values=link_values, link=link, context=context, copied=bool(cc))
+    return _store(
         event_key,
+        rendered,
         to_address=contact.email,
         to_name=contact.full_name,
         customer_id=contact.customer_id,
         contact_id=contact.id,
-        link=link,
-        unsubscribe_url=unsubscribe_url,
-        context={**(context or {}), "contact": contact, "greeting_name": contact.first_name},
         cc=cc,
         attachments=attachments,
-        language=contact.language,
     )
 
 
@@ -112,38 +167,43 @@ def queue_staff_email(
     """Add one outbox row for a staff member (links into the admin area), in the staff member's
     language; the caller commits."""
     event = EVENTS[event_key]
-    return _queue(
+    rendered = _render(
         event_key,
-        to_address=staff.email,
-        to_name=staff.name,
-        customer_id=customer_id,
-        contact_id=None,
         link=public_url(event.endpoint, **link_values),
         unsubscribe_url="",
         context={**context, "staff": staff, "greeting_name": staff.name},
         language=staff.language,
     )
+    return _store(
+        event_key,
+        rendered,
+        to_address=staff.email,
+        to_name=staff.name,
+        customer_id=customer_id,
+        contact_id=None,
+    )
 
 
-def _queue(
+def _render(event_key: str, *, link: str, unsubscribe_url: str, context: dict, language: str) -> RenderedEmail:
+    full_context = {**context, "link": link, "unsubscribe_url": unsubscribe_url, "event": EVENTS[event_key]}
+    with force_locale(language or "en"):  # text, amounts and dates in the recipient's language
+        subject, text_body, html_body = render_email(event_key, full_context)
+    return RenderedEmail(subject, text_body, html_body, link, unsubscribe_url)
+
+
+def _store(
     event_key: str,
+    rendered: RenderedEmail,
     *,
     to_address: str,
     to_name: str,
     customer_id: int | None,
     contact_id: int | None,
-    link: str,
-    unsubscribe_url: str,
-    context: dict,
     cc: Iterable[str] = (),
     attachments: Iterable[Attachment] = (),
-    language: str = "en",
 ) -> OutboxEmail:
     if "\r" in to_address or "\n" in to_address:
         raise ValueError("an email address cannot contain a line break")
-    full_context = {**context, "link": link, "unsubscribe_url": unsubscribe_url, "event": EVENTS[event_key]}
-    with force_locale(language or "en"):  # text, amounts and dates in the recipient's language
-        subject, text_body, html_body = render_email(event_key, full_context)
     domain = current_app.config["MAIL_MESSAGE_ID_DOMAIN"]
     email = OutboxEmail(
         event=event_key,
@@ -153,11 +213,11 @@ def _queue(
         to_address=to_address,
         to_name=one_line(to_name),
         cc=",".join(one_line(address) for address in cc),
-        subject=subject[:255],
-        text_body=text_body,
-        html_body=html_body,
-        link=link,
-        unsubscribe_url=unsubscribe_url,
+        subject=rendered.subject[:255],
+        text_body=rendered.text_body,
+        html_body=rendered.html_body,
+        link=rendered.link,
+        unsubscribe_url=rendered.unsubscribe_url,
         message_id=f"<{uuid.uuid4().hex}@{domain}>",
         attachments=[
             EmailAttachment(filename=a.filename, content_type=a.content_type, data=a.data) for a in attachments

@@ -5,12 +5,14 @@ in ``core.document_kinds`` (``SENDABLE_KINDS``).
 
 The seed's rule: the dialog preselects the contacts whose toggle for the document is on (and
 who hold the permission); staff may add any other active contact of the same customer, and
-the email goes to every selected contact and only to them.
+the email goes to every selected contact and only to them. Staff preview each contact's
+email before sending (``preview_document_email``), rendered exactly as it will be sent.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -20,7 +22,8 @@ from sqlalchemy import select
 from core.document_kinds import DocumentKind
 from core.extensions import db
 from core.i18n import _
-from core.mail.outbox import Attachment, queue_email
+from core.mail.links import mask_single_use_links
+from core.mail.outbox import Attachment, RenderedEmail, contact_email, queue_email
 from core.models import Contact, Customer, OutboxEmail, utcnow
 from core.notifications.recipients import recipients_for
 from core.pdf import document_pdf, pdf_filename
@@ -28,14 +31,25 @@ from core.pdf import document_pdf, pdf_filename
 from . import ServiceError
 
 
-def active_contacts(customer_id: int) -> list[Contact]:
-    """The customer's active contacts, the ones a document may be sent to."""
-    stmt = (
+def _sendable_statement(customer_id: int):
+    """The contacts a document of ``customer_id`` may be sent to: its active contacts."""
+    return (
         select(Contact)
         .where(Contact.customer_id == customer_id, Contact.active)
         .order_by(Contact.is_primary.desc(), Contact.first_name, Contact.id)
     )
-    return list(db.session.scalars(stmt))
+
+
+def active_contacts(customer_id: int) -> list[Contact]:
+    """The customer's active contacts, the ones a document may be sent to."""
+    return list(db.session.scalars(_sendable_statement(customer_id)))
+
+
+def sendable_contact(document, contact_id: int) -> Contact | None:
+    """The contact ``contact_id`` if the document may be sent to it (an active contact of the
+    document's customer, as ``active_contacts`` lists), else None: another customer's contact
+    never comes back."""
+    return db.session.scalar(_sendable_statement(document.customer_id).where(Contact.id == contact_id))
 
 
 def preselected_ids(kind: DocumentKind, customer_id: int) -> set[int]:
@@ -68,6 +82,31 @@ def document_attachment(kind: DocumentKind, document, customer: Customer) -> Att
     return Attachment(pdf_filename(kind.key, document), "application/pdf", data)
 
 
+def _document_email(kind: DocumentKind, document) -> dict:
+    """What the document's email is made of, the same for sending and for a preview."""
+    return {
+        "event_key": f"{kind.key}_sent",
+        "link_values": {kind.portal_id_arg: document.id},
+        "context": {kind.email_context or kind.key: document},
+    }
+
+
+def preview_document_email(kind: DocumentKind, document, contact: Contact) -> RenderedEmail:
+    """The email ``contact`` gets when the document is sent to it (without CC): rendered by the
+    same function as the sent one, in the contact's language, greeting it by name.
+
+    Read-only: no outbox row, no token; its unsubscribe link (present exactly when the sent
+    email has one) goes nowhere, and any single-use link in it is masked.
+    """
+    rendered = contact_email(contact=contact, preview=True, **_document_email(kind, document))
+    return replace(
+        rendered,
+        text_body=mask_single_use_links(rendered.text_body),
+        html_body=mask_single_use_links(rendered.html_body),
+        unsubscribe_url=mask_single_use_links(rendered.unsubscribe_url),
+    )
+
+
 def send_document(
     kind: DocumentKind, document, contact_ids: set[int], *, cc: str = "", attach_pdf: bool = True
 ) -> list[OutboxEmail]:
@@ -93,11 +132,10 @@ def send_document(
         attachments = pdfs.get(contact.language, ())
         emails.append(
             queue_email(
-                f"{kind.key}_sent",
-                contact,
-                link_values={kind.portal_id_arg: document.id},
-                context={kind.email_context or kind.key: document},
-                cc=cc_addresses if index == 0 else (),  # CC once, not once per recipient
+                contact=contact,
+                **_document_email(kind, document),
+                # CC once, not once per recipient; that copy has no unsubscribe link (unsubscribe_url_for)
+                cc=cc_addresses if index == 0 else (),
                 attachments=attachments,
             )
         )
