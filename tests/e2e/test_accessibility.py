@@ -39,6 +39,7 @@ PHONE_PAGES = {
     "admin-contacts-and-matrix",
     "admin-new-contact",
     "admin-invoice",
+    "admin-send-invoice",
 }
 GERMAN = {
     "dashboard",
@@ -48,6 +49,7 @@ GERMAN = {
     "admin-customer",
     "admin-contacts-and-matrix",
     "admin-new-contact",
+    "admin-email-preview",
 }
 
 
@@ -135,6 +137,8 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, new_pa
         ("admin-new-contact", f"/admin/customers/{ids['customer']}/contacts/new"),
         ("admin-edit-contact", f"/admin/contacts/{ids['contact']}/edit"),
         ("admin-invoice", f"/admin/invoices/{ids['invoice']}"),
+        ("admin-send-invoice", f"/admin/invoices/{ids['invoice']}/send"),
+        ("admin-email-preview", f"/admin/invoices/{ids['invoice']}/send/preview/{ids['contact']}"),
         ("admin-ticket", f"/admin/tickets/{ids['ticket']}"),
     ]
     problems: list[str] = []

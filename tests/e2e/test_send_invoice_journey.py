@@ -1,6 +1,7 @@
 """Issue 3's browser journey: staff send an invoice from the dialog to one preselected contact
 plus one added by hand; both receive it over SMTP; the link in the email, opened in the
-browser, leads through login to that invoice."""
+browser, leads through login to that invoice. On the way (issue 16) staff preview the email
+of a German contact and see it in German."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def test_send_invoice_from_dialog_and_follow_the_link(app, live_server, new_page
     customer = f.make_customer("Acme Rockets")
     anna = f.make_contact(customer, first_name="Anna", email="anna@acme.example", notifications={"invoice"})
     ben = f.make_contact(customer, first_name="Ben", email="ben@acme.example", notifications=set())
+    f.make_contact(customer, first_name="Greta", email="greta@acme.example", notifications=set(), language="de")
     f.make_contact(
         f.make_customer("Other Co"), first_name="Olga", email="olga@other.example", notifications={"invoice"}
     )
@@ -42,6 +44,20 @@ def test_send_invoice_from_dialog_and_follow_the_link(app, live_server, new_page
     expect(anna_box).to_be_checked()  # preselected: its Invoice notification is on
     expect(ben_box).not_to_be_checked()
     expect(staff.get_by_text("olga@other.example")).to_have_count(0)  # other customers never listed
+    # Issue 16: each recipient's email can be previewed, in that contact's language.
+    popup_problems: list[str] = []  # the new tab's console errors (CSP violations included)
+    staff.context.on("console", lambda msg: popup_problems.append(msg.text) if msg.type == "error" else None)
+    with staff.expect_popup() as opened:
+        staff.get_by_role("link", name=re.compile("Preview the email to Greta")).click()
+    preview = opened.value
+    expect(preview.get_by_role("heading", name=re.compile("Preview of the email to Greta"))).to_be_visible()
+    expect(preview.get_by_test_id("preview-subject")).to_have_text("Rechnung INV-2026-0042 von Northwind Services")
+    expect(preview.get_by_test_id("preview-language")).to_have_text("Deutsch")
+    frame = preview.frame_locator("iframe.email-frame")
+    expect(frame.get_by_text("Hallo Greta,")).to_be_visible()
+    screenshot(preview, "10b-admin-send-invoice-preview")
+    assert not popup_problems, popup_problems
+    preview.close()
     ben_box.check()  # added by hand
     screenshot(staff, "10-admin-send-invoice-dialog")
     staff.get_by_role("button", name="Send").click()
