@@ -7,6 +7,9 @@ text to a user (flash, ServiceError, abort, form labels and messages, choices, t
 must pass ``_()`` / ``_l()``, never a bare or f-string literal.
 
 The German catalog: every message the extractor finds has a non-empty, non-fuzzy German entry.
+
+Counts: a message that shows a number of things ("%(num)d files") is a plural entry
+(``ngettext``), and no template puts a bare number next to a word.
 """
 
 from __future__ import annotations
