@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
@@ -16,6 +15,7 @@ from wtforms.validators import AnyOf, DataRequired, Length
 from core.extensions import db
 from core.files import serve
 from core.formposts import post_and_redirect, run_form
+from core.forms import attachments_field
 from core.i18n import _, _l
 from core.labels import label
 from core.models import (
@@ -32,7 +32,6 @@ from core.pagination import paginate
 from core.services import ServiceError
 from core.services.comments import thread
 from core.services.tickets import (
-    MAX_ATTACHMENTS,
     add_staff_reply,
     create_department,
     department_names,
@@ -51,7 +50,7 @@ from . import bp
 
 class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=20000)])
-    attachments = MultipleFileField(_l("Attachments (up to %(count)d)", count=MAX_ATTACHMENTS))
+    attachments = attachments_field()
 
 
 class StatusForm(FlaskForm):

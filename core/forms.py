@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
-from core.i18n import _, _l
+from core.i18n import _, _l, lazy_ngettext, ngettext
 from core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
+from core.services.comments import MAX_ATTACHMENTS
 
 
 class LoginForm(FlaskForm):
@@ -92,8 +96,12 @@ def new_password_field(label: str | None = None, *, required: bool = True) -> Pa
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=MAX_PASSWORD_LENGTH,
-                message=_l(
-                    "Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
+                message=lazy_ngettext(
+                    "Use between %(min)d and %(max)d character.",
+                    "Use between %(min)d and %(max)d characters.",
+                    MAX_PASSWORD_LENGTH,
+                    min=MIN_PASSWORD_LENGTH,
+                    max=MAX_PASSWORD_LENGTH,
                 ),
             ),
             strong_password,
@@ -151,4 +159,39 @@ class TwoFactorDisableForm(FlaskForm):
         _l("Code from your authenticator app (or a recovery code)"),
         validators=[DataRequired(), Length(max=20)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "text"},
+    )
+
+
+def attachments_field() -> MultipleFileField:
+    """The file input of a ticket message or reply; its label says how many files it takes, in
+    the plural form that number needs."""
+    label = lazy_ngettext(
+        "Attachments (up to %(max)d file)", "Attachments (up to %(max)d files)", MAX_ATTACHMENTS, max=MAX_ATTACHMENTS
+    )
+    return MultipleFileField(label)
+
+
+class CountedLength(Length):
+    """WTForms' ``Length``, with a message made when it fails from ``min``, ``max`` and the
+    text's ``length`` (``message(min=..., max=..., length=...)``), so it can choose the plural
+    form those numbers need; the field keeps its ``maxlength``/``minlength`` attributes."""
+
+    def __init__(self, min: int = -1, max: int = -1, *, message: Callable[..., str]) -> None:
+        super().__init__(min=min, max=max)
+        self.describe = message
+
+    def __call__(self, form, field) -> None:
+        length = len(field.data) if field.data else 0
+        if length < self.min or (self.max != -1 and length > self.max):
+            raise ValidationError(self.describe(min=self.min, max=self.max, length=length))
+
+
+def too_long_message(*, max: int, length: int, **_limits) -> str:
+    """ "Use at most N characters; this has M.", for ``CountedLength(max=N, message=...)``."""
+    return ngettext(
+        "Use at most %(max)d character; this has %(length)d.",
+        "Use at most %(max)d characters; this has %(length)d.",
+        max,
+        max=max,
+        length=length,
     )

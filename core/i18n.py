@@ -28,7 +28,17 @@ from markupsafe import Markup
 
 # ``_`` for strings made during a request, ``_l`` for strings defined at import time (form
 # labels, catalog entries), ``ngettext`` for counted ones: the one import for views and services.
-__all__ = ["LANGUAGES", "_", "_l", "current_language", "money", "ngettext", "select_locale", "short_date"]
+__all__ = [
+    "LANGUAGES",
+    "_",
+    "_l",
+    "current_language",
+    "lazy_ngettext",
+    "money",
+    "ngettext",
+    "select_locale",
+    "short_date",
+]
 
 # Language names are shown in their own language, so nobody has to read a foreign word to find theirs.
 LANGUAGES = {"en": "English", "de": "Deutsch"}
@@ -112,6 +122,12 @@ def ngettext(singular: str, plural: str, num: int, **values) -> str:
 def _l(message: str, **values) -> LazyString:
     """``_`` evaluated when the text is shown, for strings defined at import time."""
     return LazyString(_, message, **values)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, **values) -> LazyString:
+    """``ngettext`` evaluated when the text is shown, for counted strings defined at import time
+    (a form field's label that names its limit)."""
+    return LazyString(ngettext, singular, plural, num, **values)
 
 
 def _translate(eval_ctx, state: tuple[str, object, dict[str, Markup]], message: str, values: dict):

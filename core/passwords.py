@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
-from core.i18n import _
+from core.i18n import _, ngettext
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -31,9 +31,19 @@ def _common_passwords() -> frozenset[str]:
 def password_problem(password: str, email: str = "") -> str | None:
     """Why ``password`` may not be used, or None. Length 8-128, not common, not the email."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return _("Use at least %(min)d characters (12 or more is better).", min=MIN_PASSWORD_LENGTH)
+        return ngettext(
+            "Use at least %(min)d character (12 or more is better).",
+            "Use at least %(min)d characters (12 or more is better).",
+            MIN_PASSWORD_LENGTH,
+            min=MIN_PASSWORD_LENGTH,
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        return _("Use at most %(max)d characters.", max=MAX_PASSWORD_LENGTH)
+        return ngettext(
+            "Use at most %(max)d character.",
+            "Use at most %(max)d characters.",
+            MAX_PASSWORD_LENGTH,
+            max=MAX_PASSWORD_LENGTH,
+        )
     lowered = password.strip().lower()
     if lowered in _common_passwords() or len(set(lowered)) < 3:
         return _("This password is too common and easy to guess. Choose another one.")

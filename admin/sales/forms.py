@@ -28,7 +28,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.extensions import db
-from core.i18n import _, _l
+from core.forms import CountedLength, too_long_message
+from core.i18n import _, _l, ngettext
 from core.models import Customer, Invoice, Project
 from core.services.documents import ContractData, LineData, ProposalData, SalesData
 from core.services.documents.common import MAX_AMOUNT, MAX_CONTENT, MAX_ID, MAX_NOTES, MAX_SUBJECT
@@ -82,7 +83,18 @@ class AmountField(DecimalField):
 
 
 def _max_length(limit: int) -> Length:
-    return Length(max=limit, message=_l("Use at most %(max)d characters; this has %(length)d."))
+    return CountedLength(max=limit, message=too_long_message)
+
+
+def description_too_long(*, max: int, length: int, **_limits) -> str:
+    """A line item's description is over ``max`` characters (``CountedLength``'s message)."""
+    return ngettext(
+        "Use at most %(max)d character; this description has %(length)d.",
+        "Use at most %(max)d characters; this description has %(length)d.",
+        max,
+        max=max,
+        length=length,
+    )
 
 
 def _range(low, high) -> NumberRange:
@@ -113,9 +125,7 @@ class LineList(FieldList):
 class LineItemForm(Form):
     description = StringField(
         _l("Description"),
-        validators=[
-            Length(max=MAX_DESCRIPTION, message=_l("Use at most %(max)d characters; this description has %(length)d."))
-        ],
+        validators=[CountedLength(max=MAX_DESCRIPTION, message=description_too_long)],
     )
     quantity = AmountField(_l("Quantity"), validators=[Optional(), _range(Decimal("0.01"), MAX_QUANTITY)])
     unit_price = AmountField(_l("Unit price"), validators=[Optional(), _range(0, MAX_UNIT_PRICE)])

@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage
 
 from core.extensions import db
 from core.files import discard, store_upload
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.loading import with_authors
 from core.models import Contact, StaffUser, StoredFile, utcnow
 
@@ -56,7 +56,11 @@ def chosen_files(uploads: Iterable[FileStorage] | None) -> list[FileStorage]:
     # A file input left empty still sends a part without a file name: that is "no file".
     files = [upload for upload in uploads or () if upload is not None and upload.filename]
     if len(files) > MAX_ATTACHMENTS:
-        raise ServiceError(_("Attach at most %(max)d files.", max=MAX_ATTACHMENTS))
+        raise ServiceError(
+            ngettext(
+                "Attach at most %(max)d file.", "Attach at most %(max)d files.", MAX_ATTACHMENTS, max=MAX_ATTACHMENTS
+            )
+        )
     return files
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import update
 
 from core import audit
 from core.extensions import db
-from core.i18n import _, _l, short_date, short_datetime
+from core.i18n import _, _l, lazy_ngettext, ngettext, short_date, short_datetime
 from core.mail.outbox import one_line
 from core.models import Contact, Contract, Customer, Estimate, Proposal, ProposalComment, utcnow
 from core.notifications.notify import notify_estimate, notify_staff
@@ -32,6 +32,12 @@ from .comments import post_comment
 
 SIGNER_NAME_MAX = 160
 COMMENT_MAX = 5000
+COMMENT_TOO_LONG = lazy_ngettext(
+    "A comment can have at most %(max)d character.",
+    "A comment can have at most %(max)d characters.",
+    COMMENT_MAX,
+    max=COMMENT_MAX,
+)
 # A second identical comment on a proposal within this window is a double submit, not a new one.
 PROPOSAL_COMMENT_WINDOW = timedelta(seconds=120)
 
@@ -42,7 +48,14 @@ def clean_signer_name(name: str | None) -> str:
     if not name:
         raise ServiceError(_("Type your full name to sign."))
     if len(name) > SIGNER_NAME_MAX:
-        raise ServiceError(_("The name can have at most %(max)d characters.", max=SIGNER_NAME_MAX))
+        raise ServiceError(
+            ngettext(
+                "The name can have at most %(max)d character.",
+                "The name can have at most %(max)d characters.",
+                SIGNER_NAME_MAX,
+                max=SIGNER_NAME_MAX,
+            )
+        )
     return name
 
 
@@ -222,7 +235,7 @@ def add_proposal_comment(proposal: Proposal, contact: Contact, body: str | None)
     if not body:
         raise ServiceError(_("Write a comment first."))
     if len(body) > COMMENT_MAX:
-        raise ServiceError(_("A comment can have at most %(max)d characters.", max=COMMENT_MAX))
+        raise ServiceError(str(COMMENT_TOO_LONG))
 
     def email(_comment: ProposalComment) -> None:
         customer = db.session.get(Customer, proposal.customer_id)

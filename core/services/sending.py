@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from core.document_kinds import DocumentKind
 from core.extensions import db
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.mail.links import mask_single_use_links
 from core.mail.outbox import Attachment, RenderedEmail, contact_email, queue_email
 from core.models import Contact, Customer, OutboxEmail, utcnow
@@ -71,7 +71,7 @@ def parse_cc(raw: str) -> list[str]:
         except EmailNotValidError as exc:
             raise ServiceError(_("CC address %(address)s is not a valid email address.", address=repr(part))) from exc
     if len(addresses) > 10:
-        raise ServiceError(_("At most %(max)d CC addresses.", max=10))
+        raise ServiceError(ngettext("At most %(max)d CC address.", "At most %(max)d CC addresses.", 10, max=10))
     return addresses
 
 

@@ -14,7 +14,7 @@ from core.models import Proposal, ProposalComment
 from core.pagination import paginate
 from core.services import ServiceError
 from core.services.comments import thread
-from core.services.decisions import COMMENT_MAX, add_proposal_comment
+from core.services.decisions import COMMENT_MAX, COMMENT_TOO_LONG, add_proposal_comment
 
 from .. import decisions
 from ..decisions import AcceptForm
@@ -28,7 +28,7 @@ class CommentForm(FlaskForm):
         _l("Your comment"),
         validators=[
             DataRequired(message=_l("Write a comment first.")),
-            Length(max=COMMENT_MAX, message=_l("A comment can have at most %(max)d characters.", max=COMMENT_MAX)),
+            Length(max=COMMENT_MAX, message=COMMENT_TOO_LONG),
         ],
     )
 

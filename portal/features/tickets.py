@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
 from sqlalchemy import and_
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 from core.extensions import db
 from core.files import serve
 from core.formposts import run_form
+from core.forms import attachments_field
 from core.i18n import _, _l
 from core.labels import label
 from core.loading import contact_name_only
@@ -27,7 +27,6 @@ from core.pagination import paginate
 from core.services import ServiceError
 from core.services.comments import thread
 from core.services.tickets import (
-    MAX_ATTACHMENTS,
     add_contact_reply,
     close_ticket,
     department_names,
@@ -54,7 +53,7 @@ class OpenTicketForm(FlaskForm):
     )
     project = SelectField(_l("Project"), coerce=int, default=NO_PROJECT)
     message = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
-    attachments = MultipleFileField(_l("Attachments (up to %(count)d)", count=MAX_ATTACHMENTS))
+    attachments = attachments_field()
     # Random per form: a second submit of the same form finds the ticket the first one opened.
     submission_key = HiddenField(
         validators=[DataRequired(_l("This form has expired. Please check it and send it again."))]
@@ -63,7 +62,7 @@ class OpenTicketForm(FlaskForm):
 
 class ReplyForm(FlaskForm):
     message = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=20000)])
-    attachments = MultipleFileField(_l("Attachments (up to %(count)d)", count=MAX_ATTACHMENTS))
+    attachments = attachments_field()
 
 
 class CloseForm(FlaskForm):

@@ -4,10 +4,13 @@ value (an invoice without a due date) says nothing about it instead of "due on ‚
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
+from wtforms.validators import ValidationError
 
 from core.extensions import db
+from core.forms import CountedLength, too_long_message
 from core.notifications.notify import notify_invoice
 from tests.conftest import login, text
 from tests.http.helpers.email_links import only_email
@@ -63,3 +66,27 @@ def test_the_send_dialogs_cc_field_says_what_it_takes(admin_client, f):
         r'<input[^>]*aria-describedby="cc-help"[^>]*name="cc"|name="cc"[^>]*aria-describedby="cc-help"', html
     )
     assert '<div class="form-text" id="cc-help">Optional, comma separated</div>' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("en", "Attachments (up to 3 files)"), ("de", "Anh√§nge (bis zu 3 Dateien)")]
+)
+def test_the_attachments_label_counts_files_in_plural_forms(client, f, language, label):
+    contact = f.make_contact(permissions={"support"}, language=language)
+    login(client, contact)
+    assert label in text(client.get("/tickets/new"))
+
+
+@pytest.mark.parametrize(
+    ("limit", "data", "message"),
+    [
+        (1, "ab", "Use at most 1 character; this has 2."),
+        (5, "abcdefg", "Use at most 5 characters; this has 7."),
+    ],
+)
+def test_a_length_message_uses_the_plural_form_of_its_limit(app, limit, data, message):
+    field = SimpleNamespace(data=data)
+    with pytest.raises(ValidationError) as refused:
+        CountedLength(max=limit, message=too_long_message)(None, field)
+    assert str(refused.value) == message
+    CountedLength(max=limit, message=too_long_message)(None, SimpleNamespace(data=data[:limit]))  # within: passes

@@ -7,6 +7,9 @@ text to a user (flash, ServiceError, abort, form labels and messages, choices, t
 must pass ``_()`` / ``_l()``, never a bare or f-string literal.
 
 The German catalog: every message the extractor finds has a non-empty, non-fuzzy German entry.
+
+Counts: a message that shows a number of things ("%(num)d files") is a plural entry
+(``ngettext``), and no template puts a bare number next to a word.
 """
 
 from __future__ import annotations
@@ -224,3 +227,92 @@ def test_german_entries_keep_the_placeholders():
             if set(re.findall(r"%\((\w+)\)", string)) != wanted or string.count("%%") != ids[0].count("%%"):
                 problems.append(f"{ids[0]!r} -> {string!r}")
     assert not problems, "\n".join(problems)
+
+
+# --- Counts go through plural forms -----------------------------------------------------------
+
+# Placeholders that only ever carry a count ("%(num)d comments"): a message with one must be a
+# plural entry (``ngettext``), wherever the count stands in it.
+COUNT_PLACEHOLDERS = {"count", "n", "num"}
+# Placeholders that carry a number even when formatted with ``%s`` (limits and lengths); any
+# ``%(name)d`` is a number too.
+NUMBER_PLACEHOLDERS = COUNT_PLACEHOLDERS | {"length", "max", "min"}
+PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
+# Units read the same for one and for many.
+UNITS = {"MB", "KB", "kB", "GB"}
+# Singular messages with a number before a word that is not what the number counts.
+NOT_COUNTS = {
+    "Page %(page)d of %(pages)d": "a position among pages: 'Page 1 of 3' is right for any numbers",
+    "%(field)s must be between %(min)s and %(max)s.": "amounts of money, no noun is counted",
+}
+
+
+def _count_problems(messages) -> list[str]:
+    """Singular messages that render a count without plural forms, as ``msgid: why`` strings.
+
+    A singular message fails when it holds a count placeholder (``%(count)s``, ``%(n)s``,
+    ``%(num)d``) anywhere, or a number placeholder (any ``%(x)d``, or ``%(max)s``-like) directly
+    followed by a word ("%(max)d characters"), unless the word is a unit or the message is in
+    ``NOT_COUNTS``. Plural entries (``ngettext``) always pass.
+    """
+    problems = []
+    for message in messages:
+        if not message.id or isinstance(message.id, tuple) or message.id in NOT_COUNTS:
+            continue
+        for match in PLACEHOLDER.finditer(message.id):
+            name, kind = match.groups()
+            word = re.match(r"\s+([^\W\d_]+)", message.id[match.end() :])
+            if name in COUNT_PLACEHOLDERS:
+                problems.append(f"{message.id!r}: %({name}) is a count")
+            elif (kind == "d" or name in NUMBER_PLACEHOLDERS) and word and word.group(1) not in UNITS:
+                problems.append(f"{message.id!r}: %({name}) counts {word.group(1)!r}")
+    return problems
+
+
+# A number rendered in a template outside a message, next to a (translated) word:
+# ``{{ items|length }} {{ _("items") }}`` or ``{{ count }} files``.
+_NUMBER_NEXT_TO_WORD = re.compile(
+    r"\{\{-?\s*(?:[\w.]+\s*\|\s*length|(?:[\w.]*[._])?(?:count|num|n|total)\b)\s*-?\}\}"
+    r"\s*(?:[^\W\d_]|\{\{-?\s*(?:_|gettext)\s*\()"
+)
+
+
+def _template_count_problems(path: Path) -> list[str]:
+    source = path.read_text()
+    return [f"{source.count(chr(10), 0, m.start()) + 1}: {m.group(0)!r}" for m in _NUMBER_NEXT_TO_WORD.finditer(source)]
+
+
+def test_counts_use_plural_forms():
+    """Every message that counts something is an ``ngettext`` entry ("1 active project",
+    "2 active projects"), and no template puts a bare number next to a word."""
+    problems = _count_problems(extract())
+    problems += [f"{p.relative_to(ROOT)}:{line}" for p in TEMPLATE_FILES for line in _template_count_problems(p)]
+    assert not problems, "counts without plural forms (use ngettext):\n" + "\n".join(problems)
+
+
+def test_the_count_check_catches_a_count_without_plural_forms(tmp_path):
+    """The check above can fail: a reintroduced "%(count)s active projects" and its kin are found,
+    while plural entries, units and the listed exceptions pass."""
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog()
+    catalog.add("%(count)s active projects")
+    catalog.add("Attachments (up to %(count)d)")
+    catalog.add("Use at most %(max)d characters.")
+    catalog.add("The text is longer than %(max)s characters.")
+    catalog.add(("%(num)d active project", "%(num)d active projects"))
+    catalog.add("Up to %(size)d MB each.")
+    catalog.add("Page %(page)d of %(pages)d")
+    catalog.add("Invoice %(number)s from %(company)s")
+    assert [p.split(": %")[0] for p in _count_problems(catalog)] == [
+        "'%(count)s active projects'",
+        "'Attachments (up to %(count)d)'",
+        "'Use at most %(max)d characters.'",
+        "'The text is longer than %(max)s characters.'",
+    ]
+    template = tmp_path / "t.html"
+    template.write_text(
+        '<p>{{ projects|length }} {{ _("active projects") }}</p>\n<p>{{ file_count }} files</p>\n'
+        '<p>{{ ngettext("%(num)d file", "%(num)d files", n) }}</p><p>{{ panel.count }}</p><p>{{ caption }}</p>'
+    )
+    assert [p.split(":")[0] for p in _template_count_problems(template)] == ["1", "2"]

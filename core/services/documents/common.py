@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
-from core.i18n import _, _l
+from core.i18n import _, _l, ngettext
 from core.models import Customer, FormSubmission, Invoice, Project, money
 
 from .. import ServiceError
@@ -111,8 +111,10 @@ def clean_text(value: str | None, label: str, max_length: int, *, required: bool
         raise ServiceError(_("%(field)s is required.", field=label))
     if len(text) > max_length:
         raise ServiceError(
-            _(
+            ngettext(
+                "%(field)s is too long (%(length)s character); use at most %(max)s.",
                 "%(field)s is too long (%(length)s characters); use at most %(max)s.",
+                len(text),
                 field=label,
                 length=readable_number(len(text)),
                 max=readable_number(max_length),

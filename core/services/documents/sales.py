@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from core.document_kinds import DOCUMENT_KINDS_BY_KEY, DocumentKind, kind_of
 from core.extensions import db
-from core.i18n import _, _l
+from core.i18n import _, _l, ngettext
 from core.labels import label
 from core.models import CreditNote, Estimate, Invoice, money, utcnow
 
@@ -126,7 +126,14 @@ def clean_lines(lines: list[LineData]) -> list[LineData]:
     if not lines:
         raise ServiceError(_("Add at least one line item with a description, quantity and unit price."))
     if len(lines) > MAX_LINES:
-        raise ServiceError(_("A document holds at most %(max)d line items.", max=MAX_LINES))
+        raise ServiceError(
+            ngettext(
+                "A document holds at most %(max)d line item.",
+                "A document holds at most %(max)d line items.",
+                MAX_LINES,
+                max=MAX_LINES,
+            )
+        )
     cleaned = []
     for number, line in enumerate(lines, 1):
         cleaned.append(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.extensions import db
-from core.i18n import _, _l
+from core.i18n import _, _l, ngettext
 from core.models import utcnow
 
 from .. import ServiceError
@@ -36,10 +36,27 @@ _NO_NAME = {
     "task": _l("Give the task a name."),
 }
 _NAME_TOO_LONG = {
-    "project": _l("The project name is longer than %(max)d characters."),
-    "milestone": _l("The milestone name is longer than %(max)d characters."),
-    "discussion": _l("The discussion name is longer than %(max)d characters."),
-    "task": _l("The task name is longer than %(max)d characters."),
+    "project": lambda n: ngettext(
+        "The project name is longer than %(max)d character.",
+        "The project name is longer than %(max)d characters.",
+        n,
+        max=n,
+    ),
+    "milestone": lambda n: ngettext(
+        "The milestone name is longer than %(max)d character.",
+        "The milestone name is longer than %(max)d characters.",
+        n,
+        max=n,
+    ),
+    "discussion": lambda n: ngettext(
+        "The discussion name is longer than %(max)d character.",
+        "The discussion name is longer than %(max)d characters.",
+        n,
+        max=n,
+    ),
+    "task": lambda n: ngettext(
+        "The task name is longer than %(max)d character.", "The task name is longer than %(max)d characters.", n, max=n
+    ),
 }
 
 
@@ -52,7 +69,7 @@ def clean_name(value: str | None, what: str) -> str:
     if not value:
         raise ServiceError(str(_NO_NAME[what]))
     if len(value) > MAX_NAME:
-        raise ServiceError(_NAME_TOO_LONG[what] % {"max": MAX_NAME})
+        raise ServiceError(_NAME_TOO_LONG[what](MAX_NAME))
     return value
 
 
@@ -62,5 +79,12 @@ def clean_text(value: str | None, *, required: bool, empty_message: str | None =
     if required and not value:
         raise ServiceError(empty_message or _("Write something first."))
     if len(value) > MAX_TEXT:
-        raise ServiceError(_("The text is longer than %(max)s characters.", max=readable_number(MAX_TEXT)))
+        raise ServiceError(
+            ngettext(
+                "The text is longer than %(max)s character.",
+                "The text is longer than %(max)s characters.",
+                MAX_TEXT,
+                max=readable_number(MAX_TEXT),
+            )
+        )
     return value

@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 from core.audit import record
 from core.extensions import db
-from core.i18n import _, _l
+from core.i18n import _, _l, ngettext
 from core.models import (
     TICKET_PRIORITIES,
     TICKET_STATUSES,
@@ -241,8 +241,18 @@ def _project_of(contact: Contact, project_id: int) -> Project | None:
 # Whole sentences per field ("subject" or "message"): German genders differ.
 _MISSING = {"subject": _l("Enter a subject."), "message": _l("Enter a message.")}
 _TOO_LONG = {
-    "subject": _l("The subject is too long (at most %(max)d characters)."),
-    "message": _l("The message is too long (at most %(max)d characters)."),
+    "subject": lambda n: ngettext(
+        "The subject is too long (at most %(max)d character).",
+        "The subject is too long (at most %(max)d characters).",
+        n,
+        max=n,
+    ),
+    "message": lambda n: ngettext(
+        "The message is too long (at most %(max)d character).",
+        "The message is too long (at most %(max)d characters).",
+        n,
+        max=n,
+    ),
 }
 
 
@@ -251,7 +261,7 @@ def _clean_text(value: str, what: str, max_length: int) -> str:
     if not value:
         raise ServiceError(str(_MISSING[what]))
     if len(value) > max_length:
-        raise ServiceError(_TOO_LONG[what] % {"max": max_length})
+        raise ServiceError(_TOO_LONG[what](max_length))
     return value
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
 from core.extensions import db
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.models import Department, StaffUser, Ticket
 from core.services import ServiceError
 
@@ -63,7 +63,12 @@ def _department_name(name: str, *, exclude_id: int | None = None) -> str:
         raise ServiceError(_("Enter a department name."))
     if len(name) > MAX_DEPARTMENT_LENGTH:
         raise ServiceError(
-            _("The department name is too long (at most %(max)d characters).", max=MAX_DEPARTMENT_LENGTH)
+            ngettext(
+                "The department name is too long (at most %(max)d character).",
+                "The department name is too long (at most %(max)d characters).",
+                MAX_DEPARTMENT_LENGTH,
+                max=MAX_DEPARTMENT_LENGTH,
+            )
         )
     stmt = select(Department.id).where(func.lower(Department.name) == name.lower())
     if exclude_id is not None:
