@@ -127,7 +127,8 @@ def document_email_preview(slug: str, doc_id: int, contact_id: int):
 @bp.route(KIND_ROUTE + "/send/preview/<int:contact_id>/html")
 def document_email_preview_html(slug: str, doc_id: int, contact_id: int):
     """The previewed email's HTML part, for the preview page's sandboxed frame."""
-    return email_html_response(_preview(slug, doc_id, contact_id)[3].html_body)
+    *_, email = _preview(slug, doc_id, contact_id)
+    return email_html_response(email.html_body)
 
 
 @bp.route("/invoices/<int:doc_id>/payments", methods=["POST"])
