@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from core.extensions import db
 from core.models import Contact
 from tests import factories
+from tests.conftest import count
 
 pytestmark = [pytest.mark.browser, pytest.mark.csrf]
 
@@ -90,7 +91,7 @@ def test_row_actions_menu_fits_at_1280_and_delete_asks_first(live_server, page, 
     expect(page.get_by_role("heading", name="Contacts", exact=True)).to_be_visible()
     assert questions == ["Delete Maximiliane Longname-Example? The customer's documents are kept."]
     db.session.rollback()
-    assert db.session.query(Contact).count() == 2
+    assert count(Contact) == 2
 
     # From the keyboard: the toggle opens the menu, arrow keys reach the items, Escape closes it.
     page.reload()
