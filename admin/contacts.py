@@ -33,7 +33,8 @@ from .forms import ContactForm
 def _data(form: ContactForm, contact: Contact | None = None) -> ContactData:
     """The form's values. The access fields are not shown to staff who are not administrators,
     so for them the current access (or a new contact's defaults) stands in for the missing
-    checkboxes; a password they post anyway is passed on, and the service refuses it."""
+    checkboxes; a password they post anyway (with "set a password") is passed on, and the
+    service refuses it. The form drops the password unless "set a password" was chosen."""
     if current_user.is_admin:
         permissions, is_primary, active = form.permissions(), form.is_primary.data, form.active.data
     elif contact is not None:
@@ -69,12 +70,12 @@ def contact_new(customer_id: int):
     if form.validate_on_submit():
         try:
             contact = create_contact(
-                customer, _data(form), invite=form.send_invitation.data, actor=current_user._get_current_object()
+                customer, _data(form), invite=form.invite, actor=current_user._get_current_object()
             )
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            if form.send_invitation.data:
+            if form.invite:
                 flash(_("Contact %(name)s created and invited by email.", name=contact.full_name), "success")
             else:
                 flash(_("Contact %(name)s created.", name=contact.full_name), "success")
@@ -85,7 +86,7 @@ def contact_new(customer_id: int):
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 def contact_edit(contact_id: int):
     contact = db.get_or_404(Contact, contact_id)
-    form = ContactForm(obj=contact)
+    form = ContactForm(obj=contact, existing=True)
     if request.method == "GET":
         form.password.data = ""
         form.fill_access(contact.permissions, contact.notifications)
@@ -95,12 +96,19 @@ def contact_edit(contact_id: int):
                 contact,
                 _data(form, contact),
                 expected_version=form.version.data,
+                invite=form.invite,
                 actor=current_user._get_current_object(),
             )
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(_("Contact %(name)s saved.", name=contact.full_name), "success")
+            if form.invite:
+                flash(
+                    _("Contact %(name)s saved and emailed a link to choose a password.", name=contact.full_name),
+                    "success",
+                )
+            else:
+                flash(_("Contact %(name)s saved.", name=contact.full_name), "success")
             return _back(contact.customer_id)
     return render_template("admin/contacts/form.html", form=form, customer=contact.customer, contact=contact)
 

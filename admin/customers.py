@@ -11,6 +11,7 @@ from core.extensions import db
 from core.formposts import run_form
 from core.i18n import _
 from core.models import Customer, Project, Ticket, contacts_of
+from core.notifications.reach import nobody_receives, unreached_notifications
 from core.pagination import paginate
 from core.services.customers import customer_search, save_customer
 
@@ -44,6 +45,12 @@ def _menu() -> tuple[list[tuple[str, str, tuple[str, ...]]], dict[str, str]]:
 
 
 DOCUMENT_MENU, MENU_BY_SLUG = _menu()
+
+
+@bp.context_processor
+def _notification_reach() -> dict:
+    """The one "nobody receives these emails" sentence, for the contacts tab and the send dialog."""
+    return {"nobody_receives": nobody_receives}
 
 
 def notification_matrix(contacts) -> dict[int, dict[str, str]]:
@@ -116,7 +123,7 @@ def customer_contacts(customer_id: int):
         contacts=contacts,
         tab="contacts",
         matrix=matrix,
-        unreached=[n for n in NOTIFICATIONS if not any(row[n.key] == "on" for row in matrix.values())],
+        unreached=unreached_notifications(contacts),
     )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from core.forms import AccessFields, CompanyDetailsForm, PermissionFields, email_field, name_field, new_password_field
-from core.i18n import LANGUAGES, _l
+from core.i18n import LANGUAGES, _, _l
 from core.services.reminders import REMINDER_SETTINGS
 
 
@@ -39,14 +39,30 @@ class CustomerForm(CompanyDetailsForm):
         }
 
 
+# How the contact gets (or keeps) its password: one choice, so a typed password and an invitation
+# never contradict each other. "password" is the only choice that reads the password field.
+NEW_CONTACT_ACCESS = (
+    SelectChoice("invite", _l("Email an invitation to set a password")),
+    SelectChoice("password", _l("Set a password now")),
+    SelectChoice("later", _l("Email nothing yet (send the invitation later from the contacts list)")),
+)
+EXISTING_CONTACT_ACCESS = (
+    SelectChoice("keep", _l("Leave the password as it is")),
+    SelectChoice("invite", _l("Email a link to choose a new password")),
+    SelectChoice("password", _l("Set a new password")),
+)
+
+
 class ContactForm(AccessFields):
+    """Staff's contact form; ``existing=True`` for editing a contact (other access choices)."""
+
     first_name = name_field(_l("First name"))
     last_name = name_field(_l("Last name"))
     email = email_field()
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
     position = StringField(_l("Position"), validators=[Length(max=80)])
+    access = RadioField(_l("How does this contact get access?"), choices=NEW_CONTACT_ACCESS, default="invite")
     password = new_password_field(_l("Password"), required=False)
-    send_invitation = BooleanField(_l("Send an invitation email to choose a password"))
     is_primary = BooleanField(_l("Primary Contact"))
     active = BooleanField(_l("Active"), default=True)
     # The language of the contact's pages, invitation and emails; an unsupported code is refused.
@@ -54,6 +70,42 @@ class ContactForm(AccessFields):
         _l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()], default="en"
     )
     version = IntegerField(validators=[Optional()])
+
+    def __init__(self, *args, existing: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if existing:
+            self.access.choices = list(EXISTING_CONTACT_ACCESS)
+            if not self.access.raw_data:  # a GET, or a post without the choice: change nothing
+                self.access.data = "keep"
+        # Shown under the field and tied to it (aria-describedby) by the ``field`` macro.
+        self.password.description = _("Used only with “%(choice)s”.", choice=self.password_choice)
+        if existing:
+            self.password.description += " " + _(
+                "Setting a password logs the contact out everywhere and tells it by email."
+            )
+
+    @property
+    def password_choice(self) -> str:
+        """The label of the one choice that reads the password field."""
+        return next(choice.label for choice in self.access.choices if choice.value == "password")
+
+    @property
+    def invite(self) -> bool:
+        """True when the contact is to be emailed a link to choose its password."""
+        return self.access.data == "invite"
+
+    def validate(self, extra_validators=None) -> bool:
+        """The password counts only with "set a password": then it is required and held to the
+        password rules; with any other choice whatever the field holds is dropped unread (a
+        browser without script still shows the field)."""
+        if self.access.data != "password":
+            self.password.data = ""
+            self.password.raw_data = []
+        valid = super().validate(extra_validators)
+        if self.access.data == "password" and not self.password.data and not self.password.errors:
+            self.password.errors = [_("Type the password to set, or choose another option.")]
+            valid = False
+        return valid
 
 
 class DefaultPermissionsForm(PermissionFields):

@@ -34,11 +34,11 @@ class KindTexts:
     delete_confirm: str  # the detail page's delete question
     new_status_refused: str  # a new document's refused status; ``%(status)s``
     none_in_project: str  # the project tab without documents
-    # The send dialog (kinds with a notification): its title, its heading (``%(number)s``), the
-    # warning when no contact has the notification on and the note when some have (``%(company)s``).
+    # The send dialog (kinds with a notification): its title, its heading (``%(number)s``) and the
+    # note when some contacts are preselected. The warning when nobody is preselected is
+    # ``core.notifications.reach.nobody_receives``, the contacts tab's sentence.
     send_title: str = ""
     send_heading: str = ""
-    nobody_receives: str = ""
     preselected: str = ""
 
 
@@ -126,10 +126,6 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
             sent=_l("Invoice sent to %(names)s."),
             send_title=_l("Send invoice by email"),
             send_heading=_l("Send invoice %(number)s by email"),
-            nobody_receives=_l(
-                "No contact of %(company)s receives invoice emails (the Invoice notification is off for everyone). "
-                "Choose the recipients by hand."
-            ),
             preselected=_l(
                 "Contacts with invoice email notifications are preselected. You may add other contacts; "
                 "the email goes to every selected contact."
@@ -170,10 +166,6 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
             sent=_l("Credit note sent to %(names)s."),
             send_title=_l("Send credit note by email"),
             send_heading=_l("Send credit note %(number)s by email"),
-            nobody_receives=_l(
-                "No contact of %(company)s receives credit note emails "
-                "(the Credit note notification is off for everyone). Choose the recipients by hand."
-            ),
             preselected=_l(
                 "Contacts with credit note email notifications are preselected. You may add other contacts; "
                 "the email goes to every selected contact."
@@ -214,10 +206,6 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
             sent=_l("Estimate sent to %(names)s."),
             send_title=_l("Send estimate by email"),
             send_heading=_l("Send estimate %(number)s by email"),
-            nobody_receives=_l(
-                "No contact of %(company)s receives estimate emails (the Estimate notification is off for everyone). "
-                "Choose the recipients by hand."
-            ),
             preselected=_l(
                 "Contacts with estimate email notifications are preselected. You may add other contacts; "
                 "the email goes to every selected contact."
@@ -255,10 +243,6 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
             sent=_l("Contract sent to %(names)s."),
             send_title=_l("Send contract by email"),
             send_heading=_l("Send contract %(number)s by email"),
-            nobody_receives=_l(
-                "No contact of %(company)s receives contract emails (the Contract notification is off for everyone). "
-                "Choose the recipients by hand."
-            ),
             preselected=_l(
                 "Contacts with contract email notifications are preselected. You may add other contacts; "
                 "the email goes to every selected contact."

@@ -224,10 +224,14 @@ def create_contact(customer: Customer, data: ContactData, *, invite: bool = Fals
     return contact
 
 
-def update_contact(contact: Contact, data: ContactData, *, expected_version: int | None = None, actor=None) -> Contact:
+def update_contact(
+    contact: Contact, data: ContactData, *, expected_version: int | None = None, invite: bool = False, actor=None
+) -> Contact:
     """Apply ``data`` to ``contact`` and commit, enforcing the primary-contact rule.
 
-    ``expected_version`` (from the form) refuses a save based on a stale page. With an
+    ``expected_version`` (from the form) refuses a save based on a stale page. ``invite``
+    queues a set-password email (to the saved address, in the saved language) in the same
+    transaction, so a refused save emails nothing. With an
     ``actor`` (the staff member saving), changes of permissions, toggles, primary or active
     are written to the audit log with their before and after values, a password set is
     audited and emailed to the contact, and staff who are not administrators cannot change
@@ -256,6 +260,8 @@ def update_contact(contact: Contact, data: ContactData, *, expected_version: int
         record("contact.access_changed", actor=actor, customer_id=contact.customer_id, target=contact, **changed)
     if isinstance(actor, StaffUser) and data.password:
         _password_set_by_staff(contact, actor)
+    if invite:
+        queue_invitation(contact)
     _commit()
     return contact
 

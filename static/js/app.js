@@ -11,6 +11,18 @@ document.addEventListener("DOMContentLoaded", () => {
     perm.addEventListener("change", sync);
     sync();
   });
+  // A part of a form that only counts with one choice of a radio group (data-shown-when="name=value")
+  // is shown only while that choice is selected. Without script it stays visible; the server
+  // ignores it for the other choices.
+  document.querySelectorAll("[data-shown-when]").forEach((box) => {
+    const [name, value] = box.dataset.shownWhen.split("=");
+    const radios = Array.from(document.getElementsByName(name));
+    const sync = () => {
+      box.hidden = !radios.some((radio) => radio.checked && radio.value === value);
+    };
+    radios.forEach((radio) => radio.addEventListener("change", sync));
+    sync();
+  });
   // Buttons that destroy something ask first.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {

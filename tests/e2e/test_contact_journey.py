@@ -60,7 +60,10 @@ def test_staff_creates_a_projects_only_contact_who_sees_only_projects(live_serve
     staff.get_by_label("First name").fill("Pia")
     staff.get_by_label("Last name").fill("Projects")
     staff.get_by_label("Email", exact=True).fill(CONTACT_EMAIL)
-    staff.get_by_label("Password", exact=True).fill(CONTACT_PASSWORD)
+    password = staff.get_by_label("Password", exact=True)
+    expect(password).to_be_hidden()  # only with "Set a password now"
+    staff.get_by_role("radio", name="Set a password now").check()
+    password.fill(CONTACT_PASSWORD)
     permissions = staff.get_by_role("group", name="Permissions")
     for p in PERMISSIONS:
         box = permissions.get_by_role("checkbox", name=p.label, exact=True)

@@ -151,8 +151,8 @@ def test_clerks_cannot_set_a_password_or_change_status_or_primary_in_the_form(ap
     password_hash = contact.password_hash
     clerk = staff_client(app, is_admin=False)
     for extra in (
-        {"password": "a brand new long phrase"},
-        {"active": "y", "perm_invoices": "y", "password": "a brand new long phrase"},
+        {"access": "password", "password": "a brand new long phrase"},
+        {"active": "y", "perm_invoices": "y", "access": "password", "password": "a brand new long phrase"},
     ):
         response = clerk.post(
             f"/admin/contacts/{contact.id}/edit", data=_contact_form(contact, **extra), follow_redirects=True
@@ -166,7 +166,8 @@ def test_clerks_cannot_set_a_password_or_change_status_or_primary_in_the_form(ap
     assert primary.first_name == "Prim" and primary.active and primary.is_primary
     # Creating: defaults only, no password, never primary.
     new = {"first_name": "New", "last_name": "One", "email": "new.one@example.com", "is_primary": "y"}
-    clerk.post(f"/admin/customers/{customer.id}/contacts/new", data={**new, "password": "a brand new long phrase"})
+    with_password = {**new, "access": "password", "password": "a brand new long phrase"}
+    clerk.post(f"/admin/customers/{customer.id}/contacts/new", data=with_password)
     assert db.session.scalar(select(Contact).where(Contact.email == "new.one@example.com")) is None
     clerk.post(f"/admin/customers/{customer.id}/contacts/new", data=new)
     created = db.session.scalar(select(Contact).where(Contact.email == "new.one@example.com"))
@@ -182,7 +183,9 @@ def test_an_administrator_setting_a_password_is_audited_and_emailed(app, admin_c
     token = contact.session_token
     response = admin_client.post(
         f"/admin/contacts/{contact.id}/edit",
-        data=_contact_form(contact, password="a brand new long phrase", active="y", is_primary="y", language="de"),
+        data=_contact_form(
+            contact, access="password", password="a brand new long phrase", active="y", is_primary="y", language="de"
+        ),
     )
     assert response.status_code == 302
     db.session.expire_all()

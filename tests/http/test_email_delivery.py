@@ -82,7 +82,7 @@ def test_send_dialog_refuses_contacts_of_other_customers_whatever_is_posted(admi
 def test_dialog_says_so_when_no_contact_qualifies(admin_client, f):
     _, _, invoice = invoice_with_contacts(f, toggles=())
     page = admin_client.get(f"/admin/invoices/{invoice.id}/send").get_data(as_text=True)
-    assert "No contact of Acme receives invoice emails" in page
+    assert "Nobody at Acme receives Invoice emails automatically." in page
 
 
 def test_server_down_then_up_delivers_every_email_exactly_once(app, admin_client, f):

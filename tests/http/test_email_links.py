@@ -39,7 +39,7 @@ ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 def contact_form(**overrides) -> dict:
     """The admin's new-contact form without a password (the invitation sets it), with Invoices."""
-    return forms.contact_form(**{"password": "", "perm_invoices": "y", **overrides})
+    return forms.contact_form(**{"access": "invite", "password": "", "perm_invoices": "y", **overrides})
 
 
 # -- 1. invitation -----------------------------------------------------------------------------
@@ -47,7 +47,7 @@ def contact_form(**overrides) -> dict:
 
 def test_invitation_link_sets_the_password_once(app, admin_client, client, f):
     customer = f.make_customer("Acme Ltd")
-    response = admin_client.post(f"/admin/customers/{customer.id}/contacts/new", data=contact_form(send_invitation="y"))
+    response = admin_client.post(f"/admin/customers/{customer.id}/contacts/new", data=contact_form())
     assert response.status_code == 302, text(response)
     contact = db.session.scalar(select(Contact).where(Contact.email == "nina@example.com"))
     assert contact is not None and contact.password_hash is None
@@ -115,7 +115,7 @@ def test_tampered_and_cross_purpose_invitation_tokens_are_refused(admin_client, 
 
 def test_admin_invite_action_queues_another_invitation(app, admin_client, f):
     customer = f.make_customer()
-    admin_client.post(f"/admin/customers/{customer.id}/contacts/new", data=contact_form(send_invitation="y"))
+    admin_client.post(f"/admin/customers/{customer.id}/contacts/new", data=contact_form())
     contact = db.session.scalar(select(Contact).where(Contact.email == "nina@example.com"))
     assert len(outbox("invitation", contact)) == 1
 
@@ -127,8 +127,10 @@ def test_admin_invite_action_queues_another_invitation(app, admin_client, f):
     assert rows[1].link.startswith(app.config["PUBLIC_BASE_URL"].rstrip("/") + "/set-password/")
     assert app.test_client().get(path_of(rows[1].link)).status_code == 200
 
-    # Without the box, creating a contact sends nothing.
-    admin_client.post(f"/admin/customers/{customer.id}/contacts/new", data=contact_form(email="quiet@example.com"))
+    # "Email nothing yet": creating a contact sends nothing.
+    admin_client.post(
+        f"/admin/customers/{customer.id}/contacts/new", data=contact_form(email="quiet@example.com", access="later")
+    )
     assert db.session.scalar(select(Contact).where(Contact.email == "quiet@example.com")) is not None
     assert len(outbox()) == 2
 

@@ -74,7 +74,7 @@ def _contact_fields(email):
             "phone": upto(40),
             "position": upto(80),
             "password": (st.sampled_from([STRONG, ""]), st.sampled_from(["short", "password123", "x" * 129]) | nasty),
-            "send_invitation": flags,
+            "access": st.sampled_from(["invite", "password", "later", "keep"]),
             "is_primary": flags,
             "active": flags,
         }
@@ -89,9 +89,7 @@ CONTACT_EXTRAS = ["customer_id", "id", "session_token", "password_hash", "totp_s
 @FUZZ
 @given(data=form(_contact_fields(st.just("$FRESH_EMAIL")), extra=extras(CONTACT_EXTRAS)))
 @example(data={"first_name": "A", "last_name": "B", "email": "$FRESH_EMAIL", "customer_id": "$OTHER_CUSTOMER"})
-@example(
-    data={"first_name": "A\r\nBcc: x@evil.example", "last_name": "B", "email": "$FRESH_EMAIL", "send_invitation": "y"}
-)
+@example(data={"first_name": "A\r\nBcc: x@evil.example", "last_name": "B", "email": "$FRESH_EMAIL", "access": "invite"})
 def test_admin_contact_create(app, fuzz_world, fuzz_staff, data):
     url = f"/admin/customers/{fuzz_world['a'].id}/contacts/new"
     before = count(Contact)

@@ -134,7 +134,13 @@ def planted(app, admin_client, f):
     customer_id = _id(_ok(staff.post("/admin/customers/new", data=customer_data), "customer", staff))
     everything = {f"perm_{p.key}": "y" for p in PERMISSIONS} | {f"notify_{n.key}": "y" for n in NOTIFICATIONS}
     new_contact = f"/admin/customers/{customer_id}/contacts/new"
-    contact_data = {"email": "xss-primary@example.com", "password": STRONG, "active": "y", "is_primary": "y"}
+    contact_data = {
+        "email": "xss-primary@example.com",
+        "access": "password",
+        "password": STRONG,
+        "active": "y",
+        "is_primary": "y",
+    }
     contact_data |= {"first_name": SCRIPT, "last_name": IMG, "position": SVG, "phone": TPL, **everything}
     _ok(staff.post(new_contact, data=contact_data), "primary contact", staff)
     colleague_data = {"email": "xss-colleague@example.com", "active": "y", "first_name": SVG, "last_name": TPL}

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 
 def contact_form(**overrides) -> dict:
-    """The admin's form for a new contact (Nina Neu, active, with a password), with ``overrides``."""
+    """The admin's form for a new contact (Nina Neu, active, with a password set now), with ``overrides``."""
     person = {"first_name": "Nina", "last_name": "Neu", "email": "nina@example.com", "phone": "", "position": ""}
-    return person | {"password": "a good password", "active": "y"} | overrides
+    return person | {"access": "password", "password": "a good password", "active": "y"} | overrides
