@@ -16,16 +16,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.services.settings import PRIMARY_MANAGES_CONTACTS, set_settings
-from tests import factories
+from tests.e2e.helpers import PHONE, audit, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.csrf]
 
-PHONE = {"width": 390, "height": 844}
-AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],  # details only for violations: much faster
-}
-BLOCKING = {"serious", "critical"}
 # At phone width (collapsed menu, scrolling tables) and in German (longer words, the lang
 # attribute): a sample of the pages, to keep the test fast.
 PHONE_PAGES = {
@@ -51,30 +45,6 @@ GERMAN = {
     "admin-new-contact",
     "admin-email-preview",
 }
-
-
-def log_in(page: Page, email: str, password: str = factories.PASSWORD) -> None:
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
-def audit(page: Page, axe, label: str) -> list[str]:
-    """axe-core's serious and critical violations on the current page, one line per rule."""
-    page.add_script_tag(path=str(axe))
-    result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
-    lines = []
-    for violation in result["violations"]:
-        if violation["impact"] not in BLOCKING:
-            continue
-        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
-        summary = (violation["nodes"][0].get("failureSummary") or "").replace("\n", " ")[:200]
-        lines.append(
-            f"{label}: {violation['id']} ({violation['impact']}) {violation['help']} -> {targets[:6]}"
-            + (f" (+{len(targets) - 6} more)" if len(targets) > 6 else "")
-            + f" | {summary}"
-        )
-    return lines
 
 
 def visit(page: Page, url: str, axe, label: str, problems: list[str]) -> None:
