@@ -282,7 +282,10 @@ def _register_security_headers(app: Flask) -> None:
         )
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static" and current_user.is_authenticated:
+        # Static files (ours and Bootstrap-Flask's ``bootstrap.static``) hold nothing personal:
+        # only pages are kept out of caches, so phones do not fetch Bootstrap on every page.
+        is_static_file = (request.endpoint or "").rpartition(".")[2] == "static"
+        if not is_static_file and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
             response.vary.add("Cookie")
         return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from core.extensions import db
@@ -43,6 +45,18 @@ def test_security_headers_on_every_page(client, f):
     assert response.headers["Cache-Control"] == "no-store" and "Cookie" in response.headers["Vary"]
     cookie = response.headers.get("Set-Cookie", "") or client.get("/dashboard").headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_static_files_stay_cacheable_for_logged_in_users(client, f):
+    """Pages are no-store for a logged-in user; Bootstrap's and our static files are not."""
+    login(client, f.make_contact())
+    page = client.get("/dashboard").get_data(as_text=True)
+    assets = re.findall(r'(?:href|src)="(/(?:static|bootstrap)/[^"?]+)', page)
+    assert any(a.startswith("/bootstrap/") for a in assets) and any(a.startswith("/static/") for a in assets)
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert "no-store" not in response.headers.get("Cache-Control", ""), asset
 
 
 def test_logins_and_failures_are_audited_without_secrets(client, f):
