@@ -147,6 +147,7 @@ def test_portal_pages_read_naturally_without_optional_values(client, f, language
     proposal = f.make_proposal(customer)
     contract = f.make_contract(customer)
     contract.signed_at = datetime(2026, 3, 1, 9, 30)
+    contact = f.make_contact(customer)  # never logged in
     project = f.make_project(customer, tasks=[("Draft", True)])
     task = project.tasks[0]
     db.session.commit()
@@ -176,6 +177,7 @@ def test_admin_pages_read_naturally_without_optional_values(admin_client, f):
     proposal = f.make_proposal(customer)
     contract = f.make_contract(customer)
     contract.signed_at = datetime(2026, 3, 1, 9, 30)
+    contact = f.make_contact(customer)  # never logged in
     project = f.make_project(customer, tasks=[("Draft", True)])
     task = project.tasks[0]
     db.session.commit()
@@ -190,6 +192,8 @@ def test_admin_pages_read_naturally_without_optional_values(admin_client, f):
         assert response.status_code == 200, path
         problems += [f"{name}: {line!r}: {p}" for line in _muted_lines(text(response)) for p in _artifacts(line)]
     assert not problems, "\n".join(problems)
+    contact_form = text(admin_client.get(f"/admin/contacts/{contact.id}/edit"))
+    assert "never logged in" in contact_form and "last login —" not in contact_form
     signature = text(admin_client.get(f"/admin/contracts/{contract.id}"))
     assert "None" not in signature and "by  on" not in signature
     assert re.search(r"Signature</dt><dd[^>]*>.*?on \d{2} \w{3} 2026", signature, re.S)
