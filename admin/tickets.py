@@ -15,7 +15,7 @@ from wtforms.validators import AnyOf, DataRequired, Length
 from core.extensions import db
 from core.files import serve
 from core.formposts import post_and_redirect, run_form
-from core.forms import attachments_field
+from core.forms import CustomerEmailChoice, attachments_field
 from core.i18n import _, _l
 from core.labels import label
 from core.models import (
@@ -28,6 +28,7 @@ from core.models import (
     Ticket,
     TicketReply,
 )
+from core.notifications.notify import ticket_recipients
 from core.pagination import paginate
 from core.services import ServiceError
 from core.services.comments import thread
@@ -48,7 +49,7 @@ from core.services.tickets import (
 from . import bp
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(CustomerEmailChoice, FlaskForm):
     body = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=20000)])
     attachments = attachments_field()
 
@@ -112,7 +113,9 @@ def ticket_detail(ticket_id: int):
     form = ReplyForm()
     if run_form(
         form,
-        lambda: add_staff_reply(ticket, current_user, form.body.data, form.attachments.data or ()),
+        lambda: add_staff_reply(
+            ticket, current_user, form.body.data, form.attachments.data or (), notify=form.emails_customer
+        ),
         _("Reply sent."),
     ):
         return redirect(_to_ticket(ticket))
@@ -127,6 +130,7 @@ def ticket_detail(ticket_id: int):
         form=form,
         status_form=StatusForm(formdata=None, status=ticket.status),
         department_form=_department_form(ticket),
+        emailed=ticket_recipients("ticket_staff_reply", ticket),
     )
 
 

@@ -67,6 +67,22 @@ for _n in NOTIFICATIONS:
     setattr(AccessFields, f"notify_{_n.key}", BooleanField(_n.label, description=_n.description))
 
 
+class CustomerEmailChoice:
+    """For a staff form whose save emails the customer: the ``skip_email`` checkbox that leaves
+    the email out for this save (the change itself is saved either way).
+
+    The box says "skip", not "send", so that a post without it (a script, an older page) emails
+    as before; the page names who will be emailed beside it (the ``customer_email`` macro).
+    """
+
+    skip_email = BooleanField(_l("Don't email the customer about this"))
+
+    @property
+    def emails_customer(self) -> bool:
+        """False when staff ticked the box to skip the customer's email for this save."""
+        return not self.skip_email.data
+
+
 def flash_errors(form: FlaskForm, template: str | None = None) -> None:
     """Flash the first error of each field, where the page redirects instead of showing the form
     again. ``template`` (a message with ``%(error)s``) frames each one; an error that is not a

@@ -11,6 +11,7 @@ from core.files import serve, upload_folder
 from core.formposts import field_values, post_and_redirect, run_form
 from core.i18n import _
 from core.models import Customer, Discussion, DiscussionComment, Milestone, Project, StoredFile
+from core.notifications.notify import event_recipients
 from core.services.comments import thread
 from core.services.projects import (
     add_discussion_comment,
@@ -90,7 +91,11 @@ def project_file_upload(project_id: int):
     return post_and_redirect(
         form,
         lambda: add_project_file(
-            project, form.file.data, author=current_user, visible_to_customer=form.visible_to_customer.data
+            project,
+            form.file.data,
+            author=current_user,
+            visible_to_customer=form.visible_to_customer.data,
+            notify=form.emails_customer,
         ),
         _uploaded,
         _to_project(project.id, "files"),
@@ -128,12 +133,21 @@ def discussion_new(project_id: int):
     return redirect(_to_project(project.id, "discussions"))
 
 
-def thread_page(template: str, project: Project, customer_sees: bool, comments: list, **item):
-    """A task's or discussion's page: the item, its project and customer, its comments and the form."""
+def thread_page(template: str, project: Project, customer_sees: bool, comments: list, event: str, **item):
+    """A task's or discussion's page: the item, its project and customer, its comments and the
+    form, with who a comment emails (``event``) when the customer sees the item."""
     customer = db.session.get(Customer, project.customer_id)
     form = CommentForm(formdata=None)
+    emailed = event_recipients(event, project.customer_id) if customer_sees else []
     return render_template(
-        template, project=project, customer=customer, customer_sees=customer_sees, comments=comments, form=form, **item
+        template,
+        project=project,
+        customer=customer,
+        customer_sees=customer_sees,
+        comments=comments,
+        form=form,
+        emailed=emailed,
+        **item,
     )
 
 
@@ -143,7 +157,9 @@ def discussion_detail(discussion_id: int):
     project = db.session.get(Project, discussion.project_id)
     customer_sees = discussion.visible_to_customer and "view_discussions" in project_settings(project)
     comments = thread(DiscussionComment, discussion.id)
-    return thread_page("admin/projects/discussion.html", project, customer_sees, comments, discussion=discussion)
+    return thread_page(
+        "admin/projects/discussion.html", project, customer_sees, comments, "project_discussion", discussion=discussion
+    )
 
 
 @bp.route("/discussions/<int:discussion_id>/comments", methods=["POST"])
@@ -152,7 +168,7 @@ def discussion_comment_new(discussion_id: int):
     form = CommentForm()
     return post_and_redirect(
         form,
-        lambda: add_discussion_comment(discussion, form.body.data, author=current_user),
+        lambda: add_discussion_comment(discussion, form.body.data, author=current_user, notify=form.emails_customer),
         _("Comment added."),
         url_for("admin.discussion_detail", discussion_id=discussion.id),
     )

@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.catalogs import DEFAULT_PROJECT_SETTINGS, PROJECT_SETTINGS
+from core.forms import CustomerEmailChoice
 from core.i18n import _l
 
 
@@ -32,7 +33,7 @@ class SettingsMixin:
         return [self[f"setting_{s.key}"] for s in PROJECT_SETTINGS]
 
 
-class ProjectForm(SettingsMixin, FlaskForm):
+class ProjectForm(SettingsMixin, CustomerEmailChoice, FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
     deadline = DateField(_l("Deadline"), validators=[Optional()])
@@ -58,11 +59,13 @@ for _s in PROJECT_SETTINGS:
     setattr(SettingsForm, f"setting_{_s.key}", BooleanField(_s.label))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(CustomerEmailChoice, FlaskForm):
+    """A project's or a task's status; either change may email the customer."""
+
     status = SelectField(_l("Status"), validators=[DataRequired()])
 
 
-class TaskForm(Prefixed):
+class TaskForm(CustomerEmailChoice, Prefixed):
     PREFIX = "task"
     name = StringField(_l("Task"), validators=[DataRequired(), Length(max=200)])
     due_date = DateField(_l("Due date"), validators=[Optional()])
@@ -73,7 +76,7 @@ class VisibilityForm(FlaskForm):
     visible_to_customer = BooleanField(_l("Visible to customer"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(CustomerEmailChoice, FlaskForm):
     body = TextAreaField(
         _l("Comment"), validators=[DataRequired(message=_l("Write a comment first.")), Length(max=10_000)]
     )
@@ -87,7 +90,7 @@ class MilestoneForm(Prefixed):
     visible_to_customer = BooleanField(_l("Visible to customer"), default=True)
 
 
-class FileForm(Prefixed):
+class FileForm(CustomerEmailChoice, Prefixed):
     PREFIX = "file"
     file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file to upload."))])
     visible_to_customer = BooleanField(_l("Visible to customer"))  # staff opt in to showing it

@@ -13,6 +13,7 @@ from core.forms import flash_errors
 from core.i18n import _
 from core.labels import label
 from core.models import PROJECT_STATUSES, TASK_STATUSES, Customer, Discussion, Milestone, Project, StoredFile, Task
+from core.notifications.notify import event_recipients, recipients_by_event
 from core.pagination import paginate
 from core.services import ServiceError
 from core.services.projects import (
@@ -64,14 +65,20 @@ def project_new(customer_id: int):
     if form.validate_on_submit():
         try:
             project = create_project(
-                customer.id, form.name.data, form.description.data, form.deadline.data, settings=form.settings()
+                customer.id,
+                form.name.data,
+                form.description.data,
+                form.deadline.data,
+                settings=form.settings(),
+                notify=form.emails_customer,
             )
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
             flash(_("Project created."), "success")
             return redirect(url_for("admin.project_detail", project_id=project.id))
-    return render_template("admin/projects/form.html", form=form, customer=customer, project=None)
+    emailed = event_recipients("project_created", customer.id)
+    return render_template("admin/projects/form.html", form=form, customer=customer, project=None, emailed=emailed)
 
 
 @bp.route("/projects/<int:project_id>")
@@ -103,6 +110,11 @@ def project_detail(project_id: int):
         discussion_form=DiscussionForm(formdata=None),
         delete_form=DeleteForm(formdata=None),
         task_statuses=TASK_STATUSES,
+        task_status_form=StatusForm(formdata=None),
+        # Who each emailing form on the page would email, named beside it before saving.
+        emailed=recipients_by_event(
+            project.customer_id, "project_finished", "task_created", "task_status_changed", "project_file_added"
+        ),
     )
 
 
@@ -133,7 +145,7 @@ def project_status(project_id: int):
     project = db.get_or_404(Project, project_id)
     form = status_form()
     if form.validate_on_submit():
-        set_project_status(project, form.status.data)
+        set_project_status(project, form.status.data, notify=form.emails_customer)
         flash(_("Project status saved."), "success")
     else:
         flash_errors(form)

@@ -31,7 +31,12 @@ def task_new(project_id: int):
     form = TaskForm()
     return post_and_redirect(
         form,
-        lambda: add_task(project, form.name.data, **field_values(form, "visible_to_customer", "due_date")),
+        lambda: add_task(
+            project,
+            form.name.data,
+            **field_values(form, "visible_to_customer", "due_date"),
+            notify=form.emails_customer,
+        ),
         _("Task added."),
         _to_tasks(project.id),
     )
@@ -43,7 +48,10 @@ def task_status(task_id: int):
     form = StatusForm()
     form.status.choices = [SelectChoice(s, label(s)) for s in TASK_STATUSES]
     return post_and_redirect(
-        form, lambda: set_task_status(task, form.status.data), _("Task status saved."), _to_tasks(task.project_id)
+        form,
+        lambda: set_task_status(task, form.status.data, notify=form.emails_customer),
+        _("Task status saved."),
+        _to_tasks(task.project_id),
     )
 
 
@@ -67,7 +75,8 @@ def task_visibility(task_id: int):
 def task_detail(task_id: int):
     task = db.get_or_404(Task, task_id, options=[selectinload(Task.project)])
     customer_sees = "view_tasks" in project_settings(task.project) and task.visible_to_customer
-    return thread_page("admin/projects/task.html", task.project, customer_sees, thread(TaskComment, task.id), task=task)
+    comments = thread(TaskComment, task.id)
+    return thread_page("admin/projects/task.html", task.project, customer_sees, comments, "task_commented", task=task)
 
 
 @bp.route("/tasks/<int:task_id>/comments", methods=["POST"])
@@ -76,7 +85,7 @@ def task_comment(task_id: int):
     form = CommentForm()
     return post_and_redirect(
         form,
-        lambda: add_task_comment(task, form.body.data, author=current_user),
+        lambda: add_task_comment(task, form.body.data, author=current_user, notify=form.emails_customer),
         _("Comment added."),
         url_for("admin.task_detail", task_id=task.id),
     )

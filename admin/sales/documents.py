@@ -10,6 +10,7 @@ from core.extensions import db
 from core.forms import flash_errors
 from core.i18n import _, _l
 from core.models import Customer, Estimate, Invoice, Project
+from core.notifications.notify import event_recipients
 from core.pdf import document_pdf, pdf_download, pdf_filename
 from core.services import ServiceError
 from core.services.documents import agreement_delete_refused, agreement_edit_refused, delete_refused, edit_refused
@@ -59,11 +60,13 @@ def _related(document) -> dict:
 def document_detail(slug: str, doc_id: int):
     kind, document = load_document(slug, doc_id)
     agreement = kind.item_model is None
+    is_invoice = kind.key == "invoice"
     return _page(
         "admin/documents/detail.html",
         kind,
         document,
-        payment_form=PaymentForm() if kind.key == "invoice" else None,
+        payment_form=PaymentForm() if is_invoice else None,
+        payment_emailed=event_recipients("payment_recorded", document.customer_id) if is_invoice else [],
         confirm_form=ConfirmForm(),
         edit_refused=agreement_edit_refused(document) if agreement else edit_refused(document),
         delete_refused=agreement_delete_refused(document) if agreement else delete_refused(document),
@@ -137,7 +140,9 @@ def invoice_payment(doc_id: int):
     form = PaymentForm()
     if form.validate_on_submit():
         try:
-            record_payment(invoice, form.amount.data, form.paid_on.data, form.method.data or "")
+            record_payment(
+                invoice, form.amount.data, form.paid_on.data, form.method.data or "", notify=form.emails_customer
+            )
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:

@@ -28,7 +28,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.extensions import db
-from core.forms import CountedLength, too_long_message
+from core.forms import CountedLength, CustomerEmailChoice, too_long_message
 from core.i18n import _, _l, ngettext
 from core.models import Customer, Invoice, Project
 from core.services.documents import ContractData, LineData, ProposalData, SalesData
@@ -314,7 +314,7 @@ class SendForm(FlaskForm):
     attach_pdf = BooleanField(_l("Attach PDF"), default=True)
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(CustomerEmailChoice, FlaskForm):
     amount = AmountField(
         _l("Amount"), places=2, validators=[InputRequired(_l("Enter the amount.")), _range("0.01", MAX_AMOUNT)]
     )

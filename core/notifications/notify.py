@@ -30,6 +30,27 @@ def notify(
     ``recipients``: what ``recipients_for`` (or ``recipients_by_customer``) already returned
     for this customer and event, when a caller queues many documents of one customer.
     """
+    contacts = event_recipients(
+        event_key, customer_id, only_contact_id=only_contact_id, author=author, recipients=recipients
+    )
+    return [
+        queue_email(event_key, contact, link_values=link_values, context=context, attachments=attachments)
+        for contact in contacts
+    ]
+
+
+def event_recipients(
+    event_key: str,
+    customer_id: int,
+    *,
+    only_contact_id: int | None = None,
+    author=None,
+    recipients: list[Contact] | None = None,
+) -> list[Contact]:
+    """The contacts ``notify`` queues ``event_key`` to, in its order: ``recipients_for`` the
+    event's toggle (or the given ``recipients``), narrowed to ``only_contact_id``, without a
+    contact ``author``. Forms call it to name, before saving, who the save will email.
+    """
     event = EVENTS[event_key]
     if not event.notification:
         raise ValueError(f"{event_key} is a personal email, not a notification")
@@ -39,10 +60,20 @@ def notify(
         contacts = [c for c in recipients if only_contact_id is None or c.id == only_contact_id]
     if isinstance(author, Contact):
         contacts = [contact for contact in contacts if contact.id != author.id]
-    return [
-        queue_email(event_key, contact, link_values=link_values, context=context, attachments=attachments)
-        for contact in contacts
-    ]
+    return contacts
+
+
+def recipients_by_event(customer_id: int, *event_keys: str) -> dict[str, list[Contact]]:
+    """``{key: event_recipients(key, customer_id)}``, asking once per notification toggle: what
+    a page with several emailing forms names beside them."""
+    by_toggle: dict[str, list[Contact]] = {}
+    found: dict[str, list[Contact]] = {}
+    for key in event_keys:
+        toggle = EVENTS[key].notification
+        if toggle not in by_toggle:
+            by_toggle[toggle] = event_recipients(key, customer_id)
+        found[key] = by_toggle[toggle]
+    return found
 
 
 def notify_invoice(
@@ -89,15 +120,13 @@ def notify_contract(
 
 
 def notify_ticket(event_key: str, ticket: Ticket, message: str = "") -> list[OutboxEmail]:
-    """Ticket emails go to the ticket's own contact only, and only if its toggle allows."""
-    if ticket.contact_id is None:
-        return []
+    """Ticket emails go to ``ticket_recipients``: the ticket's own contact, if its toggle allows."""
     return notify(
         event_key,
         ticket.customer_id,
         link_values={"ticket_id": ticket.id},
         context={"ticket": ticket, "message": message},
-        only_contact_id=ticket.contact_id,
+        recipients=ticket_recipients(event_key, ticket),
     )
 
 
@@ -124,6 +153,14 @@ def notify_task(event_key: str, task: Task, detail: str = "", *, author=None) ->
         context={"project": project, "task": task, "detail": detail},
         author=author,
     )
+
+
+def ticket_recipients(event_key: str, ticket: Ticket) -> list[Contact]:
+    """Who ``notify_ticket(event_key, ticket)`` emails: the ticket's own contact, if its toggle
+    and permission allow; nobody for a ticket without a contact."""
+    if ticket.contact_id is None:  # no contact: nobody, not the whole customer
+        return []
+    return event_recipients(event_key, ticket.customer_id, only_contact_id=ticket.contact_id)
 
 
 def notify_staff(event_key: str, *, link_values: dict, context: dict, customer_id: int | None) -> list[OutboxEmail]:

@@ -14,8 +14,11 @@ from . import ServiceError
 from .documents.common import readable_number
 
 
-def record_payment(invoice: Invoice, amount, paid_on: date, method: str = "Bank transfer") -> Payment:
-    """Add a payment, update the paid amount and status, notify the customer, and commit.
+def record_payment(
+    invoice: Invoice, amount, paid_on: date, method: str = "Bank transfer", *, notify: bool = True
+) -> Payment:
+    """Add a payment, update the paid amount and status, notify the customer (unless ``notify``
+    is False: staff chose to skip the email), and commit.
 
     Refuses non-positive amounts, amounts above the open balance, and draft or cancelled invoices.
     """
@@ -42,6 +45,7 @@ def record_payment(invoice: Invoice, amount, paid_on: date, method: str = "Bank 
     invoice.payments.append(payment)
     invoice.amount_paid = money(invoice.amount_paid + amount)
     invoice.status = "paid" if invoice.amount_paid >= invoice.total else "partially_paid"
-    notify_invoice("payment_recorded", invoice, payment=payment)
+    if notify:
+        notify_invoice("payment_recorded", invoice, payment=payment)
     db.session.commit()
     return payment

@@ -73,7 +73,13 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, new_pa
     f.make_staff(email="staff@example.com", name="Sam Staff")
     customer = f.make_customer("Acme Rockets")
     contact = f.make_contact(
-        customer, first_name="Paula", last_name="Primary", email="paula@acme.example", notifications={"invoice"}
+        customer,
+        first_name="Paula",
+        last_name="Primary",
+        email="paula@acme.example",
+        # Task, project and ticket emails too: the admin project, task and ticket pages then show
+        # who is emailed with the skip checkbox (issue 16), and axe checks those controls.
+        notifications={"invoice", "task", "project", "ticket"},
     )
     f.make_contact(customer, first_name="Sid", last_name="Support", email="sid@acme.example", permissions={"support"})
     invoice = f.make_invoice(customer, number="INV-2026-0007")
@@ -84,7 +90,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, new_pa
     ticket = f.make_ticket(customer, contact, subject="Fuel gauge reads zero")
     project = f.make_project(customer, name="Launch pad", tasks=[("Pour concrete", True), ("Paint", True)])
     ids = {"customer": customer.id, "contact": contact.id, "invoice": invoice.id, "estimate": estimate.id}
-    ids |= {"contract": contract.id, "ticket": ticket.id, "project": project.id}
+    ids |= {"contract": contract.id, "ticket": ticket.id, "project": project.id, "task": project.tasks[0].id}
 
     portal_pages = [
         ("dashboard", "/dashboard"),
@@ -110,6 +116,8 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, new_pa
         ("admin-send-invoice", f"/admin/invoices/{ids['invoice']}/send"),
         ("admin-email-preview", f"/admin/invoices/{ids['invoice']}/send/preview/{ids['contact']}"),
         ("admin-ticket", f"/admin/tickets/{ids['ticket']}"),
+        ("admin-project", f"/admin/projects/{ids['project']}"),
+        ("admin-task", f"/admin/tasks/{ids['task']}"),
     ]
     problems: list[str] = []
 

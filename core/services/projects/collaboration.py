@@ -73,10 +73,11 @@ def delete_milestone(milestone: Milestone) -> None:
 
 
 def add_project_file(
-    project: Project, upload: FileStorage, *, author: Author, visible_to_customer: bool = True
+    project: Project, upload: FileStorage, *, author: Author, visible_to_customer: bool = True, notify: bool = True
 ) -> StoredFile:
     """Store an upload as a file of the project, email the project contacts if the customer
-    can see it, and commit.
+    can see it (unless ``notify`` is False: the audit entry then says the customer was not
+    emailed), and commit.
 
     A contact may upload only to its own customer's project when the project allows
     "view_files" and "upload_files"; its files are always visible to the customer. Size and
@@ -113,7 +114,8 @@ def add_project_file(
             return duplicate
         db.session.add(stored)
         db.session.flush()
-        if visible_to_customer and "view_files" in settings:
+        emails = visible_to_customer and "view_files" in settings
+        if emails and notify:
             notify_project("project_file_added", project, stored.original_name, author=author)
         record(
             "project_file_added",
@@ -123,6 +125,7 @@ def add_project_file(
             project_id=project.id,
             name=stored.original_name,
             visible_to_customer=visible_to_customer,
+            **({"customer_not_emailed": True} if emails and not notify else {}),
         )
         db.session.commit()
     except Exception:
@@ -171,8 +174,11 @@ def start_discussion(
     return discussion
 
 
-def add_discussion_comment(discussion: Discussion, body: str, *, author: Author) -> DiscussionComment:
-    """Add a comment, email the project contacts if the customer can see the discussion, and commit.
+def add_discussion_comment(
+    discussion: Discussion, body: str, *, author: Author, notify: bool = True
+) -> DiscussionComment:
+    """Add a comment, email the project contacts if the customer can see the discussion (unless
+    ``notify`` is False), and commit.
 
     A contact may comment only on a visible discussion of its own customer's project that
     allows "view_discussions". The same text by the same author twice in a row is one comment
@@ -187,5 +193,5 @@ def add_discussion_comment(discussion: Discussion, body: str, *, author: Author)
     def email(_comment: DiscussionComment) -> None:
         notify_project("project_discussion", project, body, author=author)
 
-    effects = email if customer_sees else None
+    effects = email if notify and customer_sees else None
     return post_comment(DiscussionComment, discussion.id, body, author, window=DUPLICATE_WINDOW, effects=effects)

@@ -52,9 +52,10 @@ def create_project(
     deadline: date | None = None,
     *,
     settings: Iterable[str] | None = None,
+    notify: bool = True,
 ) -> Project:
     """Create a project with ``settings`` (default: ``DEFAULT_PROJECT_SETTINGS``), notify the
-    customer's project contacts, and commit. Submitting the same name for the same customer
+    customer's project contacts (unless ``notify`` is False), and commit. Submitting the same name for the same customer
     twice in a row creates one project."""
     name = clean_name(name, "project")
     description = clean_text(description, required=False)
@@ -73,7 +74,8 @@ def create_project(
     db.session.add(project)
     db.session.flush()
     db.session.add_all(ProjectSettingRow(project_id=project.id, setting=key) for key in sorted(keys))
-    notify_project("project_created", project)
+    if notify:
+        notify_project("project_created", project)
     db.session.commit()
     return project
 
@@ -91,9 +93,10 @@ def update_project(project: Project, *, name: str, description: str, deadline: d
     db.session.commit()
 
 
-def set_project_status(project: Project, status: str) -> None:
+def set_project_status(project: Project, status: str, *, notify: bool = True) -> None:
     """Change the status and commit; finishing a project sets progress to 100 and emails its
-    project contacts (once: saving the same status again changes nothing)."""
+    project contacts (unless ``notify`` is False; once: saving the same status again changes
+    nothing)."""
     if status not in PROJECT_STATUSES:
         raise ServiceError(_("Unknown project status."))
     if status == project.status:
@@ -101,7 +104,8 @@ def set_project_status(project: Project, status: str) -> None:
     project.status = status
     if status == "finished":
         project.progress = 100
-        notify_project("project_finished", project)
+        if notify:
+            notify_project("project_finished", project)
     db.session.commit()
 
 

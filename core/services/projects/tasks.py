@@ -24,9 +24,12 @@ def _customer_sees(task: Task) -> bool:
     return task.visible_to_customer and "view_tasks" in project_settings(task.project)
 
 
-def add_task(project: Project, name: str, *, visible_to_customer: bool, due_date: date | None = None) -> Task:
-    """Add a task and commit; a task the customer can see emails the task contacts. The same
-    name submitted twice in a row adds one task."""
+def add_task(
+    project: Project, name: str, *, visible_to_customer: bool, due_date: date | None = None, notify: bool = True
+) -> Task:
+    """Add a task and commit; a task the customer can see emails the task contacts (unless
+    ``notify`` is False: staff chose to skip it). The same name submitted twice in a row adds
+    one task."""
     name = clean_name(name, "task")
     duplicate = recent_duplicate(Task, Task.project_id == project.id, Task.name == name)
     if duplicate is not None:
@@ -34,20 +37,21 @@ def add_task(project: Project, name: str, *, visible_to_customer: bool, due_date
     task = Task(name=name, visible_to_customer=visible_to_customer, due_date=due_date)
     project.tasks.append(task)
     db.session.flush()
-    if _customer_sees(task):
+    if notify and _customer_sees(task):
         notify_task("task_created", task)
     db.session.commit()
     return task
 
 
-def set_task_status(task: Task, status: str) -> None:
-    """Change a task's status and commit; a task the customer can see emails the task contacts."""
+def set_task_status(task: Task, status: str, *, notify: bool = True) -> None:
+    """Change a task's status and commit; a task the customer can see emails the task contacts
+    (unless ``notify`` is False)."""
     if status not in TASK_STATUSES:
         raise ServiceError(_("Unknown task status."))
     if status == task.status:
         return
     task.status = status
-    if _customer_sees(task):
+    if notify and _customer_sees(task):
         notify_task("task_status_changed", task)
     db.session.commit()
 
@@ -64,8 +68,9 @@ def set_task_visibility(task: Task, visible_to_customer: bool) -> None:
     db.session.commit()
 
 
-def add_task_comment(task: Task, body: str, *, author: Author) -> TaskComment:
-    """Add a comment by a contact or a staff member, email the task contacts, and commit.
+def add_task_comment(task: Task, body: str, *, author: Author, notify: bool = True) -> TaskComment:
+    """Add a comment by a contact or a staff member, email the task contacts (unless
+    ``notify`` is False), and commit.
 
     A contact may comment only on a task of its own customer that it can see, on a project
     that allows "comment_tasks". The same text by the same author twice in a row is one
@@ -80,5 +85,5 @@ def add_task_comment(task: Task, body: str, *, author: Author) -> TaskComment:
     def email(_comment: TaskComment) -> None:
         notify_task("task_commented", task, body, author=author)
 
-    effects = email if _customer_sees(task) else None
+    effects = email if notify and _customer_sees(task) else None
     return post_comment(TaskComment, task.id, body, author, window=DUPLICATE_WINDOW, effects=effects)

@@ -169,10 +169,12 @@ def close_ticket(ticket: Ticket, contact: Contact) -> None:
 # -- staff ---------------------------------------------------------------------------------------
 
 
-def add_staff_reply(ticket: Ticket, staff: StaffUser, body: str, uploads: Iterable[FileStorage] = ()) -> TicketReply:
+def add_staff_reply(
+    ticket: Ticket, staff: StaffUser, body: str, uploads: Iterable[FileStorage] = (), *, notify: bool = True
+) -> TicketReply:
     """Add a staff reply (with up to three files), mark the ticket answered, email the ticket's
-    contact (its Tickets toggle decides), and commit. A double submit adds one reply; a file
-    that breaks the upload rules saves nothing and sends nothing.
+    contact (its Tickets toggle decides; nobody when ``notify`` is False), and commit. A double
+    submit adds one reply; a file that breaks the upload rules saves nothing and sends nothing.
     """
     if not (body or "").strip():
         raise ServiceError(_("Write a reply first."))
@@ -180,7 +182,8 @@ def add_staff_reply(ticket: Ticket, staff: StaffUser, body: str, uploads: Iterab
 
     def answered(_reply: TicketReply) -> None:
         _answered(ticket, "answered")
-        notify_ticket("ticket_staff_reply", ticket, body)
+        if notify:
+            notify_ticket("ticket_staff_reply", ticket, body)
 
     return _post_reply(ticket, body, staff, uploads, answered)
 
