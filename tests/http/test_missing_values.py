@@ -147,7 +147,6 @@ def test_portal_pages_read_naturally_without_optional_values(client, f, language
     proposal = f.make_proposal(customer)
     contract = f.make_contract(customer)
     contract.signed_at = datetime(2026, 3, 1, 9, 30)
-    contact = f.make_contact(customer)  # never logged in
     project = f.make_project(customer, tasks=[("Draft", True)])
     task = project.tasks[0]
     db.session.commit()
