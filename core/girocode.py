@@ -102,8 +102,10 @@ def bank_transfer_for(invoice, details: BankDetails) -> BankTransfer | None:
     """The bank transfer to show for ``invoice``: only when it is open (unpaid or partially
     paid), in EUR, with a balance due, and the company's IBAN is set; else None. Also None when
     the details cannot make a valid EPC code (e.g. no account holder): no broken code is shown."""
+    if not details.iban or invoice.currency != EPC_CURRENCY or not invoice.is_open:
+        return None
     balance = invoice.balance
-    if not details.iban or invoice.currency != EPC_CURRENCY or not invoice.is_open or balance <= 0:
+    if balance <= 0:
         return None
     try:
         code = girocode(details, balance, invoice.number)
