@@ -16,10 +16,12 @@ from html import unescape
 import pytest
 from sqlalchemy import event
 
+from core.document_kinds import DOCUMENT_KINDS_BY_KEY
 from core.extensions import db
 from core.pdf import pdf_cache
 from core.services.bank_details import BankDetails, bank_details
 from core.services.reminders import REMINDER_SETTINGS
+from core.services.sending import send_document
 from core.services.settings import CONTACTS_SEE_ALL_TICKETS, get_setting, set_settings
 from tests import factories
 from tests.conftest import login, text
@@ -250,3 +252,14 @@ def test_an_empty_iban_turns_bank_transfer_off(acme, admin_client, settings_form
     assert admin_client.post("/admin/settings", data=form).status_code == 302
     assert bank_details() == BankDetails()
     assert 'data-testid="bank-transfer"' not in text(client.get(f"/invoices/{inv.id}"))
+
+
+def test_a_draft_invoice_sent_by_email_carries_the_girocode_in_its_pdf(app, f, bank_account):
+    """The PDF is made once the invoice is sent (unpaid), so it offers the bank transfer."""
+    customer = f.make_customer("Acme")
+    contact = f.make_contact(customer)
+    draft = invoice(customer, number="INV-SENT", status="draft")
+    (email,) = send_document(DOCUMENT_KINDS_BY_KEY["invoice"], draft, {contact.id})
+    (attachment,) = email.attachments
+    assert "Unpaid" in pdf_text(attachment.data) and "Draft" not in pdf_text(attachment.data)
+    assert decode_pdf_page(attachment.data) == [epc_payload("EUR119.00", "INV-SENT")]
