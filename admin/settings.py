@@ -1,5 +1,6 @@
-"""Administrator settings: the default permissions of a new contact, reminder timing and the
-customer-area switches (ticket visibility, primary contacts managing colleagues)."""
+"""Administrator settings: the default permissions of a new contact, reminder timing, the
+customer-area switches (ticket visibility, primary contacts managing colleagues) and the
+company's bank account for transfers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from wtforms import BooleanField
 
 from core.i18n import _, _l
+from core.services.bank_details import BANK_KEYS, bank_details
 from core.services.reminders import REMINDER_SETTINGS
 from core.services.reminders import setting as reminder_setting
 from core.services.settings import (
@@ -20,7 +22,7 @@ from core.services.settings import (
 )
 
 from . import bp
-from .forms import DefaultPermissionsForm
+from .forms import BankDetailsFields, DefaultPermissionsForm
 
 # Yes/no settings shown as checkboxes: setting key -> label. Stored as "1" / "0".
 SWITCHES = {
@@ -30,7 +32,7 @@ SWITCHES = {
 }
 
 
-class SettingsForm(DefaultPermissionsForm):
+class SettingsForm(DefaultPermissionsForm, BankDetailsFields):
     pass
 
 
@@ -48,6 +50,7 @@ def settings():
                 **{key: form[key].data for key in REMINDER_SETTINGS},
                 # An unchecked box is simply not posted: it means "no".
                 **{key: "1" if form[key].data else "0" for key in SWITCHES},
+                **form.bank_details().as_settings(),
             }
         )
         flash(_("Settings saved."), "success")
@@ -60,6 +63,12 @@ def settings():
             form[key].data = reminder_setting(key)
         for key in SWITCHES:
             form[key].data = get_bool_setting(key)
+        for key, value in bank_details().as_settings().items():
+            form[key].data = value
     return render_template(
-        "admin/settings.html", form=form, reminder_keys=list(REMINDER_SETTINGS), switch_keys=list(SWITCHES)
+        "admin/settings.html",
+        form=form,
+        reminder_keys=list(REMINDER_SETTINGS),
+        switch_keys=list(SWITCHES),
+        bank_keys=list(BANK_KEYS),
     )

@@ -389,6 +389,7 @@ def load(url: str, size: str, chunk: int, seed: int, customers: int | None = Non
     from core.catalogs import DEFAULT_PROJECT_SETTINGS, NOTIFICATIONS, PERMISSIONS
     from core.extensions import db
     from core.passwords import hash_password
+    from core.services.bank_details import BankDetails
 
     shape = dict(SIZES[size])
     if customers:
@@ -459,6 +460,11 @@ def load(url: str, size: str, chunk: int, seed: int, customers: int | None = Non
                         created_at=ctx["now"],
                     )
                 ],
+            )
+            # The company's bank account, so open EUR invoices show bank transfer and a GiroCode.
+            bank = BankDetails("Northwind Services GmbH", "DE89370400440532013000", "COBADEFFXXX")
+            conn.execute(
+                insert(metadata.tables["settings"]), [dict(key=k, value=v) for k, v in bank.as_settings().items()]
             )
             db.session.commit()
         timings["insert"] = time.perf_counter() - t0

@@ -40,6 +40,7 @@ from core.models import (
     utcnow,
 )
 from core.services.accounts import create_staff
+from core.services.bank_details import BankDetails
 from core.services.contacts import ContactData, create_contact
 from core.services.numbering import format_number
 from core.services.settings import PRIMARY_MANAGES_CONTACTS, set_settings
@@ -71,8 +72,10 @@ def load_demo(progress: Callable[[str], None] = lambda _msg: None) -> bool:
     if db.session.scalar(select(StaffUser.id).where(StaffUser.email == "admin@example.com")):
         return False
     today = date.today()
-    # Let Acme's primary contact show colleague management in the customer area.
-    set_settings({PRIMARY_MANAGES_CONTACTS: "1"})
+    # Let Acme's primary contact show colleague management in the customer area, and open
+    # invoices show bank transfer with a GiroCode (a well-known test IBAN, valid check digits).
+    demo_bank = BankDetails("Northwind Services GmbH", "DE89370400440532013000", "COBADEFFXXX")
+    set_settings({PRIMARY_MANAGES_CONTACTS: "1", **demo_bank.as_settings()})
     progress("Creating staff administrator...")
     admin = create_staff("admin@example.com", "Alex Admin", PASSWORD)
 

@@ -71,6 +71,7 @@ class DocumentKind:
     sent_status: str | None = None  # what a draft becomes once emailed (None: unchanged)
     email_context: str = ""  # the name email templates know the document by (default: ``key``)
     pdf_related: tuple[str, ...] = ()  # relationships the PDF shows besides columns and customer
+    pdf_bank_transfer: bool = False  # the PDF shows the company's bank account and a GiroCode
 
     @property
     def status_filters(self) -> tuple[str, ...]:
@@ -106,6 +107,7 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
         number_prefix="INV",
         pdf_renderer="invoice_pdf",
         pdf_related=("items", "payments"),
+        pdf_bank_transfer=True,
         item_model=InvoiceItem,
         statuses=INVOICE_STATUSES,
         new_statuses=("draft", "unpaid"),

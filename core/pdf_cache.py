@@ -71,10 +71,11 @@ def _columns(obj) -> tuple | None:
     return (mapper.class_.__name__, *((attr.key, getattr(obj, attr.key)) for attr in mapper.column_attrs))
 
 
-def cache_key(kind: str, document, customer, company_name: str, compress: bool) -> bytes | None:
+def cache_key(kind: str, document, customer, company_name: str, compress: bool, extra: tuple = ()) -> bytes | None:
     """A digest of everything the PDF depends on, or None when it cannot be cached safely
-    (objects that are not ORM rows, e.g. in unit tests)."""
-    parts = [kind, company_name, compress, current_language(), date.today()]
+    (objects that are not ORM rows, e.g. in unit tests). ``extra``: other plain values the PDF
+    shows (the company's bank account)."""
+    parts = [kind, company_name, compress, current_language(), date.today(), extra]
     for obj in (document, customer):
         columns = _columns(obj)
         if columns is None:

@@ -16,6 +16,7 @@ from flask import make_response
 
 from core.document_kinds import DOCUMENT_KINDS_BY_KEY, PDF_KINDS
 from core.pdf_cache import PdfCache, cache_key
+from core.services.bank_details import BankDetails, bank_details
 
 from . import documents
 from .documents import contract_pdf, credit_note_pdf, estimate_pdf, invoice_pdf, statement_filename, statement_pdf
@@ -49,20 +50,28 @@ def pdf_download(data: bytes, filename: str):
     return response
 
 
-def document_pdf(kind: str, document, customer, company_name: str, *, compress: bool = True) -> bytes:
+def document_pdf(
+    kind: str, document, customer, company_name: str, *, compress: bool = True, bank: BankDetails | None = None
+) -> bytes:
     """The PDF of a document of the given kind (one of ``KINDS``); ValueError for any other kind.
 
-    Served from ``pdf_cache`` when the same version of the document was rendered before."""
+    Kinds with ``pdf_bank_transfer`` (invoices) show the company's bank account: ``bank``, else
+    read from the settings (one statement). Served from ``pdf_cache`` when the same version of
+    the document was rendered before, with the same bank account."""
     if kind not in KINDS:
         raise ValueError(f"unknown document kind: {kind!r}")
-    key = cache_key(kind, document, customer, company_name, compress) if pdf_cache.max_bytes > 0 else None
+    extra = {}
+    if DOCUMENT_KINDS_BY_KEY[kind].pdf_bank_transfer:
+        extra["bank"] = bank if bank is not None else bank_details()
+    cached = pdf_cache.max_bytes > 0
+    key = cache_key(kind, document, customer, company_name, compress, tuple(extra.values())) if cached else None
     if key is not None:
         data = pdf_cache.get(key)
         if data is not None:
             return data
     # Looked up on each call (not bound at import) so that the module's renderer is the one used.
     render = getattr(documents, DOCUMENT_KINDS_BY_KEY[kind].pdf_renderer)
-    data = render(document, customer, company_name, compress=compress)
+    data = render(document, customer, company_name, compress=compress, **extra)
     if key is not None:
         pdf_cache.put(key, data)
     return data

@@ -7,6 +7,10 @@ from datetime import date
 
 from fpdf.enums import XPos, YPos
 
+from core.girocode import bank_transfer_for
+from core.services.bank_details import BankDetails
+
+from .bank import bank_transfer_block
 from .layout import (
     _TABLE,
     _clean,
@@ -26,9 +30,13 @@ from .layout import (
 )
 
 
-def invoice_pdf(invoice, customer, company_name: str, *, compress: bool = True) -> bytes:
+def invoice_pdf(
+    invoice, customer, company_name: str, *, compress: bool = True, bank: BankDetails | None = None
+) -> bytes:
     """The invoice as PDF bytes: header, customer, dates and status, line items, totals, payments
-    received and balance due. Any user text is printed literally; it cannot make this raise."""
+    received and balance due, then how to pay by bank transfer to the account ``bank`` (with a
+    GiroCode) when ``core.girocode.bank_transfer_for`` offers it. Any user text is printed
+    literally; it cannot make this raise."""
     pdf = _start("invoice", _clean(invoice.number), company_name, compress)
     status = invoice.display_status(date.today()) if invoice.status else ""
     facts = [(_t("Invoice no."), _clean(invoice.number)), (_t("Date"), _date(invoice.date))]
@@ -37,6 +45,9 @@ def invoice_pdf(invoice, customer, company_name: str, *, compress: bool = True) 
     _items_table(pdf, invoice.items, invoice.currency)
     _totals(pdf, _money_rows(invoice))
     _payments(pdf, invoice)
+    transfer = bank_transfer_for(invoice, bank) if bank is not None else None
+    if transfer is not None:
+        bank_transfer_block(pdf, transfer)
     _section(pdf, _t("Notes"), _clean(invoice.notes, multiline=True))
     return bytes(pdf.output())
 

@@ -122,6 +122,10 @@ def send_document(
         raise ServiceError(_("Recipients must be active contacts of this customer."))
     cc_addresses = parse_cc(cc)
     customer = db.session.get(Customer, document.customer_id)
+    # Sent before its PDF is made, so the PDF shows what the customer gets: "unpaid", not
+    # "draft", and how to pay it (bank transfer is offered only for open invoices).
+    if kind.sent_status is not None and document.status == "draft":
+        document.status = kind.sent_status
     pdfs: dict[str, tuple[Attachment, ...]] = {}  # one PDF per language, each in the reader's
     emails = []
     for index, contact_id in enumerate(sorted(contact_ids)):
@@ -140,7 +144,5 @@ def send_document(
             )
         )
     document.sent_at = utcnow()
-    if kind.sent_status is not None and document.status == "draft":
-        document.status = kind.sent_status
     db.session.commit()
     return emails

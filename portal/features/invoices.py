@@ -13,11 +13,13 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.extensions import db
+from core.girocode import bank_transfer_for
 from core.i18n import _, current_language
 from core.labels import label
 from core.models import CreditNote, Invoice, Payment
 from core.pagination import pageable, paginate
 from core.pdf import document_pdf, pdf_download, pdf_filename, statement_filename, statement_pdf
+from core.services.bank_details import BankDetails, bank_details_columns
 from core.services.statements import (
     account_statement,
     invoice_overview,
@@ -28,7 +30,6 @@ from core.urls import cached_url_for
 
 from ..guards import (
     feature_blueprint,
-    load_owned_or_404,
     load_owned_row_or_404,
     owned_or_404,
     owned_statement,
@@ -140,8 +141,12 @@ _PAYMENTS_OF_INVOICE = (
 )
 _CREDIT_NOTE_OF_INVOICE = (CreditNote.invoice_id == Invoice.id) & (CreditNote.customer_id == Invoice.customer_id)
 # The detail page also asks whether any credit note refers to the invoice (few do), so the
-# query for them runs only when there is something to show.
-_INVOICE_PAGE = _INVOICE.add_columns(exists().where(_CREDIT_NOTE_OF_INVOICE).label("has_credit_notes"))
+# query for them runs only when there is something to show. The page and the PDF read the
+# company's bank account (for the bank transfer) in the invoice's query: no extra round trip.
+_INVOICE_PAGE = _INVOICE.add_columns(
+    exists().where(_CREDIT_NOTE_OF_INVOICE).label("has_credit_notes"), *bank_details_columns()
+)
+_INVOICE_PDF = _INVOICE.add_columns(*bank_details_columns())
 _CREDIT_NOTES_OF_INVOICE = (
     select(CreditNote)
     .where(CreditNote.customer_id == bindparam("customer_id"), CreditNote.invoice_id == bindparam("invoice_id"))
@@ -156,27 +161,30 @@ def _with_payments(invoice: Invoice) -> Invoice:
     return invoice
 
 
-def _invoice(invoice_id: int) -> Invoice:
-    return _with_payments(load_owned_or_404(_INVOICE, invoice_id))
-
-
 @bp.route("/invoices/<int:invoice_id>")
 def detail(invoice_id: int):
-    invoice, has_credit_notes = load_owned_row_or_404(_INVOICE_PAGE, invoice_id)
+    row = load_owned_row_or_404(_INVOICE_PAGE, invoice_id)
+    invoice, has_credit_notes = row[0], row.has_credit_notes
     _with_payments(invoice)
     credit_notes = []
     if has_credit_notes:
         notes_params = {"customer_id": invoice.customer_id, "invoice_id": invoice.id}
         credit_notes = db.session.scalars(_CREDIT_NOTES_OF_INVOICE, notes_params).all()
+    bank_transfer = bank_transfer_for(invoice, BankDetails.from_values(row._mapping))
     return render_template(
-        "portal/invoices/detail.html", invoice=invoice, credit_notes=credit_notes, today=date.today()
+        "portal/invoices/detail.html",
+        invoice=invoice,
+        credit_notes=credit_notes,
+        today=date.today(),
+        bank_transfer=bank_transfer,
     )
 
 
 @bp.route("/invoices/<int:invoice_id>/pdf")
 def invoice_pdf(invoice_id: int):
-    invoice = _invoice(invoice_id)
-    data = document_pdf("invoice", invoice, current_user.customer, current_app.config["COMPANY_NAME"])
+    row = load_owned_row_or_404(_INVOICE_PDF, invoice_id)
+    invoice, bank = _with_payments(row[0]), BankDetails.from_values(row._mapping)
+    data = document_pdf("invoice", invoice, current_user.customer, current_app.config["COMPANY_NAME"], bank=bank)
     return pdf_download(data, pdf_filename("invoice", invoice))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from core.services.bank_details import BankDetails
 from core.services.settings import PRIMARY_MANAGES_CONTACTS, set_settings
 from tests.e2e.helpers import PHONE, audit, log_in
 
@@ -69,7 +70,9 @@ def switch_language(page: Page, code: str) -> None:
 
 
 def test_main_pages_have_no_serious_accessibility_violations(live_server, new_page, axe, f):
-    set_settings({PRIMARY_MANAGES_CONTACTS: "1"})
+    # The bank account makes the open invoice's page show bank transfer with its GiroCode.
+    bank = BankDetails("Northwind Services GmbH", "DE89370400440532013000", "COBADEFFXXX")
+    set_settings({PRIMARY_MANAGES_CONTACTS: "1", **bank.as_settings()})
     f.make_staff(email="staff@example.com", name="Sam Staff")
     customer = f.make_customer("Acme Rockets")
     contact = f.make_contact(
@@ -118,6 +121,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, new_pa
         ("admin-ticket", f"/admin/tickets/{ids['ticket']}"),
         ("admin-project", f"/admin/projects/{ids['project']}"),
         ("admin-task", f"/admin/tasks/{ids['task']}"),
+        ("admin-settings", "/admin/settings"),
     ]
     problems: list[str] = []
 

@@ -249,8 +249,8 @@ def test_every_portal_get_page_is_measured(app):
 BENCHMARKED = {
     "portal.dashboard": 2,  # contact; every panel figure (ticket setting included) in one SELECT
     "portal.invoices.index": 3,  # contact; years and balances in one; the page
-    "portal.invoices.detail": 4,  # contact; invoice + items (+ has credit notes?); payments; its credit notes
-    "portal.invoices.invoice_pdf": 3,  # contact; invoice + items; payments
+    "portal.invoices.detail": 4,  # contact; invoice + items (+ credit notes?, bank account); payments; credit notes
+    "portal.invoices.invoice_pdf": 3,  # contact; invoice + items (+ bank account); payments
     "portal.projects.detail": 2,  # contact; project + its settings
 }
 

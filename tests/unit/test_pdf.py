@@ -20,6 +20,7 @@ from core.models import (
     Payment,
 )
 from core.pdf import KINDS, contract_pdf, credit_note_pdf, document_pdf, estimate_pdf, invoice_pdf, pdf_filename
+from core.services.bank_details import NO_BANK_DETAILS
 
 COMPANY = "Northwind Services"
 _SHOWN = re.compile(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", re.S)
@@ -159,7 +160,8 @@ def test_bare_in_memory_objects_render():
     inv.recalculate()
     text = text_of(invoice_pdf(inv, Customer(company="ACME"), COMPANY, compress=False))
     assert "No line items" in text and "0.00 EUR" in text
-    assert document_pdf("invoice", inv, None, "", compress=False).startswith(b"%PDF")
+    # No application, so no settings to read the bank account from: it is given (none).
+    assert document_pdf("invoice", inv, None, "", compress=False, bank=NO_BANK_DETAILS).startswith(b"%PDF")
     inv.total, inv.amount_paid, inv.currency = Decimal("1E+30"), Decimal("NaN"), "€\r\n"
     text = text_of(invoice_pdf(inv, None, COMPANY, compress=False))
     assert "1,000,000,000,000,000,000,000,000,000,000.00 €" in text and "0.00 €" in text
@@ -207,7 +209,8 @@ def test_contract_pdf_prints_content_and_signature_when_signed():
 
 def test_document_pdf_dispatches_on_kind():
     inv = invoice()
-    assert "Invoice INV-2026-0001" in text_of(document_pdf("invoice", inv, customer(), COMPANY, compress=False))
+    invoice_text = text_of(document_pdf("invoice", inv, customer(), COMPANY, compress=False, bank=NO_BANK_DETAILS))
+    assert "Invoice INV-2026-0001" in invoice_text
     with pytest.raises(ValueError):
         document_pdf("proposal", inv, customer(), COMPANY)
     assert KINDS == ("invoice", "credit_note", "estimate", "contract")
