@@ -27,6 +27,8 @@ import pytest
 from flask import got_request_exception
 from werkzeug.serving import make_server
 
+from tests.payments_server import localstripe, stripe_on  # noqa: F401  (fixtures: card payments)
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
