@@ -64,4 +64,5 @@ def _payer_key() -> str:
 def pay_throttled(view):
     """Decorate a pay route: at most ``PAY_LIMIT`` requests per contact (each one talks to the
     payment gateway, so a script must not be able to make us flood it)."""
-    return limiter.limit(lambda: current_app.config["PAY_LIMIT"], key_func=_payer_key, scope="pay")(view)
+    # One shared budget for every pay route, not one per route.
+    return limiter.shared_limit(lambda: current_app.config["PAY_LIMIT"], scope="pay", key_func=_payer_key)(view)

@@ -179,3 +179,12 @@ def test_the_invoice_page_costs_one_statement_more_with_card_payments(f, client,
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert len(statements) == without + 1
+
+
+def test_the_pay_routes_are_rate_limited_per_contact(f, client, app, stripe_on):
+    app.config["PAY_LIMIT"] = "3 per minute"
+    _me, invoice = payer(f, client)
+    statuses = [press_pay(client, invoice).status_code for _ in range(3)]
+    statuses.append(client.get(f"/invoices/{invoice.id}/pay").status_code)
+    assert statuses == [303, 303, 303, 429]
+    assert len(attempts(invoice)) == 1
