@@ -5,6 +5,7 @@ the recipient rule plus the paying contact."""
 
 from __future__ import annotations
 
+import threading
 import time
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import ContactNotification, GatewayEvent, Invoice, Payment, PaymentAttempt
-from tests.conftest import count
+from tests.conftest import count, login
 from tests.http.helpers.card_payments import (
     attempts,
     intent_event,
@@ -149,3 +150,29 @@ def test_receipts_follow_the_recipient_rule_plus_the_payer(f, client, stripe_on,
     assert receipts == ["books@acme.example", "payer@acme.example"]
     assert smtp.to("boss@example.com") and "paid" in smtp.to("boss@example.com")[0]["Subject"]
     assert len(smtp.messages) == 3
+
+
+def test_webhooks_and_returns_at_the_same_moment_book_one_payment(app, f, client, stripe_on):
+    me, invoice, attempt = paid_attempt(f, client, stripe_on)
+    second = app.test_client()
+    login(second, me)
+    events = [intent_event(stripe_on, attempt.intent_id) for _ in range(2)]
+    start, statuses = threading.Barrier(4), []
+
+    def webhook(event):
+        start.wait()
+        statuses.append(post_webhook(app.test_client(), event).status_code)
+
+    def back(browser):
+        start.wait()
+        statuses.append(post_return(browser, invoice, attempt).status_code)
+
+    threads = [threading.Thread(target=webhook, args=(e,)) for e in events]
+    threads += [threading.Thread(target=back, args=(b,)) for b in (client, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [200, 200, 303, 303]
+    assert len(booked(invoice)) == 1
+    assert db.session.get(Invoice, invoice.id).amount_paid == Decimal("119.00")
