@@ -87,7 +87,7 @@ def start(invoice_id: int):
     return redirect(url_for("portal.payments.card", invoice_id=invoice.id), code=303)
 
 
-@bp.route("/invoices/<int:invoice_id>/pay")
+@bp.route("/invoices/<int:invoice_id>/pay/card")
 @pay_throttled
 def card(invoice_id: int):
     invoice = _invoice(invoice_id)

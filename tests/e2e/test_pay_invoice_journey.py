@@ -123,7 +123,7 @@ def test_a_contact_pays_by_card_double_clicking_and_the_webhook_books_nothing_tw
 
     dave = new_page()
     log_in(dave, live_server, "dave@acme.example")
-    response = dave.goto(f"{live_server}/invoices/{invoice.id}/pay")
+    response = dave.goto(f"{live_server}/invoices/{invoice.id}/pay/card")
     assert response.status == 403
     dave.goto(f"{live_server}/invoices")
     expect(dave.get_by_test_id("pay-now")).to_have_count(0)
@@ -140,7 +140,7 @@ def test_a_card_that_asks_for_3d_secure(app, live_server, new_page, f, webhooks_
     page.get_by_test_id("pay-now").click()
     enter_card(page, "4000002500003155")  # Stripe's test card that always asks for 3-D Secure
     page.get_by_test_id("pay-card").click()
-    expect(page).to_have_url(re.compile(r"/pay\?authenticate=1$"))
+    expect(page).to_have_url(re.compile(r"/pay/card\?authenticate=1$"))
     page.get_by_role("button", name="Complete authentication").click()  # localstripe's bank dialog
     expect(page.get_by_text("Thank you: your payment was received.")).to_be_visible()
     expect(page.get_by_test_id("balance")).to_contain_text("0.00")

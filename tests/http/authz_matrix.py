@@ -107,7 +107,7 @@ SUB_ROUTES: tuple[Route, ...] = (
     # Card payments need Invoices; the matrix runs without Stripe configured, where a permitted
     # request finds no pay route (404). With localstripe: tests/http/test_card_payments.py.
     Route("portal.payments.start", "/invoices/{id}/pay", "invoices", "invoice", method="POST", ok=404),
-    Route("portal.payments.card", "/invoices/{id}/pay", "invoices", "invoice", ok=404),
+    Route("portal.payments.card", "/invoices/{id}/pay/card", "invoices", "invoice", ok=404),
     Route("portal.payments.confirm", "/invoices/{id}/pay/confirm", "invoices", "invoice", method="POST", ok=404),
     Route("portal.payments.finish", "/invoices/{id}/pay/return", "invoices", "invoice", method="POST", ok=404),
     Route("portal.estimates.estimate_pdf", "/estimates/{id}/pdf", "estimates", "estimate", download=True),

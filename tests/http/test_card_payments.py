@@ -38,7 +38,7 @@ def test_without_stripe_there_is_no_pay_button_and_no_pay_route(f, client):
     page = text(client.get(f"/invoices/{invoice.id}"))
     assert "Pay now" not in page and "stripe" not in page.lower()
     assert press_pay(client, invoice).status_code == 404
-    assert client.get(f"/invoices/{invoice.id}/pay").status_code == 404
+    assert client.get(f"/invoices/{invoice.id}/pay/card").status_code == 404
 
 
 def test_pay_creates_one_intent_for_the_balance_and_a_second_pay_reuses_it(f, client, stripe_on):
@@ -46,7 +46,7 @@ def test_pay_creates_one_intent_for_the_balance_and_a_second_pay_reuses_it(f, cl
     page = text(client.get(f"/invoices/{invoice.id}"))
     assert 'data-testid="pay-now"' in page
     first = press_pay(client, invoice, amount="1.00")  # the browser's amount is ignored
-    assert first.status_code == 303 and first.headers["Location"].endswith(f"/invoices/{invoice.id}/pay")
+    assert first.status_code == 303 and first.headers["Location"].endswith(f"/invoices/{invoice.id}/pay/card")
     assert press_pay(client, invoice).status_code == 303
     [attempt] = attempts(invoice)
     intent = stripe_client(stripe_on).v1.payment_intents.retrieve(attempt.intent_id)
@@ -57,7 +57,7 @@ def test_pay_creates_one_intent_for_the_balance_and_a_second_pay_reuses_it(f, cl
 def test_the_card_page_loads_stripe_js_with_its_csp_only_there(f, client, stripe_on):
     _me, invoice = payer(f, client)
     press_pay(client, invoice)
-    card_page = client.get(f"/invoices/{invoice.id}/pay")
+    card_page = client.get(f"/invoices/{invoice.id}/pay/card")
     csp = card_page.headers["Content-Security-Policy"]
     assert stripe_on.js_url in text(card_page) and "/static/js/pay.js" in text(card_page)
     assert f"script-src 'self' {stripe_on.api_base}" in csp and "frame-ancestors 'none'" in csp
@@ -107,7 +107,7 @@ def test_a_declined_card_books_nothing_and_the_invoice_can_be_paid_again(f, clie
     press_pay(client, invoice)
     [attempt] = attempts(invoice)
     response = post_card_form(client, invoice, attempt, "pm_card_chargeCustomerFail")
-    assert response.status_code == 303 and response.headers["Location"].endswith("/pay")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/pay/card")
     assert "did not go through" in text(client.get(response.headers["Location"]))
     assert payments(invoice) == []
 
@@ -142,13 +142,13 @@ def test_another_customers_invoice_is_a_404_and_projects_only_gets_403(f, client
     _me, invoice = payer(f, client)
     other = f.make_invoice(f.make_customer("Globex"))
     assert press_pay(client, other).status_code == 404
-    assert client.get(f"/invoices/{other.id}/pay").status_code == 404
+    assert client.get(f"/invoices/{other.id}/pay/card").status_code == 404
     projects_only = f.make_contact(invoice.customer if hasattr(invoice, "customer") else None, permissions={"projects"})
     second = app.test_client()
     assert login(second, projects_only).status_code == 302
     mine = f.make_invoice(db.session.get(type(projects_only), projects_only.id).customer)
     assert press_pay(second, mine).status_code == 403
-    assert second.get(f"/invoices/{mine.id}/pay").status_code == 403
+    assert second.get(f"/invoices/{mine.id}/pay/card").status_code == 403
     assert attempts(other) == [] and attempts(mine) == []
 
 
@@ -185,6 +185,6 @@ def test_the_pay_routes_are_rate_limited_per_contact(f, client, app, stripe_on):
     app.config["PAY_LIMIT"] = "3 per minute"
     _me, invoice = payer(f, client)
     statuses = [press_pay(client, invoice).status_code for _ in range(3)]
-    statuses.append(client.get(f"/invoices/{invoice.id}/pay").status_code)
+    statuses.append(client.get(f"/invoices/{invoice.id}/pay/card").status_code)
     assert statuses == [303, 303, 303, 429]
     assert len(attempts(invoice)) == 1
