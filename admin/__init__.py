@@ -30,6 +30,8 @@ ADMINISTRATORS_ONLY = {
     # A contact's status, primary flag and deletion (its permissions and password are
     # refused inside the contact form by core.services.contacts).
     "admin.contact_access",
+    # Money leaving through the card gateway.
+    "admin.payment_refund",
 }
 
 
@@ -54,7 +56,20 @@ def require_staff():
 # After require_staff: a refused request claims no form key (one effect per form).
 bp.before_request(claim_form_key)
 
-from . import audit, auth, contacts, customers, emails, projects, proposals, sales, settings, staff, tickets  # noqa: E402
+from . import (  # noqa: E402
+    audit,
+    auth,
+    contacts,
+    customers,
+    emails,
+    payments,
+    projects,
+    proposals,
+    sales,
+    settings,
+    staff,
+    tickets,
+)
 
 __all__ = [
     "audit",
@@ -63,6 +78,7 @@ __all__ = [
     "contacts",
     "customers",
     "emails",
+    "payments",
     "projects",
     "proposals",
     "sales",

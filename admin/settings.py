@@ -4,10 +4,11 @@ company's bank account for transfers."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from wtforms import BooleanField
 
 from core.i18n import _, _l
+from core.payments import CARD_PAYMENTS_ENABLED, PARTIAL_PAYMENTS_ALLOWED, stripe_configured
 from core.services.bank_details import BANK_KEYS, bank_details
 from core.services.reminders import REMINDER_SETTINGS
 from core.services.reminders import setting as reminder_setting
@@ -31,12 +32,20 @@ SWITCHES = {
     REQUIRE_STAFF_TWO_FACTOR: _l("Require two-factor login for staff"),
 }
 
+# Card payments (core/payments): on by default once Stripe is configured; partial payments off.
+CARD_SWITCHES = {
+    CARD_PAYMENTS_ENABLED: (_l("Contacts may pay invoices by card (when Stripe is configured)"), True),
+    PARTIAL_PAYMENTS_ALLOWED: (_l("Contacts may pay part of an invoice's balance by card"), False),
+}
+
 
 class SettingsForm(DefaultPermissionsForm, BankDetailsFields):
     pass
 
 
 for _key, _label in SWITCHES.items():
+    setattr(SettingsForm, _key, BooleanField(_label))
+for _key, (_label, _default) in CARD_SWITCHES.items():
     setattr(SettingsForm, _key, BooleanField(_label))
 
 
@@ -49,7 +58,7 @@ def settings():
             {
                 **{key: form[key].data for key in REMINDER_SETTINGS},
                 # An unchecked box is simply not posted: it means "no".
-                **{key: "1" if form[key].data else "0" for key in SWITCHES},
+                **{key: "1" if form[key].data else "0" for key in (*SWITCHES, *CARD_SWITCHES)},
                 **form.bank_details().as_settings(),
             }
         )
@@ -65,10 +74,15 @@ def settings():
             form[key].data = get_bool_setting(key)
         for key, value in bank_details().as_settings().items():
             form[key].data = value
+        for key, (_text, default) in CARD_SWITCHES.items():
+            form[key].data = get_bool_setting(key, default)
     return render_template(
         "admin/settings.html",
         form=form,
         reminder_keys=list(REMINDER_SETTINGS),
         switch_keys=list(SWITCHES),
         bank_keys=list(BANK_KEYS),
+        card_keys=list(CARD_SWITCHES),
+        stripe_configured=stripe_configured(),
+        webhook_secret_set=bool(current_app.config.get("STRIPE_WEBHOOK_SECRET")),
     )

@@ -24,6 +24,7 @@ from core.config import DEV_SECRET_KEY, INSTANCE, Config
 from core.extensions import babel, bootstrap, csrf, db, init_limiter, login_manager, mail, migrate
 from core.faults import RETRY_AFTER_SECONDS, PortalFlask, database_unavailable
 from core.i18n import _, _l
+from core.security import csp_header
 from core.translations import TRANSLATIONS
 
 
@@ -94,12 +95,14 @@ def create_app(config: type | dict | None = None) -> Flask:
     from admin import bp as admin_bp
     from core.health import bp as health_bp
     from core.language import bp as language_bp
+    from core.payments.webhook import bp as webhooks_bp
     from portal import bp as portal_bp
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(language_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(webhooks_bp)
 
     from core.mail.flush import init_flush
 
@@ -269,17 +272,16 @@ def _refuse_nul_characters(app: Flask) -> None:
             abort(400)
 
 
+DEFAULT_CSP = csp_header()
+
+
 def _register_security_headers(app: Flask) -> None:
     @app.after_request
     def headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         # Static files (ours and Bootstrap-Flask's ``bootstrap.static``) hold nothing personal:

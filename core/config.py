@@ -108,6 +108,15 @@ class Config:
     # Deliver right after a request that queued email (handy without a separate worker);
     # production runs `flask mail-dispatch --loop` and switches this off.
     MAIL_FLUSH_AFTER_REQUEST = os.environ.get("MAIL_FLUSH_AFTER_REQUEST", "1") == "1"
+    # Card payments through Stripe (core/payments/): off while STRIPE_SECRET_KEY is unset. The
+    # secrets come from the environment only and are never shown back. STRIPE_API_BASE and
+    # STRIPE_JS_URL point at localstripe for local work and tests.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    PAY_LIMIT = os.environ.get("PAY_LIMIT", "20 per minute;200 per hour")
 
 
 class TestConfig(Config):
@@ -118,3 +127,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 64
     SERVER_NAME = None
+    # Never the machine's own Stripe keys: payment tests set localstripe's explicitly.
+    STRIPE_SECRET_KEY = ""  # noqa: S105  # nosec B105
+    STRIPE_PUBLISHABLE_KEY = ""
+    STRIPE_WEBHOOK_SECRET = ""  # noqa: S105  # nosec B105

@@ -84,6 +84,14 @@ LABELS = {
     "staff_contract_signed": _l("Staff contract signed"),
     "staff_ticket_opened": _l("Staff ticket opened"),
     "staff_ticket_reply": _l("Staff ticket reply"),
+    "staff_payment_received": _l("Staff payment received"),
+    # Payments: how they came in, and card payments' states.
+    "manual": _l("Manual"),
+    "card": _l("Card"),
+    "succeeded": _l("Succeeded"),
+    "refunded": _l("Refunded"),
+    "partially_refunded": _l("Partially refunded"),
+    "canceled": _l("Canceled"),
     # Document kinds, singular and plural (the notification toggles and the customer's tabs in the
     # admin area), and the features: named where they are defined, not again here.
     **{kind.key: kind.label for kind in DOCUMENT_KINDS},

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from core.extensions import limiter
 from core.loginflow import pending_account
@@ -53,3 +54,15 @@ def second_step_throttled(view):
     """
     view = limiter.limit(_per_account, key_func=_pending_key, methods=["POST"], scope="second-step-user")(view)
     return limiter.limit(_per_ip, key_func=get_remote_address, methods=["POST"], scope="login-ip")(view)
+
+
+def _payer_key() -> str:
+    # Per logged-in contact (and address): one contact's clicking never slows down another's payment.
+    return f"payer:{getattr(current_user, 'id', '')}:{get_remote_address()}"
+
+
+def pay_throttled(view):
+    """Decorate a pay route: at most ``PAY_LIMIT`` requests per contact (each one talks to the
+    payment gateway, so a script must not be able to make us flood it)."""
+    # One shared budget for every pay route, not one per route.
+    return limiter.shared_limit(lambda: current_app.config["PAY_LIMIT"], scope="pay", key_func=_payer_key)(view)

@@ -24,9 +24,9 @@ def portal_menu():
 
 
 from . import account, company, dashboard, passwords  # noqa: E402
-from .features import contracts, estimates, invoices, projects, proposals, tickets  # noqa: E402
+from .features import contracts, estimates, invoices, payments, projects, proposals, tickets  # noqa: E402
 
-for feature in (invoices, estimates, contracts, proposals, tickets, projects):
+for feature in (invoices, payments, estimates, contracts, proposals, tickets, projects):
     bp.register_blueprint(feature.bp)
 
 # After the guards above: a refused request claims no form key (one effect per form).

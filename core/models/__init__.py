@@ -20,6 +20,7 @@ from .collab import (
     TaskComment,
 )
 from .mail import EMAIL_STATUSES, EmailAttachment, OutboxEmail, PasswordResetRequest
+from .payments import ATTEMPT_STATUSES, GatewayEvent, PaymentAttempt
 from .people import (
     Contact,
     ContactNotification,
@@ -35,6 +36,8 @@ from .sales import (
     CREDIT_NOTE_STATUSES,
     ESTIMATE_STATUSES,
     INVOICE_STATUSES,
+    PAYMENT_KINDS,
+    PAYMENT_STATUSES,
     PROPOSAL_STATUSES,
     Contract,
     CreditNote,
@@ -58,7 +61,12 @@ from .work import (
 )
 
 __all__ = [
+    "ATTEMPT_STATUSES",
     "AuditEntry",
+    "GatewayEvent",
+    "PAYMENT_KINDS",
+    "PAYMENT_STATUSES",
+    "PaymentAttempt",
     "Department",
     "Discussion",
     "DiscussionComment",

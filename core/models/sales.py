@@ -32,6 +32,9 @@ OPEN_INVOICE_STATUSES = ("unpaid", "partially_paid")
 ESTIMATE_STATUSES = ("draft", "sent", "accepted", "declined", "expired")
 PROPOSAL_STATUSES = ("draft", "open", "accepted", "declined")
 CREDIT_NOTE_STATUSES = ("open", "closed", "void")
+PAYMENT_KINDS = ("manual", "card")
+# A booked payment is money received; pending and failed card attempts live in payment_attempts.
+PAYMENT_STATUSES = ("succeeded", "partially_refunded", "refunded")
 
 
 class CustomerOwned:
@@ -188,8 +191,15 @@ class Payment(TimestampMixin, db.Model):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     date: Mapped[date]
-    method: Mapped[str] = mapped_column(String(40), default="Bank transfer")
+    method: Mapped[str] = mapped_column(String(40), default="Bank transfer")  # the label shown
     reference: Mapped[str] = mapped_column(String(80), default="")
+    # How it came in (``PAYMENT_KINDS``): recorded by staff, or paid by card through a gateway,
+    # whose own id for it (the PaymentIntent) is unique, so a payment is booked once.
+    kind: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
+    gateway: Mapped[str | None] = mapped_column(String(20))
+    gateway_reference: Mapped[str | None] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="succeeded", server_default="succeeded", index=True)
+    refunded_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
 
 
 class CreditNote(CustomerOwned, TotalsMixin, TimestampMixin, db.Model):

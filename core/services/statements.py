@@ -2,7 +2,7 @@
 
 Read-only: nothing here changes the database. What counts on the account: every invoice the
 customer can see that is not cancelled (drafts are never issued, cancelled invoices are void),
-on its invoice date, and every payment on such an invoice, on its payment date. Amounts are
+on its invoice date, and every payment on such an invoice (net of refunds), on its payment date. Amounts are
 only ever added up within one currency. What is owed per currency is stated once, in
 ``core.services.amounts_due``.
 """
@@ -161,7 +161,7 @@ def account_statement(customer_id: int, start: date, end: date, currency: str) -
     counted = _counted(customer_id, currency)
     invoiced_before = db.session.scalar(select(func.sum(Invoice.total)).where(*counted, Invoice.date < start))
     paid_before = db.session.scalar(
-        select(func.sum(Payment.amount))
+        select(func.sum(Payment.amount - Payment.refunded_amount))
         .join(Invoice, Payment.invoice_id == Invoice.id)
         .where(*counted, Payment.date < start)
     )
@@ -208,7 +208,7 @@ def account_statement(customer_id: int, start: date, end: date, currency: str) -
                         else _("Payment for invoice %(number)s", number=number)
                     ),
                     "invoiced": ZERO,
-                    "paid": amount(payment.amount),
+                    "paid": amount(payment.amount - payment.refunded_amount),  # net of card refunds
                 },
             )
         )

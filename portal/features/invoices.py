@@ -18,6 +18,7 @@ from core.i18n import _, current_language
 from core.labels import label
 from core.models import CreditNote, Invoice, Payment
 from core.pagination import pageable, paginate
+from core.payments import card_payment_options
 from core.pdf import document_pdf, pdf_download, pdf_filename, statement_filename, statement_pdf
 from core.services.bank_details import BankDetails, bank_details_columns
 from core.services.statements import (
@@ -171,12 +172,16 @@ def detail(invoice_id: int):
         notes_params = {"customer_id": invoice.customer_id, "invoice_id": invoice.id}
         credit_notes = db.session.scalars(_CREDIT_NOTES_OF_INVOICE, notes_params).all()
     bank_transfer = bank_transfer_for(invoice, BankDetails.from_values(row._mapping))
+    # Card payments: no query at all unless Stripe is configured and the invoice owes something.
+    card, partial = card_payment_options() if invoice.is_open and invoice.balance > 0 else (False, False)
     return render_template(
         "portal/invoices/detail.html",
         invoice=invoice,
         credit_notes=credit_notes,
         today=date.today(),
         bank_transfer=bank_transfer,
+        pay_by_card=card,
+        partial_payments=partial,
     )
 
 

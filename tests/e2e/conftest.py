@@ -28,6 +28,7 @@ from flask import got_request_exception
 from werkzeug.serving import make_server
 
 from tests.e2e.helpers import DESKTOP, PHONE, SCREENSHOTS
+from tests.payments_server import localstripe, stripe_on  # noqa: F401  (fixtures: card payments)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

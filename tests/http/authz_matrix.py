@@ -104,6 +104,12 @@ SUB_ROUTES: tuple[Route, ...] = (
     Route("portal.invoices.credit_note_pdf", "/credit-notes/{id}/pdf", "invoices", "credit_note", download=True),
     Route("portal.invoices.statement", "/statement", "invoices", None),
     Route("portal.invoices.statement_download", "/statement.pdf", "invoices", None, download=True),
+    # Card payments need Invoices; the matrix runs without Stripe configured, where a permitted
+    # request finds no pay route (404). With localstripe: tests/http/test_card_payments.py.
+    Route("portal.payments.start", "/invoices/{id}/pay", "invoices", "invoice", method="POST", ok=404),
+    Route("portal.payments.card", "/invoices/{id}/pay/card", "invoices", "invoice", ok=404),
+    Route("portal.payments.confirm", "/invoices/{id}/pay/confirm", "invoices", "invoice", method="POST", ok=404),
+    Route("portal.payments.finish", "/invoices/{id}/pay/return", "invoices", "invoice", method="POST", ok=404),
     Route("portal.estimates.estimate_pdf", "/estimates/{id}/pdf", "estimates", "estimate", download=True),
     Route("portal.estimates.accept", "/estimates/{id}/accept", "estimates", "estimate", method="POST"),
     Route("portal.estimates.decline", "/estimates/{id}/decline", "estimates", "estimate", method="POST", ok=302),

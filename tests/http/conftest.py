@@ -14,6 +14,7 @@ from tests.http.attack_helpers import login_staff
 from tests.http.helpers.admin_projects import ALL_SETTINGS
 from tests.http.helpers.fuzz_forms import contact_client
 from tests.http.helpers.portal_company import client_of, manage_contacts
+from tests.payments_server import localstripe, stripe_on  # noqa: F401  (fixtures: card payments)
 
 # -- admin projects (test_admin_project*.py) -------------------------------------------------------
 

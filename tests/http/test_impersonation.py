@@ -47,6 +47,7 @@ def world(app, admin_client, f):
         "contact_id": colleague.id,
         "estimate_id": f.make_estimate(customer).id,
         "contract_id": f.make_contract(customer).id,
+        "invoice_id": f.make_invoice(customer).id,
         "proposal_id": f.make_proposal(customer).id,
         "ticket_id": f.make_ticket(customer, contact).id,
         "project_id": project.id,

@@ -89,6 +89,8 @@ PAGES: tuple[Page, ...] = (
     Page("portal.invoices.credit_note_pdf", _ids("credit_note_id")),
     Page("portal.invoices.statement", lambda w: PERIOD),
     Page("portal.invoices.statement_download", lambda w: PERIOD),
+    # Without Stripe configured the card page does not exist (tests/http/test_card_payments.py).
+    Page("portal.payments.card", _ids("invoice_id"), status=404, label="card payments off"),
     Page("portal.estimates.index"),
     Page("portal.estimates.detail", _ids("estimate_id")),
     Page("portal.estimates.estimate_pdf", _ids("estimate_id")),

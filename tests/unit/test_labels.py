@@ -8,10 +8,13 @@ from flask_babel import force_locale
 from core.catalogs import NOTIFICATION_KEYS
 from core.labels import LABELS, label, status_badge
 from core.models import (
+    ATTEMPT_STATUSES,
     CREDIT_NOTE_STATUSES,
     EMAIL_STATUSES,
     ESTIMATE_STATUSES,
     INVOICE_STATUSES,
+    PAYMENT_KINDS,
+    PAYMENT_STATUSES,
     PROJECT_STATUSES,
     PROPOSAL_STATUSES,
     TASK_STATUSES,
@@ -33,6 +36,9 @@ STORED = (
     *PROJECT_STATUSES,
     *TASK_STATUSES,
     *EMAIL_STATUSES,
+    *PAYMENT_KINDS,
+    *PAYMENT_STATUSES,
+    *ATTEMPT_STATUSES,
 )
 
 

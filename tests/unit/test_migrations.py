@@ -42,3 +42,25 @@ def test_deactivated_by_staff_migration_goes_down_and_up(app):
         upgrade()
         db.engine.dispose()
     assert "deactivated_by_staff" in columns()
+
+
+def test_card_payments_migration_goes_down_and_up(app):
+    config = app.extensions["migrate"].migrate.get_config()
+    below = ScriptDirectory.from_config(config).get_revision("d17a5c0b2e61").down_revision
+
+    def tables() -> set[str]:
+        return set(inspect(db.engine).get_table_names())
+
+    def payment_columns() -> set[str]:
+        return {c["name"] for c in inspect(db.engine).get_columns("payments")}
+
+    try:
+        downgrade(revision=below)
+        db.engine.dispose()
+        assert {"payment_attempts", "gateway_events"}.isdisjoint(tables())
+        assert "gateway_reference" not in payment_columns()
+    finally:
+        upgrade()
+        db.engine.dispose()
+    assert {"payment_attempts", "gateway_events"} <= tables()
+    assert {"kind", "gateway", "gateway_reference", "status", "refunded_amount"} <= payment_columns()
