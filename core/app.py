@@ -172,6 +172,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(i18n.short_datetime, "datetime")
 
     app.add_template_filter(labels.label, "label")
+    app.add_template_filter(labels.payment_method, "payment_method")
     app.add_template_filter(labels.status_badge, "badge")
     app.add_template_global(pagination.page_url, "page_url")
     app.add_template_global(pagination.list_url, "list_url")

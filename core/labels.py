@@ -141,6 +141,15 @@ def label(value: str | None) -> str:
     return str(known) if known is not None else value.replace("_", " ").capitalize()
 
 
+def payment_method(payment) -> str:
+    """How a payment came in, as the customer reads it (page, PDF): the method staff typed for a
+    payment they recorded, the translated kind ("Card" / "Karte") for one paid through a gateway,
+    whose stored ``method`` is an English placeholder."""
+    if payment.kind == "manual" and payment.method:
+        return payment.method
+    return label(payment.kind)
+
+
 # Bootstrap badge colour per stored status; others are light.
 BADGE_COLORS = {
     "paid": "success",

@@ -18,6 +18,7 @@ from sqlalchemy import extract, func, select
 
 from core.extensions import db
 from core.i18n import _
+from core.labels import payment_method
 from core.models import Invoice, Payment, money
 
 from .amounts_due import ZERO, OpenBalance, amount, fold_balances, open_balances
@@ -203,8 +204,8 @@ def account_statement(customer_id: int, start: date, end: date, currency: str) -
                     "invoice_id": payment.invoice_id,
                     "reference": number,
                     "description": (
-                        _("Payment for invoice %(number)s (%(method)s)", number=number, method=payment.method)
-                        if payment.method
+                        _("Payment for invoice %(number)s (%(method)s)", number=number, method=method)
+                        if (method := payment_method(payment))
                         else _("Payment for invoice %(number)s", number=number)
                     ),
                     "invoiced": ZERO,

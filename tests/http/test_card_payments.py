@@ -10,11 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import event
 
 from core.extensions import db
 from core.models import Invoice, Payment
 from core.services.settings import set_settings
+from core.services.statements import account_statement
 from tests.conftest import count, login, text
 from tests.http.helpers.card_payments import (
     attempts,
@@ -188,3 +190,22 @@ def test_the_pay_routes_are_rate_limited_per_contact(f, client, app, stripe_on):
     statuses.append(client.get(f"/invoices/{invoice.id}/pay/card").status_code)
     assert statuses == [303, 303, 303, 429]
     assert len(attempts(invoice)) == 1
+
+
+@pytest.mark.parametrize(("language", "card_word"), [("en", "Card"), ("de", "Karte")])
+def test_a_card_payment_reads_in_the_contacts_language_on_page_and_statement(app, f, client, language, card_word):
+    """A gateway payment's method is its translated kind; staff's own words stay as typed."""
+    _me, invoice = payer(f, client, language=language)
+    db.session.add_all(
+        [
+            Payment(invoice_id=invoice.id, amount=Decimal("10.00"), date=invoice.date, method="Card", kind="card"),
+            Payment(invoice_id=invoice.id, amount=Decimal("5.00"), date=invoice.date, method="Bar", reference="Q1"),
+        ]
+    )
+    db.session.commit()
+    page = text(client.get(f"/invoices/{invoice.id}"))
+    assert f">{card_word}</td>" in page and ">Bar</td>" in page
+    with app.test_request_context(), force_locale(language):
+        statement = account_statement(invoice.customer_id, invoice.date, invoice.date, "EUR")
+    descriptions = [line.description for line in statement.lines if line.kind == "payment"]
+    assert any(f"({card_word})" in d for d in descriptions) and any("(Bar)" in d for d in descriptions)
