@@ -145,9 +145,9 @@ def payment_method(payment) -> str:
     """How a payment came in, as the customer reads it (page, PDF): the method staff typed for a
     payment they recorded, the translated kind ("Card" / "Karte") for one paid through a gateway,
     whose stored ``method`` is an English placeholder."""
-    if payment.kind == "manual" and payment.method:
-        return payment.method
-    return label(payment.kind)
+    if payment.kind and payment.kind != "manual":  # unset until the row is flushed: manual
+        return label(payment.kind)
+    return payment.method or ""
 
 
 # Bootstrap badge colour per stored status; others are light.

@@ -248,7 +248,9 @@ def _payments(pdf: _DocumentPDF, invoice) -> None:
         with pdf.table(col_widths=(28, 46, 66, 34), text_align=("LEFT", "LEFT", "LEFT", "RIGHT"), **_TABLE) as table:
             table.row((_t("Date"), _t("Method"), _t("Reference"), _t("Amount")))
             for p in payments:
-                table.row((_date(p.date), _clean(labels.payment_method(p)), _clean(p.reference), _money(p.amount, currency)))
+                table.row(
+                    (_date(p.date), _clean(labels.payment_method(p)), _clean(p.reference), _money(p.amount, currency))
+                )
         pdf.ln(3)
     paid = _decimal(invoice.amount_paid)
     balance = _decimal(invoice.total) - paid
