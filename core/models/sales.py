@@ -145,6 +145,18 @@ class Invoice(DraftHidden, CustomerOwned, TotalsMixin, TimestampMixin, db.Model)
     def _balance_expression(cls):
         return cls.total - cls.amount_paid
 
+    def add_paid(self, change: Decimal) -> None:
+        """Add ``change`` to what the invoice has received (negative for a refund); its status
+        follows: paid once the total is covered, partially paid while something is, else unpaid.
+        Staff-recorded payments, card payments and refunds all go through here."""
+        self.amount_paid = money(self.amount_paid + change)
+        if self.amount_paid >= self.total:
+            self.status = "paid"
+        elif self.amount_paid > 0:
+            self.status = "partially_paid"
+        else:
+            self.status = "unpaid"
+
     @hybrid_property
     def is_open(self) -> bool:
         """Sent and not (fully) paid: unpaid or partially paid."""

@@ -117,20 +117,9 @@ def _book(attempt: PaymentAttempt, invoice: Invoice, gateway: str) -> Payment:
     # The unique gateway reference: a concurrent booking of the same intent fails here (or at
     # the commit) and rolls back everything it did.
     db.session.flush()
-    apply_paid_change(invoice, attempt.amount)
+    invoice.add_paid(attempt.amount)
     queue_receipts(invoice, payment, attempt.contact)
     return payment
-
-
-def apply_paid_change(invoice: Invoice, change: Decimal) -> None:
-    """Add ``change`` (negative for a refund) to what the invoice has received; its status follows."""
-    invoice.amount_paid = money(invoice.amount_paid + change)
-    if invoice.amount_paid >= invoice.total:
-        invoice.status = "paid"
-    elif invoice.amount_paid > 0:
-        invoice.status = "partially_paid"
-    else:
-        invoice.status = "unpaid"
 
 
 def queue_receipts(invoice: Invoice, payment: Payment, payer: Contact | None) -> None:
@@ -166,4 +155,4 @@ def record_refund(payment: Payment, invoice: Invoice, amount: Decimal) -> None:
     """Take ``amount`` off the payment and the invoice's paid amount (the caller commits)."""
     payment.refunded_amount = money(payment.refunded_amount + amount)
     payment.status = "refunded" if payment.refunded_amount >= payment.amount else "partially_refunded"
-    apply_paid_change(invoice, -amount)
+    invoice.add_paid(-amount)

@@ -43,8 +43,7 @@ def record_payment(
         )
     payment = Payment(amount=amount, date=paid_on, method=method.strip()[:40] or "Bank transfer")
     invoice.payments.append(payment)
-    invoice.amount_paid = money(invoice.amount_paid + amount)
-    invoice.status = "paid" if invoice.amount_paid >= invoice.total else "partially_paid"
+    invoice.add_paid(amount)
     if notify:
         notify_invoice("payment_recorded", invoice, payment=payment)
     db.session.commit()
