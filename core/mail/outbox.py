@@ -87,7 +87,11 @@ def queue_email(
     """
     event = EVENTS[event_key]
     if link is None:
-        link = public_url(event.endpoint, **(link_values or {}))
+        values = dict(link_values or {})
+        if event.notification:
+            # Opened while logged out, the login page fills in this address (portal/guards.py).
+            values["login_hint"] = contact.email
+        link = public_url(event.endpoint, **values)
     unsubscribe_url = ""
     if event.notification:
         unsubscribe_url = public_url("portal.unsubscribe", token=make_unsubscribe_token(contact, event.notification))
