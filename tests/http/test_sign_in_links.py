@@ -18,7 +18,7 @@ from sqlalchemy import event, select
 from core.extensions import db
 from core.models import AuditEntry, SignInLinkRequest
 from core.services.settings import SIGN_IN_LINKS, set_settings
-from core.services.sign_in_links import prepare_sign_in_link_emails
+from core.services.sign_in_links import prepare_sign_in_link_emails, request_sign_in_link
 from core.tokens import make_sign_in_token
 from tests.conftest import count, login, make_app, run_together, sent_to_login, text
 from tests.factories import PASSWORD
@@ -249,6 +249,16 @@ def test_the_setting_off_hides_the_button_sends_nothing_and_refuses_links(app, c
 
     set_settings({SIGN_IN_LINKS: "1"})
     assert BUTTON in text(client.get("/login"))
+
+
+def test_with_the_setting_off_the_service_neither_queues_nor_sends(app, f):
+    # Each layer on its own: the page checks the setting, and so do asking and sending.
+    contact = f.make_contact()
+    assert request_sign_in_link(contact.email, "/invoices", "10.0.0.1") is True  # queued while on
+    set_settings({SIGN_IN_LINKS: "0"})
+    assert request_sign_in_link(contact.email, "/invoices", "10.0.0.1") is False
+    assert count(SignInLinkRequest) == 1
+    assert prepare_sign_in_link_emails() == 0 and outbox() == [] and count(SignInLinkRequest) == 0
 
 
 def test_a_link_from_another_portal_instance_is_refused(app, client, f):
