@@ -16,6 +16,7 @@ from core.services.settings import (
     CONTACTS_SEE_ALL_TICKETS,
     PRIMARY_MANAGES_CONTACTS,
     REQUIRE_STAFF_TWO_FACTOR,
+    SIGN_IN_LINKS,
     default_contact_permissions,
     get_bool_setting,
     set_default_contact_permissions,
@@ -30,6 +31,7 @@ SWITCHES = {
     CONTACTS_SEE_ALL_TICKETS: _l("Contacts see all tickets of their company"),
     PRIMARY_MANAGES_CONTACTS: _l("Primary contacts may manage their colleagues"),
     REQUIRE_STAFF_TWO_FACTOR: _l("Require two-factor login for staff"),
+    SIGN_IN_LINKS: _l("Contacts may sign in with a link emailed to them (valid 15 minutes, single use)"),
 }
 
 # Card payments (core/payments): on by default once Stripe is configured; partial payments off.

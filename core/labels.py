@@ -76,6 +76,7 @@ LABELS = {
     "task_status_changed": _l("Task status changed"),
     "invitation": _l("Invitation"),
     "password_reset": _l("Password reset"),
+    "sign_in_link": _l("Sign in link"),
     "password_changed": _l("Password changed"),
     "password_set_by_staff": _l("Password set by staff"),
     "staff_estimate_decided": _l("Staff estimate decided"),

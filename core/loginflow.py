@@ -21,6 +21,7 @@ from core.forms import CodeForm, LoginForm
 from core.i18n import _, _l
 from core.security import safe_next
 from core.services.accounts import authenticate_contact, authenticate_staff
+from core.services.sign_in_links import sign_in_links_enabled
 
 PENDING = "_2fa_pending"
 PENDING_SECONDS = 300
@@ -80,9 +81,11 @@ class LoginArea:
     title: str  # the page title (lazy)
     heading: str  # the page heading (lazy)
     forgot_endpoint: str | None = None  # the "forgot your password?" page, if the area has one
+    sign_in_link_endpoint: str | None = None  # the "email me a sign-in link" request, if any
 
 
-# Blueprint, authenticate, is_user, start endpoint, title, heading, forgot-password endpoint.
+# Blueprint, authenticate, is_user, start endpoint, title, heading, forgot-password endpoint,
+# sign-in link request endpoint.
 STAFF_LOGIN = LoginArea("admin", authenticate_staff, is_staff, "admin.customers", _l("Staff login"), _l("Staff login"))
 CONTACT_LOGIN = LoginArea(
     "portal",
@@ -92,6 +95,7 @@ CONTACT_LOGIN = LoginArea(
     _l("Log in"),
     _l("Log in to the customer area"),
     "portal.forgot_password",
+    "portal.request_sign_in_link",
 )
 
 
@@ -99,11 +103,32 @@ def _login_page(area: LoginArea, form, **texts):
     return render_template("login.html", form=form, layout=f"{area.blueprint}/layout.html", **texts)
 
 
+def login_hint() -> str:
+    """The address a notification email's link names (``login_hint``), to fill in; else "".
+
+    Only echoed back, never looked up, so the page is the same whether or not it has an account.
+    """
+    hint = request.args.get("login_hint", "").strip()
+    return hint if len(hint) <= 254 and "@" in hint else ""
+
+
+def _sign_in_link_texts(area: LoginArea, next_url: str) -> dict:
+    """What the login page needs for its "Email me a sign-in link" button (nothing when off)."""
+    if area.sign_in_link_endpoint is None or not sign_in_links_enabled():
+        return {}
+    return {
+        "sign_in_link_url": url_for(area.sign_in_link_endpoint),
+        "sign_in_link_page": url_for(area.sign_in_link_endpoint, next=next_url or None),
+        "login_hint": login_hint(),
+    }
+
+
 def password_page(area: LoginArea):
     """The login page and its POST: a right password logs in (or asks for the code next)."""
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+        form.email.data = login_hint()
     if form.validate_on_submit():
         user = area.authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -111,7 +136,8 @@ def password_page(area: LoginArea):
             return complete_password_step(user, next_url, f"{area.blueprint}.login_verify")
         flash(_("Email or password is not correct."), "danger")
     forgot_url = url_for(area.forgot_endpoint) if area.forgot_endpoint else None
-    return _login_page(area, form, title=area.title, heading=area.heading, forgot_url=forgot_url)
+    links = _sign_in_link_texts(area, safe_next(form.next.data) or "")
+    return _login_page(area, form, title=area.title, heading=area.heading, forgot_url=forgot_url, **links)
 
 
 def code_page(area: LoginArea):

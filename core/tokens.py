@@ -1,9 +1,9 @@
 """Signed, single-purpose tokens for emailed links.
 
 Each purpose has its own salt, so a token made for one purpose is refused by every other.
-Password tokens (invitation, reset) carry a fingerprint of the contact's password hash,
-session token and email: setting a password, logging out everywhere or changing the email
-changes the fingerprint, so a used link, and every older one, stops working.
+Password tokens (invitation, reset) and sign-in links carry a fingerprint of the contact's
+password hash, session token and email: setting a password, logging out everywhere or changing
+the email changes the fingerprint, so a used link, and every older one, stops working.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ MAX_AGE = {
     "invitation": 48 * 3600,
     "password_reset": 3600,  # nosec B105
     "unsubscribe": 365 * 24 * 3600,
+    "sign_in_link": 15 * 60,
 }
 
 
@@ -81,3 +82,28 @@ def load_unsubscribe_token(token: str) -> tuple[Contact, str]:
     if contact is None or not isinstance(data.get("n"), str):
         raise TokenError(_("This unsubscribe link is not valid."))
     return contact, data["n"]
+
+
+def make_sign_in_token(contact: Contact, nonce: str, next_path: str) -> str:
+    """A sign-in link token (15 minutes) for ``contact``: its newest link's ``nonce`` (see
+    ``core.services.sign_in_links``), the page to land on, and the password-state fingerprint."""
+    return _serializer("sign_in_link").dumps({"c": contact.id, "f": _fingerprint(contact), "n": nonce, "p": next_path})
+
+
+def load_sign_in_token(token: str) -> tuple[Contact, str, str]:
+    """(contact, nonce, landing path) of a sign-in link token whose contact may log in and whose
+    password state is unchanged; raises TokenError if expired, forged or outdated.
+
+    The nonce is not checked here: the caller compares (and consumes) it."""
+    try:
+        data = _serializer("sign_in_link").loads(token, max_age=MAX_AGE["sign_in_link"])
+    except SignatureExpired as exc:
+        raise TokenError(_("This link has expired. Please ask for a new one.")) from exc
+    except BadSignature as exc:
+        raise TokenError(_("This link is not valid. Please check that you copied all of it.")) from exc
+    valid = isinstance(data, dict) and isinstance(data.get("c"), int)
+    valid = valid and isinstance(data.get("n"), str) and isinstance(data.get("p"), str)
+    contact = db.session.get(Contact, data["c"]) if valid else None
+    if contact is None or not contact.may_log_in or not hmac.compare_digest(str(data.get("f")), _fingerprint(contact)):
+        raise TokenError(_("This link has already been used or is no longer valid. Please ask for a new one."))
+    return contact, data["n"], data["p"]

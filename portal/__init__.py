@@ -23,7 +23,7 @@ def portal_menu():
     return {"portal_menu": menu_for(current_user, request.endpoint), "impersonator": impersonation.impersonator()}
 
 
-from . import account, company, dashboard, passwords  # noqa: E402
+from . import account, company, dashboard, passwords, sign_in_links  # noqa: E402
 from .features import contracts, estimates, invoices, payments, projects, proposals, tickets  # noqa: E402
 
 for feature in (invoices, payments, estimates, contracts, proposals, tickets, projects):
@@ -32,4 +32,4 @@ for feature in (invoices, payments, estimates, contracts, proposals, tickets, pr
 # After the guards above: a refused request claims no form key (one effect per form).
 bp.before_request(claim_form_key)
 
-__all__ = ["account", "bp", "company", "dashboard", "passwords"]
+__all__ = ["account", "bp", "company", "dashboard", "passwords", "sign_in_links"]

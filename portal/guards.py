@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -32,6 +34,8 @@ PUBLIC_ENDPOINTS = {
     "portal.set_password",
     "portal.reset_password",
     "portal.unsubscribe",
+    "portal.request_sign_in_link",
+    "portal.sign_in_link",
 }
 
 
@@ -40,8 +44,19 @@ def require_contact():
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     if not is_contact(current_user):
-        return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
+        return redirect(_login_url())
     return None
+
+
+def _login_url() -> str:
+    """The login page, coming back here; a notification email's ``login_hint`` (the address it
+    was sent to) moves from the page's address to the login page's, to be filled in there."""
+    args = request.args.copy()
+    hint = args.poplist("login_hint")
+    if not hint:
+        return url_for("portal.login", next=request.full_path.rstrip("?"))
+    here = request.path + (f"?{urlencode(list(args.items(multi=True)))}" if args else "")
+    return url_for("portal.login", next=here, login_hint=hint[0])
 
 
 # Safe methods change nothing; everything else is a state change.

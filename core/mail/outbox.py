@@ -124,7 +124,11 @@ def contact_email(
     """
     event = EVENTS[event_key]
     if link is None:
-        link = public_url(event.endpoint, **(link_values or {}))
+        values = dict(link_values or {})
+        if event.notification:
+            # Opened while logged out, the login page fills in this address (portal/guards.py).
+            values["login_hint"] = contact.email
+        link = public_url(event.endpoint, **values)
     return _render(
         event_key,
         link=link,

@@ -19,7 +19,7 @@ from .collab import (
     StoredFile,
     TaskComment,
 )
-from .mail import EMAIL_STATUSES, EmailAttachment, OutboxEmail, PasswordResetRequest
+from .mail import EMAIL_STATUSES, EmailAttachment, OutboxEmail, PasswordResetRequest, SignInLinkRequest
 from .payments import ATTEMPT_STATUSES, GatewayEvent, PaymentAttempt
 from .people import (
     Contact,
@@ -80,6 +80,7 @@ __all__ = [
     "EmailAttachment",
     "OutboxEmail",
     "PasswordResetRequest",
+    "SignInLinkRequest",
     "CREDIT_NOTE_STATUSES",
     "ESTIMATE_STATUSES",
     "INVOICE_STATUSES",

@@ -75,4 +75,19 @@ class PasswordResetRequest(TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254))
 
 
-__all__ = ["EMAIL_STATUSES", "EmailAttachment", "OutboxEmail", "PasswordResetRequest", "utcnow"]
+class SignInLinkRequest(TimestampMixin, db.Model):
+    """ "Someone asked for a sign-in link for this address", queued as it is, like a reset.
+
+    Resolved after the response (``core.services.sign_in_links``): only an address of a
+    contact who may log in gets a link, so the request answers the same for every address.
+    """
+
+    __tablename__ = "sign_in_link_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    next_path: Mapped[str] = mapped_column(String(500))  # already checked by ``safe_next``
+    ip: Mapped[str] = mapped_column(String(64))  # the requester's, for the audit entry
+
+
+__all__ = ["EMAIL_STATUSES", "EmailAttachment", "OutboxEmail", "PasswordResetRequest", "SignInLinkRequest", "utcnow"]

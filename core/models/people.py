@@ -116,6 +116,9 @@ class Contact(UserMixin, TimestampMixin, db.Model):
     totp_last_step: Mapped[int | None]
     # The contact's language: pages and the emails it receives are formatted for it.
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    # The nonce of the newest emailed sign-in link (core/services/sign_in_links.py): a new link
+    # replaces it, using the link clears it. NULL: no link is usable.
+    sign_in_link_nonce: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")

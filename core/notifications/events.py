@@ -51,6 +51,7 @@ EVENTS: dict[str, Event] = {
         Event("task_status_changed", "task", "portal.projects.task", "Task status changed"),
         Event("invitation", None, "portal.set_password", "Invitation to set a password"),
         Event("password_reset", None, "portal.reset_password", "Password reset"),
+        Event("sign_in_link", None, "portal.sign_in_link", "Sign-in link"),
         Event("password_changed", None, "portal.login", "Security notice: password changed"),
         Event("password_set_by_staff", None, "portal.login", "Security notice: password set by staff"),
         # Emails to staff (administrators); they link into the admin area.

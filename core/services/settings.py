@@ -55,10 +55,18 @@ CONTACTS_SEE_ALL_TICKETS = "contacts_see_all_tickets"
 PRIMARY_MANAGES_CONTACTS = "primary_manages_contacts"
 
 
-def get_bool_setting(key: str, default: bool = False) -> bool:
-    """A yes/no setting stored as "1"/"0"."""
+# Whether contacts may ask for an emailed sign-in link (core/services/sign_in_links.py).
+SIGN_IN_LINKS = "sign_in_links"
+# The yes/no settings that are on until an administrator turns them off; all others start off.
+ON_BY_DEFAULT = frozenset({SIGN_IN_LINKS})
+
+
+def get_bool_setting(key: str, default: bool | None = None) -> bool:
+    """A yes/no setting stored as "1"/"0"; unset, ``default`` (else on for ``ON_BY_DEFAULT``)."""
     raw = get_setting(key, "")
-    return default if raw == "" else raw == "1"
+    if raw == "":
+        return key in ON_BY_DEFAULT if default is None else default
+    return raw == "1"
 
 
 def bool_setting_on(key: str):

@@ -201,6 +201,8 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
         "portal.set_password",
         "portal.reset_password",
         "portal.unsubscribe",
+        "portal.request_sign_in_link",
+        "portal.sign_in_link",
     }
 )
 

@@ -8,6 +8,8 @@ test_email_unsubscribe.py).
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from flask import request
 from sqlalchemy import select
 
@@ -165,13 +167,17 @@ def test_forged_host_header_does_not_reach_the_emailed_link(app, client, f):
 
 def test_invoice_link_goes_through_login_and_back(app, client, f):
     _, contact, invoice, email = invoice_email(f)
-    path = path_of(email.link)
-    assert path == f"/invoices/{invoice.id}"
+    assert path_of(email.link) == f"/invoices/{invoice.id}?login_hint={contact.email}"
+    path = f"/invoices/{invoice.id}"
 
-    response = client.get(path)
-    assert sent_to_login(response, path), response.headers.get("Location")
-    login_page = client.get(response.headers["Location"])
-    assert login_page.status_code == 200 and f'value="{path}"' in text(login_page)
+    # The recipient's address goes from the page's query to the login page's, filled in there.
+    response = client.get(path_of(email.link))
+    location = urlsplit(response.headers["Location"])
+    assert response.status_code == 302 and location.path == "/login"
+    assert parse_qs(location.query) == {"next": [path], "login_hint": [contact.email]}
+    login_page = text(client.get(response.headers["Location"]))
+    assert f'value="{path}"' in login_page and f'value="{contact.email}"' in login_page
+    assert sent_to_login(client.get(path), path)  # without the hint, only the way back
 
     response = client.post("/login", data={"email": contact.email, "password": PASSWORD, "next": path})
     assert response.status_code == 302 and response.headers["Location"] == path

@@ -20,7 +20,7 @@ def test_notification_email_has_link_company_and_unsubscribe_url(app, f):
     _, contact, invoice, email = invoice_email(f)
     base = app.config["PUBLIC_BASE_URL"].rstrip("/")
     assert email.notification == "invoice"
-    assert email.link == f"{base}/invoices/{invoice.id}"
+    assert email.link == f"{base}/invoices/{invoice.id}?login_hint={contact.email}"
     assert email.unsubscribe_url.startswith(f"{base}/unsubscribe/")
     company = app.config["COMPANY_NAME"]
     for body in (email.text_body, email.html_body):

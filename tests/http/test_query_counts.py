@@ -73,6 +73,8 @@ PAGES: tuple[Page, ...] = (
     Page("portal.set_password", lambda w: {"token": w.tokens["invitation"]}, anonymous=True),
     Page("portal.reset_password", lambda w: {"token": w.tokens["password_reset"]}, anonymous=True),
     Page("portal.unsubscribe", lambda w: {"token": w.tokens["unsubscribe"]}, anonymous=True),
+    Page("portal.request_sign_in_link", anonymous=True),
+    Page("portal.sign_in_link", lambda w: {"token": w.tokens["sign_in_link"]}, anonymous=True),
     Page("portal.dashboard"),
     Page("portal.profile"),
     Page("portal.two_factor"),

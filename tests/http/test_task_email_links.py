@@ -19,7 +19,7 @@ def test_a_task_email_opens_the_task(client, f, event):
     notify_task(event, task)
     db.session.commit()
     path = path_of(only_email(event, contact).link)
-    assert path == f"/projects/{project.id}/tasks/{task.id}"
+    assert path == f"/projects/{project.id}/tasks/{task.id}?login_hint={contact.email}"
     login(client, contact)
     page = client.get(path)
     assert page.status_code == 200 and "Install the router" in text(page)

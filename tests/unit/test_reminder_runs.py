@@ -57,10 +57,10 @@ def overdue_invoices(f, count: int, customers: int = 1) -> list[int]:
 
 
 def emails_per_invoice() -> Counter:
-    """Overdue emails queued per invoice id (each links to its invoice's page)."""
+    """Overdue emails queued per invoice id (each links to its invoice's page, ``?login_hint=...``)."""
     db.session.expire_all()
     links = db.session.scalars(select(OutboxEmail.link).where(OutboxEmail.event == "invoice_overdue"))
-    return Counter(int(link.rstrip("/").rsplit("/", 1)[1]) for link in links)
+    return Counter(int(link.split("?", 1)[0].rstrip("/").rsplit("/", 1)[1]) for link in links)
 
 
 def reminders_process(app, *args: str) -> subprocess.Popen:

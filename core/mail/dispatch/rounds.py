@@ -24,11 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def render_deferred_emails() -> None:
-    """Render the emails whose requests were queued undecided (password resets), so they go
-    out in this batch. Imported here: the services build on this package, not the reverse."""
+    """Render the emails whose requests were queued undecided (password resets, sign-in links),
+    so they go out in this batch. Imported here: the services build on this package, not the reverse."""
     from core.services.passwords import prepare_reset_emails
+    from core.services.sign_in_links import prepare_sign_in_link_emails
 
     prepare_reset_emails()
+    prepare_sign_in_link_emails()
 
 
 def _log_only(limit: int, now: datetime, result: DispatchResult, only: list[str] | None) -> None:
