@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from core.i18n import _
+from core.i18n import _, ngettext
 
 # Lengths of the IBANs of the SEPA countries (the EPC QR code is a SEPA credit transfer); an
 # IBAN of another country is only checked for its general shape and check digits.
@@ -42,10 +42,11 @@ def iban_problem(iban: str) -> str | None:
         return _("An IBAN starts with a two-letter country code and two check digits, followed by letters and digits.")
     expected = SEPA_IBAN_LENGTHS.get(iban[:2])
     if expected is not None and len(iban) != expected:
-        return _(
-            "An IBAN from %(country)s has %(expected)d characters; this one has %(actual)d.",
+        return ngettext(
+            "An IBAN from %(country)s has %(num)d character; this one has %(actual)d.",
+            "An IBAN from %(country)s has %(num)d characters; this one has %(actual)d.",
+            expected,
             country=iban[:2],
-            expected=expected,
             actual=len(iban),
         )
     if not iban_checksum_ok(iban):

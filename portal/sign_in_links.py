@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from core.forms import email_field
-from core.i18n import _, _l
+from core.i18n import _, ngettext
 from core.loginflow import complete_password_step, login_hint
 from core.security import safe_next
 from core.services import sign_in_links as links
@@ -20,10 +20,16 @@ from core.tokens import TokenError
 
 from . import bp
 
-LINK_REQUESTED = _l(
-    "If an account uses this address, we have sent it an email with a sign-in link. "
-    "The link works once, for %(minutes)s minutes."
-)
+
+def link_requested_message() -> str:
+    """The one answer to every request for a link, whether or not the address has an account."""
+    return ngettext(
+        "If an account uses this address, we have sent it an email with a sign-in link. "
+        "The link works once, for %(num)d minute.",
+        "If an account uses this address, we have sent it an email with a sign-in link. "
+        "The link works once, for %(num)d minutes.",
+        links.LINK_MINUTES,
+    )
 
 
 class SignInLinkRequestForm(FlaskForm):
@@ -55,7 +61,7 @@ def request_sign_in_link():
         return _back_to_login(next_path)
     if form.validate_on_submit():
         links.request_sign_in_link(form.email.data, next_path, request.remote_addr or "")
-        flash(LINK_REQUESTED % {"minutes": links.LINK_MINUTES}, "info")
+        flash(link_requested_message(), "info")
         return _back_to_login(next_path)
     return render_template("portal/sign_in_link_request.html", form=form)
 

@@ -59,6 +59,9 @@ def contexts(f):
     project = f.make_project(customer, tasks=[("Draft", True)])
     task = project.tasks[0]  # no due date
     payment = Payment(invoice_id=invoice.id, amount=Decimal("10"), date=date.today())
+    # Staff are told of card payments only, which always have the gateway's reference.
+    card_payment = Payment(invoice_id=invoice.id, amount=Decimal("10"), date=date.today(), kind="card")
+    card_payment.gateway_reference = "pi_123"
     db.session.commit()
     work = {"project": project, "detail": "notes.pdf"}
     people = {"customer": customer, "author": contact.full_name, "message": "Hello"}
@@ -92,6 +95,8 @@ def contexts(f):
         "staff_contract_signed": {"contract": signed, **people},
         "staff_ticket_opened": {"ticket": ticket, **people},
         "staff_ticket_reply": {"ticket": ticket, **people},
+        "staff_payment_received": {"invoice": undated, "payment": card_payment, **people},
+        "sign_in_link": {"minutes": 15},
     }
     common = {"contact": contact, "greeting_name": contact.first_name, "link": "https://portal.example/x"}
     return {key: {**common, "event": EVENTS[key], **values} for key, values in by_event.items()}

@@ -89,8 +89,9 @@ def _template_problems(path: Path) -> list[str]:
         elif kind != "data":
             skeleton.append(" " + "\n" * value.count("\n") if kind in {"whitespace", "string"} else " ")
         if kind == "string" and re.search(r"(^|\s)[A-Z][a-z]+", value := value[1:-1]):
-            # A capitalised literal inside an expression, e.g. {{ empty("No invoices yet") }}.
-            previous = [t for t in tokens[max(0, index - 3) : index] if t[1] != "whitespace"]
+            # A capitalised literal inside an expression, e.g. {{ empty("No invoices yet") }}; the
+            # window reaches back to ``ngettext(`` from its plural (second) argument.
+            previous = [t for t in tokens[max(0, index - 6) : index] if t[1] != "whitespace"]
             names = [t[2] for t in previous if t[1] == "name"]
             if not (set(names) & GETTEXT_NAMES) and not _is_neutral(value) and not _looks_technical(value):
                 problems.append(f"{lineno}: {value!r} (string literal in an expression)")
@@ -247,12 +248,20 @@ NOT_COUNTS = {
 }
 
 
+def _counts_the_word(name: str, kind: str, word: str) -> bool:
+    """Whether placeholder ``name`` (``%s`` or ``%d``) counts the ``word`` right after it."""
+    if word == name and name.endswith("s"):  # "%(minutes)s minutes", not "%(priority)s priority"
+        return True
+    return (kind == "d" or name in NUMBER_PLACEHOLDERS) and word not in UNITS
+
+
 def _count_problems(messages) -> list[str]:
     """Singular messages that render a count without plural forms, as ``msgid: why`` strings.
 
     A singular message fails when it holds a count placeholder (``%(count)s``, ``%(n)s``,
     ``%(num)d``) anywhere, or a number placeholder (any ``%(x)d``, or ``%(max)s``-like) directly
-    followed by a word ("%(max)d characters"), unless the word is a unit or the message is in
+    followed by a word ("%(max)d characters"), or any placeholder followed by its own plural
+    name ("%(minutes)s minutes", not "%(priority)s priority"), unless the word is a unit or the message is in
     ``NOT_COUNTS``. Plural entries (``ngettext``) always pass.
     """
     problems = []
@@ -264,7 +273,7 @@ def _count_problems(messages) -> list[str]:
             word = re.match(r"\s+([^\W\d_]+)", message.id[match.end() :])
             if name in COUNT_PLACEHOLDERS:
                 problems.append(f"{message.id!r}: %({name}) is a count")
-            elif (kind == "d" or name in NUMBER_PLACEHOLDERS) and word and word.group(1) not in UNITS:
+            elif word and _counts_the_word(name, kind, word.group(1)):
                 problems.append(f"{message.id!r}: %({name}) counts {word.group(1)!r}")
     return problems
 
@@ -304,11 +313,13 @@ def test_the_count_check_catches_a_count_without_plural_forms(tmp_path):
     catalog.add("Up to %(size)d MB each.")
     catalog.add("Page %(page)d of %(pages)d")
     catalog.add("Invoice %(number)s from %(company)s")
+    catalog.add("The link works once, for %(minutes)s minutes.")
     assert [p.split(": %")[0] for p in _count_problems(catalog)] == [
         "'%(count)s active projects'",
         "'Attachments (up to %(count)d)'",
         "'Use at most %(max)d characters.'",
         "'The text is longer than %(max)s characters.'",
+        "'The link works once, for %(minutes)s minutes.'",
     ]
     template = tmp_path / "t.html"
     template.write_text(
