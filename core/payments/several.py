@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.extensions import db
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.models import Contact, Invoice, PaymentAttempt, money
 from core.models.payments import GROUP_SEPARATOR
 from core.services import ServiceError
@@ -37,7 +37,10 @@ def selected_ids(values: list[str]) -> list[int]:
     if not ids:
         raise ServiceError(_("Select the invoices to pay."))
     if len(ids) > MAX_SELECTED:
-        raise ServiceError(_("Select at most %(count)s invoices at once.", count=MAX_SELECTED))
+        too_many = ngettext(
+            "Select at most %(num)d invoice at once.", "Select at most %(num)d invoices at once.", MAX_SELECTED
+        )
+        raise ServiceError(too_many)
     return ids
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.extensions import db
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.models import Invoice, PaymentAttempt, money
 from core.models.payments import GROUP_SEPARATOR
 from core.payments import pay_several_allowed
@@ -99,7 +99,7 @@ def card(attempt_id: int):
         group[0],
         secret,
         group=group,
-        heading=_("Pay %(count)s invoices", count=len(group)),
+        heading=ngettext("Pay %(num)d invoice", "Pay %(num)d invoices", len(group)),
         amount=money(sum(attempt.amount for attempt in group)),
         back=(url_for("portal.invoices.index"), _("Invoices")),
         confirm_url=url_for("portal.payments_several.confirm", attempt_id=attempt_id),
