@@ -8,6 +8,7 @@ are ignored; only with the setting on and the Invoices permission.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -190,3 +191,61 @@ def test_one_payment_of_a_group_is_refunded_from_the_admin(f, client, admin_clie
     db.session.expire_all()
     assert db.session.get(Payment, payment.id).status == "refunded"
     assert [db.session.get(Invoice, i.id).status for i in (first, second)] == ["unpaid", "paid"]
+
+
+def test_one_receipt_per_invoice_reaches_the_payer(f, client, several_on, smtp):
+    me, first, second = two_open_invoices(f, client)
+    pay_selected(client, first, second)
+    lead = all_attempts()[0]
+    pay_group_in_browser(several_on, lead)
+    post_webhook(client, intent_event(several_on, lead.gateway_intent_id))
+    smtp.wait_for(2)
+    time.sleep(0.3)
+    receipts = [m for rcpts, m in smtp.messages if me.email in rcpts and "Payment received" in m["Subject"]]
+    assert len(receipts) == 2
+    subjects = " ".join(m["Subject"] for m in receipts)
+    assert first.number in subjects and second.number in subjects
+
+
+def test_the_gateways_refund_total_of_a_group_is_not_booked_twice(f, client, admin_client, several_on):
+    _me, first, second = two_open_invoices(f, client)
+    pay_selected(client, first, second)
+    lead = all_attempts()[0]
+    post_group_card_form(client, lead)
+    [payment] = payments_of(second)
+    admin_client.post(f"/admin/payments/{payment.id}/refund", data={"form_key": uuid.uuid4().hex, "amount": "15"})
+    charge = {"object": "charge", "id": "ch_x", "payment_intent": lead.gateway_intent_id, "amount_refunded": 1500}
+    event = {"id": f"evt_{uuid.uuid4().hex[:20]}", "object": "event", "type": "charge.refunded"}
+    response = post_webhook(client, {**event, "created": int(time.time()), "data": {"object": charge}})
+    assert response.status_code == 200 and response.get_json()["outcome"] == "group"
+    db.session.expire_all()
+    assert db.session.get(Payment, payment.id).refunded_amount == Decimal("15.00")
+    assert db.session.get(Invoice, second.id).balance == Decimal("15.00")
+
+
+def test_another_selection_replaces_the_pending_group(f, client, several_on):
+    _me, first, second = two_open_invoices(f, client)
+    third = f.make_invoice(db.session.get(Customer, first.customer_id))
+    pay_selected(client, first, second)
+    pay_selected(client, first, third)
+    attempts = all_attempts()
+    assert [a.status for a in attempts] == ["canceled", "canceled", "pending", "pending"]
+    assert {a.invoice_id for a in attempts[2:]} == {first.id, third.id}
+    assert attempts[0].gateway_intent_id != attempts[2].gateway_intent_id
+
+
+@pytest.mark.parametrize("values", [[], ["x"], ["-1"], [str(n) for n in range(1, 60)]])
+def test_a_bad_selection_is_refused_with_a_message(f, client, several_on, values):
+    two_open_invoices(f, client)
+    response = client.post("/invoices/pay-selected", data={"form_key": uuid.uuid4().hex, "invoice": values})
+    assert response.status_code == 303
+    assert "Select" in text(client.get("/invoices"))
+    assert all_attempts() == []
+
+
+def test_one_selected_invoice_is_that_invoices_own_pay(f, client, several_on):
+    _me, first, _second = two_open_invoices(f, client)
+    response = pay_selected(client, first)
+    assert response.headers["Location"].endswith(f"/invoices/{first.id}/pay/card")
+    [attempt] = all_attempts()
+    assert not attempt.in_group and attempt.amount == Decimal("119.00")
