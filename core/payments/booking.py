@@ -7,6 +7,10 @@ open and owes at least that much; anything else is logged and flagged for staff 
 booked. The payment's gateway reference (the intent id) is unique, so a race between the two
 paths books one payment: the loser's INSERT fails and its transaction changes nothing.
 
+Several invoices paid with one intent (``several.py``) are booked by ``book_group``: one payment
+per invoice, each for its attempt's amount, with the attempt's reference ``<intent id>#<invoice
+id>`` (still unique), all in one transaction or none; any mismatch flags the whole group.
+
 Nothing here commits: the caller (``service.py``, the webhook) owns the transaction, so the
 event id, the payment, the invoice's new balance and the receipts are stored together or not at all.
 """

@@ -18,6 +18,8 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Customer, Invoice, Payment, PaymentAttempt
+from core.payments import pay_several_allowed
+from core.services.reminders import REMINDER_SETTINGS
 from core.services.settings import set_settings
 from tests.conftest import count, login, text
 from tests.http.helpers.card_payments import intent_event, payer, post_webhook, stripe_client
@@ -249,3 +251,13 @@ def test_one_selected_invoice_is_that_invoices_own_pay(f, client, several_on):
     assert response.headers["Location"].endswith(f"/invoices/{first.id}/pay/card")
     [attempt] = all_attempts()
     assert not attempt.in_group and attempt.amount == Decimal("119.00")
+
+
+def test_administrators_switch_pay_selected_on_the_settings_page(admin_client, stripe_on):
+    page = text(admin_client.get("/admin/settings"))
+    assert "Contacts may pay several open invoices at once" in page and 'name="pay_several_invoices"' in page
+    assert not pay_several_allowed()  # off by default
+    form = {"card_payments_enabled": "y", "pay_several_invoices": "y", "form_key": uuid.uuid4().hex}
+    form |= {key: default for key, (default, _label) in REMINDER_SETTINGS.items()}
+    assert admin_client.post("/admin/settings", data=form).status_code == 302
+    assert pay_several_allowed()
