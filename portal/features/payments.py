@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.i18n import _
 from core.models import Invoice, PaymentAttempt
+from core.models.payments import GROUP_SEPARATOR
 from core.payments import card_payment_options
 from core.payments.booking import BOOKED, FAILED, FLAGGED, NOT_YET
 from core.payments.gateway import NEEDS_ACTION
@@ -47,11 +48,13 @@ def _invoice(invoice_id: int) -> Invoice:
 
 
 def _attempt(invoice: Invoice) -> PaymentAttempt:
-    """The posted attempt, which must belong to ``invoice`` (already the contact's customer's)."""
+    """The posted attempt, which must be ``invoice``'s own (not one of a group paying several:
+    those go through ``payments_several``); the invoice is already the contact's customer's."""
     attempt_id = request.form.get("attempt", "")
     if not attempt_id.isdigit():
         abort(400)
     stmt = select(PaymentAttempt).where(PaymentAttempt.id == int(attempt_id), PaymentAttempt.invoice_id == invoice.id)
+    stmt = stmt.where(PaymentAttempt.intent_id.not_like(f"%{GROUP_SEPARATOR}%"))
     return db.session.scalar(stmt) or abort(404)
 
 

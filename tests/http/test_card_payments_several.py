@@ -261,3 +261,12 @@ def test_administrators_switch_pay_selected_on_the_settings_page(admin_client, s
     form |= {key: default for key, (default, _label) in REMINDER_SETTINGS.items()}
     assert admin_client.post("/admin/settings", data=form).status_code == 302
     assert pay_several_allowed()
+
+
+def test_a_group_attempt_cannot_be_posted_to_one_invoices_card_form(f, client, several_on):
+    _me, first, second = two_open_invoices(f, client)
+    pay_selected(client, first, second)
+    lead = all_attempts()[0]
+    data = {"form_key": uuid.uuid4().hex, "attempt": lead.id, "payment_method": "pm_card_visa"}
+    assert client.post(f"/invoices/{first.id}/pay/confirm", data=data).status_code == 404
+    assert group_intent(several_on, lead).status != "succeeded" and payments_of(first) == []
