@@ -129,4 +129,5 @@ def _pending_groups(invoices: list[Invoice]) -> list[list[PaymentAttempt]]:
         PaymentAttempt.intent_id.contains(GROUP_SEPARATOR),
     )
     intent_ids = sorted({reference.partition(GROUP_SEPARATOR)[0] for reference in db.session.scalars(stmt)})
-    return [group for group in map(group_attempts, intent_ids) if group]
+    # Not locked: like one invoice's Pay, nothing here may wait for a booking (or make it wait).
+    return [group for group in (group_attempts(intent_id, lock=False) for intent_id in intent_ids) if group]
