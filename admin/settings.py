@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from wtforms import BooleanField
 
 from core.i18n import _, _l
-from core.payments import CARD_PAYMENTS_ENABLED, PARTIAL_PAYMENTS_ALLOWED, stripe_configured
+from core.payments import CARD_PAYMENTS_ENABLED, PARTIAL_PAYMENTS_ALLOWED, PAY_SEVERAL_INVOICES, stripe_configured
 from core.services.bank_details import BANK_KEYS, bank_details
 from core.services.reminders import REMINDER_SETTINGS
 from core.services.reminders import setting as reminder_setting
@@ -38,6 +38,7 @@ SWITCHES = {
 CARD_SWITCHES = {
     CARD_PAYMENTS_ENABLED: (_l("Contacts may pay invoices by card (when Stripe is configured)"), True),
     PARTIAL_PAYMENTS_ALLOWED: (_l("Contacts may pay part of an invoice's balance by card"), False),
+    PAY_SEVERAL_INVOICES: (_l("Contacts may pay several open invoices at once"), False),
 }
 
 

@@ -24,9 +24,18 @@ def portal_menu():
 
 
 from . import account, company, dashboard, passwords, sign_in_links  # noqa: E402
-from .features import contracts, estimates, invoices, payments, projects, proposals, tickets  # noqa: E402
+from .features import (  # noqa: E402
+    contracts,
+    estimates,
+    invoices,
+    payments,
+    payments_several,
+    projects,
+    proposals,
+    tickets,
+)
 
-for feature in (invoices, payments, estimates, contracts, proposals, tickets, projects):
+for feature in (invoices, payments, payments_several, estimates, contracts, proposals, tickets, projects):
     bp.register_blueprint(feature.bp)
 
 # After the guards above: a refused request claims no form key (one effect per form).

@@ -5,6 +5,10 @@ says it succeeded (then a ``Payment`` is booked) or failed. An attempt that cann
 unknown intent, an amount or currency that does not match, an invoice no longer open) is flagged
 for staff review instead. ``GatewayEvent`` keeps the id of every webhook event processed, so an
 event delivered again changes nothing.
+
+Several invoices paid with one PaymentIntent (``core/payments/several.py``) are a group: one
+attempt per invoice, each for that invoice's balance, whose ``intent_id`` is
+``<intent id>#<invoice id>``; the booked payments carry the same reference, so it stays unique.
 """
 
 from __future__ import annotations
@@ -40,6 +44,24 @@ class PaymentAttempt(TimestampMixin, db.Model):
 
     invoice = relationship("Invoice")
     contact = relationship("Contact")
+
+    @property
+    def gateway_intent_id(self) -> str:
+        """The intent's id at the gateway (the part before ``#`` for an attempt of a group)."""
+        return intent_of(self.intent_id)
+
+    @property
+    def in_group(self) -> bool:
+        """True for an attempt that pays one invoice of several with a shared intent."""
+        return GROUP_SEPARATOR in self.intent_id
+
+
+GROUP_SEPARATOR = "#"
+
+
+def intent_of(reference: str) -> str:
+    """The gateway's intent id of an attempt's ``intent_id`` or a payment's gateway reference."""
+    return reference.partition(GROUP_SEPARATOR)[0]
 
 
 class GatewayEvent(TimestampMixin, db.Model):

@@ -19,6 +19,7 @@ from .gateway import Gateway
 
 CARD_PAYMENTS_ENABLED = "card_payments_enabled"
 PARTIAL_PAYMENTS_ALLOWED = "partial_payments_allowed"
+PAY_SEVERAL_INVOICES = "pay_several_invoices"
 
 
 def stripe_configured() -> bool:
@@ -44,9 +45,18 @@ def card_payment_options() -> tuple[bool, bool]:
     settings (on and not allowed by default), read in one query and only when a gateway exists."""
     if not stripe_configured():
         return False, False
-    rows = dict(
-        db.session.execute(
-            select(Setting.key, Setting.value).where(Setting.key.in_((CARD_PAYMENTS_ENABLED, PARTIAL_PAYMENTS_ALLOWED)))
-        ).all()
-    )
+    rows = _settings(CARD_PAYMENTS_ENABLED, PARTIAL_PAYMENTS_ALLOWED)
     return rows.get(CARD_PAYMENTS_ENABLED, "1") == "1", rows.get(PARTIAL_PAYMENTS_ALLOWED, "0") == "1"
+
+
+def pay_several_allowed() -> bool:
+    """True when contacts may pay several open invoices with one card payment: a gateway exists,
+    card payments are on and the (off by default) setting allows it; no query without a gateway."""
+    if not stripe_configured():
+        return False
+    rows = _settings(CARD_PAYMENTS_ENABLED, PAY_SEVERAL_INVOICES)
+    return rows.get(CARD_PAYMENTS_ENABLED, "1") == "1" and rows.get(PAY_SEVERAL_INVOICES, "0") == "1"
+
+
+def _settings(*keys: str) -> dict[str, str]:
+    return dict(db.session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all())

@@ -7,6 +7,10 @@ open and owes at least that much; anything else is logged and flagged for staff 
 booked. The payment's gateway reference (the intent id) is unique, so a race between the two
 paths books one payment: the loser's INSERT fails and its transaction changes nothing.
 
+Several invoices paid with one intent (``several.py``) are booked by ``book_group``: one payment
+per invoice, each for its attempt's amount, with the attempt's reference ``<intent id>#<invoice
+id>`` (still unique), all in one transaction or none; any mismatch flags the whole group.
+
 Nothing here commits: the caller (``service.py``, the webhook) owns the transaction, so the
 event id, the payment, the invoice's new balance and the receipts are stored together or not at all.
 """
@@ -21,6 +25,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Contact, Customer, Invoice, Payment, PaymentAttempt, money
+from core.models.payments import GROUP_SEPARATOR
 from core.notifications.notify import notify_invoice, notify_staff
 from core.notifications.recipients import recipients_for
 
@@ -47,11 +52,22 @@ def _flag(attempt: PaymentAttempt, reason: str) -> str:
     return FLAGGED
 
 
+def _amount_mismatch(intent: Intent, amount: Decimal, currency: str) -> str:
+    if intent.currency != currency or intent.amount_minor != to_minor(amount, currency):
+        paid = from_minor(intent.amount_minor, intent.currency)
+        return f"paid {paid} {intent.currency}, expected {amount} {currency}"
+    return ""
+
+
 def _mismatch(attempt: PaymentAttempt, intent: Intent, invoice: Invoice | None) -> str:
     """Why the intent cannot be booked on the attempt's invoice ("" when it can)."""
-    if intent.currency != attempt.currency or intent.amount_minor != to_minor(attempt.amount, attempt.currency):
-        paid = from_minor(intent.amount_minor, intent.currency)
-        return f"paid {paid} {intent.currency}, expected {attempt.amount} {attempt.currency}"
+    problem = _amount_mismatch(intent, attempt.amount, attempt.currency)
+    if problem:
+        return problem
+    return _invoice_mismatch(attempt, intent, invoice)
+
+
+def _invoice_mismatch(attempt: PaymentAttempt, intent: Intent, invoice: Invoice | None) -> str:
     if invoice is None:
         return "the invoice no longer exists"
     if intent.metadata.get("invoice_id") not in (None, str(invoice.id)):
@@ -73,6 +89,9 @@ def book_intent(intent: Intent, gateway: str) -> str:
     """
     attempt = attempt_for(intent.id)
     if attempt is None:
+        group = group_attempts(intent.id)
+        if group:
+            return book_group(intent, group, gateway)
         if intent.status != SUCCEEDED:
             return NOT_YET
         attempt = PaymentAttempt(
@@ -100,6 +119,61 @@ def book_intent(intent: Intent, gateway: str) -> str:
         return _flag(attempt, problem)
     _book(attempt, invoice, gateway)
     return BOOKED
+
+
+def group_attempts(intent_id: str, lock: bool = True) -> list[PaymentAttempt]:
+    """The attempts of a group paid with ``intent_id`` (one per invoice, in order), locked like
+    ``attempt_for`` unless ``lock`` is False (only to show them)."""
+    prefix = f"{intent_id}{GROUP_SEPARATOR}"
+    stmt = select(PaymentAttempt).where(PaymentAttempt.intent_id.startswith(prefix, autoescape=True))
+    stmt = stmt.order_by(PaymentAttempt.id)
+    return list(db.session.scalars(stmt.with_for_update() if lock else stmt))
+
+
+def book_group(intent: Intent, attempts: list[PaymentAttempt], gateway: str) -> str:
+    """Book one payment per invoice of a group, each for its attempt's amount, or none at all.
+
+    The same rules as one invoice's booking: the intent must be for the group's total in its
+    currency and every invoice must still be open and owe its amount; otherwise the whole group
+    is flagged. All payments are booked in one transaction, so one of them booked means all.
+    """
+    if payment_for(attempts[0].intent_id) is not None:
+        return ALREADY_BOOKED
+    if intent.status != SUCCEEDED:
+        if intent.failed:
+            for attempt in attempts:
+                attempt.status = "failed"
+            return FAILED
+        return NOT_YET
+    for attempt in attempts:
+        attempt.status = SUCCEEDED
+    if any(attempt.needs_review for attempt in attempts):
+        return FLAGGED
+    invoices = [db.session.get(Invoice, a.invoice_id) if a.invoice_id else None for a in attempts]
+    problem = _group_mismatch(attempts, intent, invoices)
+    if problem:
+        for attempt in attempts:
+            _flag(attempt, problem)
+        return FLAGGED
+    for attempt, invoice in zip(attempts, invoices, strict=True):
+        _book(attempt, invoice, gateway)
+    return BOOKED
+
+
+def _group_mismatch(attempts: list[PaymentAttempt], intent: Intent, invoices: list[Invoice | None]) -> str:
+    currencies = {attempt.currency for attempt in attempts}
+    if len(currencies) != 1:
+        return f"the group mixes currencies {sorted(currencies)}"
+    problem = _amount_mismatch(intent, money(sum(a.amount for a in attempts)), currencies.pop())
+    if problem:
+        return problem
+    if len({invoice.customer_id for invoice in invoices if invoice is not None}) > 1:
+        return "the group's invoices belong to different customers"
+    for attempt, invoice in zip(attempts, invoices, strict=True):
+        problem = _invoice_mismatch(attempt, intent, invoice)
+        if problem:
+            return problem
+    return ""
 
 
 def _book(attempt: PaymentAttempt, invoice: Invoice, gateway: str) -> Payment:
@@ -140,6 +214,11 @@ def queue_receipts(invoice: Invoice, payment: Payment, payer: Contact | None) ->
 def apply_refund_total(intent_id: str, refunded_minor: int) -> str:
     """The gateway says ``refunded_minor`` of the intent is refunded in all: record what is new."""
     payment = payment_for(intent_id)
+    if payment is None and group_attempts(intent_id):
+        # The gateway reports one total for the shared intent, which cannot say which invoice's
+        # payment it belongs to: refunds of a group are recorded per payment from the admin.
+        current_app.logger.warning("Refund reported for group payment %s: record it per payment", intent_id)
+        return "group"
     if payment is None:
         current_app.logger.warning("Refund reported for %s, which has no booked payment", intent_id)
         return "unknown"

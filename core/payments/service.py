@@ -20,6 +20,7 @@ from core import audit
 from core.extensions import db
 from core.i18n import _
 from core.models import Contact, GatewayEvent, Invoice, Payment, PaymentAttempt, StaffUser, money
+from core.models.payments import GROUP_SEPARATOR, intent_of
 from core.services import ServiceError
 from core.services.documents.common import readable_number
 
@@ -30,14 +31,16 @@ from .gateway import NEEDS_ACTION, PAYABLE, SUCCEEDED, Gateway, GatewayError, In
 PAYMENT_METHOD_ID = re.compile(r"(pm|card|src)_[A-Za-z0-9_]{1,100}")
 
 
-def _gateway() -> Gateway:
+def required_gateway() -> Gateway:
+    """The configured gateway; ServiceError (a message for the contact) when there is none."""
     found = configured_gateway()
     if found is None:
         raise ServiceError(_("Card payments are not available."))
     return found
 
 
-def _refused(exc: GatewayError) -> ServiceError:
+def refusal(exc: GatewayError) -> ServiceError:
+    """The contact's message for a refusal by the gateway (logged with its cause)."""
     current_app.logger.warning("Payment gateway refused: %r", exc.__cause__ or exc)
     if str(exc):
         return ServiceError(_("The card payment did not go through: %(reason)s", reason=str(exc)))
@@ -66,11 +69,11 @@ def _amount_to_pay(invoice: Invoice, requested: str | None, partial_allowed: boo
 
 
 def pending_attempt(invoice: Invoice) -> PaymentAttempt | None:
-    """The invoice's newest attempt still waiting for a card, if any."""
+    """The invoice's newest attempt of its own (not of a group) still waiting for a card, if any."""
     stmt = (
         select(PaymentAttempt)
         .where(PaymentAttempt.invoice_id == invoice.id, PaymentAttempt.status == "pending")
-        .where(PaymentAttempt.needs_review.is_(False))
+        .where(PaymentAttempt.needs_review.is_(False), PaymentAttempt.intent_id.not_like(f"%{GROUP_SEPARATOR}%"))
         .order_by(PaymentAttempt.id.desc())
         .limit(1)
     )
@@ -88,7 +91,7 @@ def start_card_payment(
     are refused.
     """
     amount = _amount_to_pay(invoice, requested, partial_allowed)
-    gateway = _gateway()
+    gateway = required_gateway()
     existing = pending_attempt(invoice)
     try:
         same = existing is not None and (existing.amount, existing.currency) == (amount, invoice.currency)
@@ -104,7 +107,7 @@ def start_card_payment(
         )
     except GatewayError as exc:
         db.session.rollback()
-        raise _refused(exc) from exc
+        raise refusal(exc) from exc
     attempt = PaymentAttempt(
         invoice_id=invoice.id,
         contact_id=contact.id,
@@ -122,9 +125,9 @@ def start_card_payment(
 def client_secret(attempt: PaymentAttempt) -> str:
     """The intent's client secret, for Stripe.js to run the bank's 3-D Secure check."""
     try:
-        return _gateway().retrieve(attempt.intent_id).client_secret
+        return required_gateway().retrieve(attempt.gateway_intent_id).client_secret
     except GatewayError as exc:
-        raise _refused(exc) from exc
+        raise refusal(exc) from exc
 
 
 def _settle(intent: Intent, gateway: Gateway) -> str:
@@ -148,15 +151,16 @@ def confirm_card_payment(attempt: PaymentAttempt, payment_method: str) -> str:
     """
     if not PAYMENT_METHOD_ID.fullmatch(payment_method or ""):
         raise ServiceError(_("The card details did not arrive. Please enter them again."))
-    gateway = _gateway()
+    gateway = required_gateway()
     try:
-        intent = gateway.retrieve(attempt.intent_id)
+        intent_id = attempt.gateway_intent_id
+        intent = gateway.retrieve(intent_id)
         if intent.status == PAYABLE:
-            intent = gateway.confirm(attempt.intent_id, payment_method, f"confirm:{attempt.intent_id}:{payment_method}")
+            intent = gateway.confirm(intent_id, payment_method, f"confirm:{intent_id}:{payment_method}")
     except GatewayError as exc:
         intent = _current(gateway, attempt)
         if intent is None or intent.status != SUCCEEDED:
-            raise _refused(exc) from exc
+            raise refusal(exc) from exc
     if intent.status == NEEDS_ACTION:
         return NEEDS_ACTION
     return _settle(intent, gateway)
@@ -165,7 +169,7 @@ def confirm_card_payment(attempt: PaymentAttempt, payment_method: str) -> str:
 def _current(gateway: Gateway, attempt: PaymentAttempt) -> Intent | None:
     # After a refused confirmation: a concurrent click may have charged the intent already.
     try:
-        return gateway.retrieve(attempt.intent_id)
+        return gateway.retrieve(attempt.gateway_intent_id)
     except GatewayError:
         return None
 
@@ -173,11 +177,11 @@ def _current(gateway: Gateway, attempt: PaymentAttempt) -> Intent | None:
 def settle_card_payment(attempt: PaymentAttempt) -> str:
     """Back from the 3-D Secure check: book the attempt if its intent succeeded (the same booking
     as the webhook's, so whichever comes second finds the payment booked)."""
-    gateway = _gateway()
+    gateway = required_gateway()
     try:
-        intent = gateway.retrieve(attempt.intent_id)
+        intent = gateway.retrieve(attempt.gateway_intent_id)
     except GatewayError as exc:
-        raise _refused(exc) from exc
+        raise refusal(exc) from exc
     return _settle(intent, gateway)
 
 
@@ -228,9 +232,10 @@ def refund_payment(payment: Payment, requested: str | None, staff: StaffUser) ->
     # The same refund asked again (a retry after a lost answer) has the same key: refunded once.
     key = f"refund:{payment.gateway_reference}:{to_minor(payment.refunded_amount, invoice.currency)}:{minor}"
     try:
-        refunded_minor = _gateway().refund(payment.gateway_reference, minor, key)
+        # A payment of a group refunds part of the shared intent (at most this payment's amount).
+        refunded_minor = required_gateway().refund(intent_of(payment.gateway_reference), minor, key)
     except GatewayError as exc:
-        raise _refused(exc) from exc
+        raise refusal(exc) from exc
     amount = from_minor(refunded_minor, invoice.currency)
     record_refund(payment, invoice, amount)
     audit.record("payment.refunded", actor=staff, customer_id=invoice.customer_id, target=invoice, amount=str(amount))

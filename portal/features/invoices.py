@@ -18,7 +18,7 @@ from core.i18n import _, current_language
 from core.labels import label
 from core.models import CreditNote, Invoice, Payment
 from core.pagination import pageable, paginate
-from core.payments import card_payment_options
+from core.payments import card_payment_options, pay_several_allowed
 from core.pdf import document_pdf, pdf_download, pdf_filename, statement_filename, statement_pdf
 from core.services.bank_details import BankDetails, bank_details_columns
 from core.services.statements import (
@@ -79,6 +79,7 @@ _LIST_COLUMNS = (
     Invoice.total,
     Invoice.balance.label("balance"),
     Invoice.currency,
+    Invoice.is_open.label("is_open"),
 )
 
 
@@ -127,6 +128,8 @@ def index():
         year=year,
         filter_links=_filter_links(status, year, tuple(years), current_language(), request.script_root),
         balances=overview.balances,
+        # "Pay selected": no query at all unless Stripe is configured.
+        pay_several=pay_several_allowed(),
     )
 
 

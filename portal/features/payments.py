@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.i18n import _
 from core.models import Invoice, PaymentAttempt
+from core.models.payments import GROUP_SEPARATOR
 from core.payments import card_payment_options
 from core.payments.booking import BOOKED, FAILED, FLAGGED, NOT_YET
 from core.payments.gateway import NEEDS_ACTION
@@ -47,11 +48,13 @@ def _invoice(invoice_id: int) -> Invoice:
 
 
 def _attempt(invoice: Invoice) -> PaymentAttempt:
-    """The posted attempt, which must belong to ``invoice`` (already the contact's customer's)."""
+    """The posted attempt, which must be ``invoice``'s own (not one of a group paying several:
+    those go through ``payments_several``); the invoice is already the contact's customer's."""
     attempt_id = request.form.get("attempt", "")
     if not attempt_id.isdigit():
         abort(400)
     stmt = select(PaymentAttempt).where(PaymentAttempt.id == int(attempt_id), PaymentAttempt.invoice_id == invoice.id)
+    stmt = stmt.where(PaymentAttempt.intent_id.not_like(f"%{GROUP_SEPARATOR}%"))
     return db.session.scalar(stmt) or abort(404)
 
 
@@ -63,6 +66,12 @@ def _answer(invoice: Invoice, outcome: str):
     """Where the contact goes after the card form or the return, with what happened."""
     if outcome == NEEDS_ACTION:
         return redirect(url_for("portal.payments.card", invoice_id=invoice.id, authenticate=1), code=303)
+    flash_outcome(outcome)
+    return _to_invoice(invoice)
+
+
+def flash_outcome(outcome: str) -> None:
+    """Tell the contact what became of the payment (a booking outcome)."""
     messages = {
         BOOKED: (_("Thank you: your payment was received."), "success"),
         FLAGGED: (_("Your payment was received and is being checked by our team."), "info"),
@@ -71,7 +80,6 @@ def _answer(invoice: Invoice, outcome: str):
     }
     message, category = messages.get(outcome, (_("Thank you: your payment was received."), "success"))
     flash(message, category)
-    return _to_invoice(invoice)
 
 
 @bp.route("/invoices/<int:invoice_id>/pay", methods=["POST"])
@@ -101,17 +109,33 @@ def card(invoice_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
             return _to_invoice(invoice)
+    return card_page(
+        attempt,
+        secret,
+        heading=_("Pay invoice %(number)s", number=invoice.number),
+        amount=attempt.amount,
+        back=(url_for("portal.invoices.detail", invoice_id=invoice.id), _("Invoice %(number)s", number=invoice.number)),
+        confirm_url=url_for("portal.payments.confirm", invoice_id=invoice.id),
+        return_url=url_for("portal.payments.finish", invoice_id=invoice.id),
+    )
+
+
+def card_page(attempt: PaymentAttempt, secret: str, *, back: tuple[str, str], group=(), **page):
+    """The card page for ``attempt`` (Stripe.js's card field, or its 3-D Secure check when
+    ``secret`` is set), with Stripe's origins allowed by its CSP on this page only."""
     config = current_app.config
-    page = render_template(
+    html = render_template(
         "portal/invoices/pay.html",
-        invoice=invoice,
         attempt=attempt,
+        group=group,
         client_secret=secret,
+        back_url=back[0],
+        back_text=back[1],
         publishable_key=config["STRIPE_PUBLISHABLE_KEY"],
         stripe_js_url=config["STRIPE_JS_URL"],
+        **page,
     )
-    response = make_response(page)
-    # Stripe.js, its frames and its API, on this page only.
+    response = make_response(html)
     js, api = origin(config["STRIPE_JS_URL"]), origin(config["STRIPE_API_BASE"])
     response.headers["Content-Security-Policy"] = csp_header(
         script_src=(js,), frame_src=(js, "https://hooks.stripe.com"), connect_src=(js, api)

@@ -110,6 +110,13 @@ SUB_ROUTES: tuple[Route, ...] = (
     Route("portal.payments.card", "/invoices/{id}/pay/card", "invoices", "invoice", ok=404),
     Route("portal.payments.confirm", "/invoices/{id}/pay/confirm", "invoices", "invoice", method="POST", ok=404),
     Route("portal.payments.finish", "/invoices/{id}/pay/return", "invoices", "invoice", method="POST", ok=404),
+    # "Pay selected" (several invoices at once): likewise 404 without Stripe and its setting.
+    Route("portal.payments_several.start", "/invoices/pay-selected", "invoices", None, method="POST", ok=404),
+    Route("portal.payments_several.card", "/invoices/pay-selected/1", "invoices", None, ok=404),
+    Route(
+        "portal.payments_several.confirm", "/invoices/pay-selected/1/confirm", "invoices", None, method="POST", ok=404
+    ),
+    Route("portal.payments_several.finish", "/invoices/pay-selected/1/return", "invoices", None, method="POST", ok=404),
     Route("portal.estimates.estimate_pdf", "/estimates/{id}/pdf", "estimates", "estimate", download=True),
     Route("portal.estimates.accept", "/estimates/{id}/accept", "estimates", "estimate", method="POST"),
     Route("portal.estimates.decline", "/estimates/{id}/decline", "estimates", "estimate", method="POST", ok=302),

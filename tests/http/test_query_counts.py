@@ -93,6 +93,7 @@ PAGES: tuple[Page, ...] = (
     Page("portal.invoices.statement_download", lambda w: PERIOD),
     # Without Stripe configured the card page does not exist (tests/http/test_card_payments.py).
     Page("portal.payments.card", _ids("invoice_id"), status=404, label="card payments off"),
+    Page("portal.payments_several.card", lambda w: {"attempt_id": 1}, status=404, label="card payments off"),
     Page("portal.estimates.index"),
     Page("portal.estimates.detail", _ids("estimate_id")),
     Page("portal.estimates.estimate_pdf", _ids("estimate_id")),
