@@ -53,6 +53,7 @@ def world(app, admin_client, f):
         "project_id": project.id,
         "task_id": project.tasks[0].id,
         "discussion_id": 1,
+        "attempt_id": 1,  # a card payment attempt: refused before it is looked up
         "token": "any-token",
     }
     assert admin_client.post(f"/admin/contacts/{contact.id}/login-as").status_code == 302
