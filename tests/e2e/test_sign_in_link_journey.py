@@ -45,6 +45,10 @@ def test_invoice_email_link_then_sign_in_link_lands_on_the_invoice(app, live_ser
     page.get_by_role("button", name="Email me a sign-in link").click()
     expect(page.get_by_role("alert")).to_contain_text("we have sent it an email with a sign-in link")
 
+    # The flush after the response normally sends it; the dispatcher is the backstop when that
+    # flush finds another one running (seen once in a full PostgreSQL run).
+    if len(smtp.wait_for(2, timeout=3.0)) < 2:
+        dispatch_all()
     messages = smtp.wait_for(2)
     assert [rcpts for rcpts, _message in messages] == [[anna.email], [anna.email]]
     assert "sign-in link" in messages[1][1]["Subject"]
