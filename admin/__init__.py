@@ -16,7 +16,9 @@ from core.submissions import claim_form_key
 
 bp = Blueprint("admin", __name__)
 
-PUBLIC_ENDPOINTS = {"admin.login", "admin.login_verify"}
+# Reached without a session: the login, its second step, and the sign-in link pages (each
+# link page checks its own signed token).
+PUBLIC_ENDPOINTS = {"admin.login", "admin.login_verify", "admin.request_sign_in_link", "admin.sign_in_link"}
 # Reachable before two-factor setup is done, when the setting requires it.
 SETUP_ENDPOINTS = {"admin.two_factor", "admin.logout"}
 ADMINISTRATORS_ONLY = {
@@ -67,6 +69,7 @@ from . import (  # noqa: E402
     proposals,
     sales,
     settings,
+    sign_in_links,
     staff,
     tickets,
 )
@@ -83,6 +86,7 @@ __all__ = [
     "proposals",
     "sales",
     "settings",
+    "sign_in_links",
     "staff",
     "tickets",
 ]

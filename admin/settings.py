@@ -31,7 +31,10 @@ SWITCHES = {
     CONTACTS_SEE_ALL_TICKETS: _l("Contacts see all tickets of their company"),
     PRIMARY_MANAGES_CONTACTS: _l("Primary contacts may manage their colleagues"),
     REQUIRE_STAFF_TWO_FACTOR: _l("Require two-factor login for staff"),
-    SIGN_IN_LINKS: _l("Contacts may sign in with a link emailed to them (valid 15 minutes, single use)"),
+    # One switch for both login pages (core/services/sign_in_links.py).
+    SIGN_IN_LINKS: _l(
+        "Contacts and staff may sign in with a link emailed to them, on both login pages (valid 15 minutes, single use)"
+    ),
 }
 
 # Card payments (core/payments): on by default once Stripe is configured; partial payments off.

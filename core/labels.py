@@ -86,6 +86,7 @@ LABELS = {
     "staff_ticket_opened": _l("Staff ticket opened"),
     "staff_ticket_reply": _l("Staff ticket reply"),
     "staff_payment_received": _l("Staff payment received"),
+    "staff_sign_in_link": _l("Staff sign in link"),
     # Payments: how they came in, and card payments' states.
     "manual": _l("Manual"),
     "card": _l("Card"),

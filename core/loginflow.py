@@ -86,7 +86,15 @@ class LoginArea:
 
 # Blueprint, authenticate, is_user, start endpoint, title, heading, forgot-password endpoint,
 # sign-in link request endpoint.
-STAFF_LOGIN = LoginArea("admin", authenticate_staff, is_staff, "admin.customers", _l("Staff login"), _l("Staff login"))
+STAFF_LOGIN = LoginArea(
+    "admin",
+    authenticate_staff,
+    is_staff,
+    "admin.customers",
+    _l("Staff login"),
+    _l("Staff login"),
+    sign_in_link_endpoint="admin.request_sign_in_link",
+)
 CONTACT_LOGIN = LoginArea(
     "portal",
     authenticate_contact,

@@ -58,13 +58,13 @@ def _password_page(purpose: str, token: str, title: str):
     try:
         contact = load_password_token(purpose, token)
     except TokenError as exc:
-        page = render_template("portal/token_invalid.html", message=str(exc), title=title)
+        page = render_template("token_invalid.html", message=str(exc), title=title)
         return _no_referrer(make_response(page, 400))
     if form.validate_on_submit():
         try:
             set_password_with_token(purpose, token, form.password.data)
         except TokenError as exc:
-            page = render_template("portal/token_invalid.html", message=str(exc), title=title)
+            page = render_template("token_invalid.html", message=str(exc), title=title)
             return _no_referrer(make_response(page, 400))
         except ServiceError as exc:
             form.password.errors.append(str(exc))
@@ -93,7 +93,7 @@ def unsubscribe_link(token: str):
         notification = NOTIFICATIONS_BY_KEY[key]
     except (TokenError, KeyError):
         page = render_template(
-            "portal/token_invalid.html", message=_("This unsubscribe link is not valid."), title=_("Unsubscribe")
+            "token_invalid.html", message=_("This unsubscribe link is not valid."), title=_("Unsubscribe")
         )
         return _no_referrer(make_response(page, 400))
     done = False

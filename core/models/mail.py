@@ -85,6 +85,8 @@ class SignInLinkRequest(TimestampMixin, db.Model):
     __tablename__ = "sign_in_link_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose login the link is for: "portal" (a contact) or "admin" (a staff member).
+    area: Mapped[str] = mapped_column(String(10), default="portal", server_default="portal")
     email: Mapped[str] = mapped_column(String(254))
     next_path: Mapped[str] = mapped_column(String(500))  # already checked by ``safe_next``
     ip: Mapped[str] = mapped_column(String(64))  # the requester's, for the audit entry

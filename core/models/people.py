@@ -49,6 +49,8 @@ class StaffUser(UserMixin, TimestampMixin, db.Model):
     totp_last_step: Mapped[int | None]
     # The staff member's language: admin pages and the staff emails it receives use it.
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    # The nonce of the newest emailed sign-in link, as on ``Contact`` (core/services/sign_in_links.py).
+    sign_in_link_nonce: Mapped[str | None] = mapped_column(String(64))
 
     kind = "staff"
 
@@ -57,6 +59,11 @@ class StaffUser(UserMixin, TimestampMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def may_log_in(self) -> bool:
+        """The staff login rule (the counterpart of ``Contact.may_log_in``): an active staff user."""
         return self.active
 
 

@@ -62,6 +62,7 @@ EVENTS: dict[str, Event] = {
         Event("staff_ticket_opened", None, "admin.ticket_detail", "A customer opened a ticket"),
         Event("staff_ticket_reply", None, "admin.ticket_detail", "A customer replied to a ticket"),
         Event("staff_payment_received", None, "admin.document_detail", "A customer paid an invoice by card"),
+        Event("staff_sign_in_link", None, "admin.sign_in_link", "Sign-in link to the admin area"),
     )
 }
 

@@ -97,6 +97,7 @@ def contexts(f):
         "staff_ticket_reply": {"ticket": ticket, **people},
         "staff_payment_received": {"invoice": undated, "payment": card_payment, **people},
         "sign_in_link": {"minutes": 15},
+        "staff_sign_in_link": {"minutes": 15},
     }
     common = {"contact": contact, "greeting_name": contact.first_name, "link": "https://portal.example/x"}
     return {key: {**common, "event": EVENTS[key], **values} for key, values in by_event.items()}

@@ -64,3 +64,22 @@ def test_card_payments_migration_goes_down_and_up(app):
         db.engine.dispose()
     assert {"payment_attempts", "gateway_events"} <= tables()
     assert {"kind", "gateway", "gateway_reference", "status", "refunded_amount"} <= payment_columns()
+
+
+def test_staff_sign_in_links_migration_goes_down_and_up(app):
+    config = app.extensions["migrate"].migrate.get_config()
+    below = ScriptDirectory.from_config(config).get_revision("8e4b1c7d2a93").down_revision
+
+    def columns(table: str) -> set[str]:
+        return {c["name"] for c in inspect(db.engine).get_columns(table)}
+
+    try:
+        downgrade(revision=below)
+        db.engine.dispose()
+        assert "sign_in_link_nonce" not in columns("staff_users")
+        assert "area" not in columns("sign_in_link_requests")
+    finally:
+        upgrade()
+        db.engine.dispose()
+    assert "sign_in_link_nonce" in columns("staff_users")
+    assert "area" in columns("sign_in_link_requests")
