@@ -5,11 +5,15 @@ its template: a hidden ``form_key`` field with a fresh random value on every ren
 view runs, the request claims the key: it inserts it into ``form_submissions`` and flushes, in
 the same transaction as whatever the view's service then commits.
 
-- The first post commits the key together with its effect; the response's redirect target is
-  remembered for the key.
+- The first post commits the key together with its effect; then (after the view, in
+  ``remember_result``) where its answer went: the redirect target, or "" for an answer without
+  one. Until then the key's ``result_url`` is NULL: the first post is still in progress.
 - A second post of the same form (a double click, a resubmitted page, a retry) finds the key
   taken: the unique key refuses the INSERT (on PostgreSQL it waits until the first commits), so
   its request rolls back, changes nothing and is sent where the first one went, with a note.
+  The refusal can come between the first post's commit and ``remember_result``: the repeat then
+  waits for the first post's outcome (``first_outcome``, at most ``WAIT_SECONDS``, re-reading the
+  row without holding a transaction open) rather than guess where to go.
 - A post that fails validation or whose service refuses commits nothing, the key included, so
   the corrected form can be sent again.
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from datetime import timedelta
 
 from flask import Flask, abort, flash, g, has_request_context, redirect, request, url_for
@@ -37,6 +42,12 @@ from core.security import referrer_path
 FIELD = "form_key"
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 KEEP_DAYS = 30
+# How long a repeated post waits for the first post's outcome, and how often it looks.
+WAIT_SECONDS = 5.0
+POLL_SECONDS = 0.05
+# A key claimed longer ago than this whose outcome is still unknown will not get one (its
+# request died after committing, or could not remember it): a repeat does not wait for it.
+IN_PROGRESS_SECONDS = 60
 
 
 def new_key() -> str:
@@ -72,9 +83,32 @@ def claim_form_key():
 
 def _already_done(key: str):
     flash(_("This form was already sent, so nothing was done again."), "info")
-    first = db.session.scalar(select(FormSubmission.result_url).where(FormSubmission.token == key))
+    first = first_outcome(key)
     home = "admin.customers" if (request.blueprint or "").startswith("admin") else "portal.index"
     return redirect(first or referrer_path() or url_for(home))
+
+
+def first_outcome(key: str, wait_seconds: float = WAIT_SECONDS) -> str:
+    """Where the first post of ``key`` was sent ("" when it answered without a redirect, or its
+    outcome is not known): waits, up to ``wait_seconds``, while that post is still in progress.
+
+    Each look is a fresh read whose transaction ends at once, so the waiting request holds no
+    snapshot (SQLite would never see the first post's update) and no lock it could block it with.
+    """
+    deadline = time.monotonic() + wait_seconds
+    stmt = select(FormSubmission.result_url, FormSubmission.created_at).where(FormSubmission.token == key)
+    while True:
+        row = db.session.execute(stmt).one_or_none()
+        db.session.rollback()
+        if row is None:
+            return ""
+        result_url, claimed_at = row
+        if result_url is not None:
+            return result_url
+        abandoned = claimed_at < utcnow() - timedelta(seconds=IN_PROGRESS_SECONDS)
+        if abandoned or time.monotonic() >= deadline:
+            return ""
+        time.sleep(POLL_SECONDS)
 
 
 def _note_commit(session) -> None:
@@ -88,16 +122,19 @@ event.listen(ReadOnlyAwareSession, "after_commit", _note_commit)
 
 def remember_result(response):
     """``after_request``: store where the first submission of a claimed key was sent, so a
-    repeated post is sent there too. Only once the key is committed (with the view's effect),
-    and only when nothing else is pending in the session, so this commit carries one UPDATE."""
+    repeated post is sent there too (and one waiting for it stops waiting): the redirect
+    target, or "" for an answer without one. Only once the key is committed (with the view's
+    effect), and only when nothing else is pending in the session, so this commit carries one
+    UPDATE."""
     key = g.pop("claimed_form_key", None)
     committed = g.pop("form_key_committed", False)
-    if not (key and committed and response.location) or len(response.location) > 500:
+    if not (key and committed):
         return response
     session = db.session
     if session.new or session.dirty or session.deleted:
         return response
-    session.execute(update(FormSubmission).where(FormSubmission.token == key).values(result_url=response.location))
+    location = response.location if response.location and len(response.location) <= 500 else ""
+    session.execute(update(FormSubmission).where(FormSubmission.token == key).values(result_url=location))
     session.commit()
     return response
 

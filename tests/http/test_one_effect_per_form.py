@@ -12,8 +12,9 @@ import io
 import re
 import threading
 
+import pyotp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core.catalogs import NOTIFICATION_KEYS, PROJECT_SETTING_KEYS
 from core.extensions import db
@@ -21,8 +22,10 @@ from core.models import (
     AuditEntry,
     Contact,
     DiscussionComment,
+    FormSubmission,
     OutboxEmail,
     Payment,
+    PaymentAttempt,
     ProposalComment,
     StoredFile,
     Task,
@@ -33,6 +36,7 @@ from core.services.projects.lifecycle import set_project_settings
 from core.submissions import FIELD
 from tests.conftest import login
 from tests.factories import PASSWORD
+from tests.http.helpers.card_payments import payer
 
 ALREADY = "This form was already sent, so nothing was done again."
 
@@ -287,3 +291,99 @@ def test_concurrent_double_posts_have_one_effect(app, f, acme):
         t.join(30)
     assert sorted(results) == [302, 302]
     assert emails() - before == 1
+
+
+class HeldFirstPost:
+    """Two real posts of one key, in two threads, in the order that used to go wrong: the first
+    post's view has committed (key and effect), and it is held there, before ``remember_result``
+    stores its redirect, until the second post has been refused and has looked the key up."""
+
+    def __init__(self, app):
+        self.first_committed, self.second_looked = threading.Event(), threading.Event()
+
+        # Registered after ``remember_result``, so Flask runs it before: between the two.
+        @app.after_request
+        def hold_the_first_post(response):
+            if threading.current_thread().name == "first post":
+                self.first_committed.set()
+                self.second_looked.wait(15)
+            return response
+
+    def _note_look(self, conn, cursor, statement, parameters, context, executemany):
+        looking = statement.lstrip().upper().startswith("SELECT") and "result_url" in statement
+        if threading.current_thread().name == "second post" and looking and "form_submissions" in statement:
+            self.second_looked.set()
+
+    def post_twice(self, app, clients, url: str, data: dict) -> tuple:
+        """(first, second) responses of ``clients[0]`` and ``clients[1]`` posting ``data`` to ``url``."""
+        results = {}
+
+        def post(name, c):
+            with app.app_context():
+                results[name] = c.post(url, data=data)
+
+        first = threading.Thread(target=post, args=("first", clients[0]), name="first post")
+        second = threading.Thread(target=post, args=("second", clients[1]), name="second post")
+        event.listen(db.engine, "before_cursor_execute", self._note_look)
+        try:
+            first.start()
+            assert self.first_committed.wait(15), "the first post committed"
+            second.start()
+            second.join(30)
+            first.join(30)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", self._note_look)
+        return results["first"], results["second"]
+
+
+@pytest.fixture
+def held_first_post(app):
+    """A ``HeldFirstPost`` (its hook is registered before the test's first request, as Flask asks)."""
+    return HeldFirstPost(app)
+
+
+def test_a_repeat_refused_before_the_first_post_is_remembered_waits_and_goes_where_it_went(
+    app, f, acme, held_first_post
+):
+    """The double-clicked form whose second post is refused before the first one's redirect is
+    stored: it waits for that redirect instead of landing elsewhere."""
+    f.make_staff(email="boss2@example.com")
+    invoice = f.make_invoice(acme[0])
+    clients = [app.test_client() for _ in range(2)]
+    for c in clients:
+        assert c.post("/admin/login", data={"email": "boss2@example.com", "password": PASSWORD}).status_code == 302
+    action = f"/admin/invoices/{invoice.id}/payments"
+    key = form_key(clients[0], f"/admin/invoices/{invoice.id}", action)
+    data = {"amount": "10.00", "paid_on": "2026-11-30", "method": "bank", FIELD: key}
+    first, second = held_first_post.post_twice(app, clients, action, data)
+    assert first.status_code == 302 and first.location == f"/admin/invoices/{invoice.id}"
+    assert second.status_code == 302 and second.location == first.location
+    assert ALREADY in clients[1].get(second.location).get_data(as_text=True)
+    assert count(Payment) == 1
+
+
+def test_a_double_clicked_pay_now_lands_both_clicks_on_the_card_page(app, f, client, stripe_on, held_first_post):
+    """Issue: a double-clicked "Pay now" could land on the invoice saying "already sent"."""
+    me, invoice = payer(f, client)
+    other_tab = app.test_client()
+    login(other_tab, me)
+    action = f"/invoices/{invoice.id}/pay"
+    key = form_key(client, f"/invoices/{invoice.id}", action)
+    first, second = held_first_post.post_twice(app, [client, other_tab], action, {FIELD: key})
+    assert first.location == f"/invoices/{invoice.id}/pay/card"
+    assert second.location == first.location
+    assert count(PaymentAttempt) == 1
+
+
+def test_an_answer_without_a_redirect_is_remembered_as_such(admin_client):
+    """Turning two-factor login on answers with a page (the recovery codes), not a redirect: its
+    outcome is stored as "" so that a repeat does not wait for a redirect that never comes."""
+    url = "/admin/account/two-factor"
+    page = admin_client.get(url).get_data(as_text=True)
+    secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
+    key = form_key(admin_client, url, url)
+    done = admin_client.post(url, data={"enable-code": pyotp.TOTP(secret).now(), FIELD: key})
+    assert done.status_code == 200 and "recovery codes" in done.get_data(as_text=True).lower()
+    assert db.session.scalar(select(FormSubmission.result_url).where(FormSubmission.token == key)) == ""
+    again = admin_client.post(url, data={"enable-code": pyotp.TOTP(secret).now(), FIELD: key})
+    assert again.status_code == 302
