@@ -67,3 +67,34 @@ def test_invoice_email_link_then_sign_in_link_lands_on_the_invoice(app, live_ser
     # Used once: opening it again (another tab, a forwarded copy) is refused (a 400 page).
     page.goto(sign_in_link)
     expect(page.get_by_text("already been used")).to_be_visible()
+
+
+def test_a_staff_member_signs_in_to_the_admin_area_with_a_link(app, live_server, page, screenshot, f, smtp):
+    # The same journey on the admin login page: the link is emailed in the staff member's
+    # language and lands on the admin page the staff member was going to.
+    app.config["PUBLIC_BASE_URL"] = live_server
+    staff = f.make_staff(email="sam@northwind.example", name="Sam Staff")
+
+    page.goto(f"{live_server}/admin/emails")
+    expect(page).to_have_url(re.compile(r"/admin/login\?next="))
+    page.get_by_role("link", name="Email me a sign-in link").click()
+    page.get_by_label("Email", exact=True).fill(staff.email)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    expect(page.get_by_role("alert")).to_contain_text("we have sent it an email with a sign-in link")
+    expect(page).to_have_url(re.compile(r"/admin/login\?next="))
+
+    if not smtp.wait_for(1, timeout=3.0):
+        dispatch_all()
+    [(recipients, message)] = smtp.wait_for(1)
+    assert recipients == [staff.email] and "admin area" in message["Subject"]
+    sign_in_link = link_in(message, r"https?://\S+/admin/login/link/\S+")
+
+    page.goto(sign_in_link)
+    expect(page.get_by_role("heading", name="Continue as Sam Staff")).to_be_visible()
+    screenshot(page, "33-admin-sign-in-link-confirm")
+    page.get_by_role("button", name="Continue as Sam Staff").click()
+    expect(page).to_have_url(f"{live_server}/admin/emails")
+    assert page.problems == []
+
+    page.goto(sign_in_link)
+    expect(page.get_by_text("already been used")).to_be_visible()
