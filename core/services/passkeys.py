@@ -81,7 +81,7 @@ def _from_b64url(value: object) -> bytes:
 def relying_party() -> tuple[str, str]:
     """(RP id, expected origin), both from ``PUBLIC_BASE_URL``."""
     url = current_app.config["PUBLIC_BASE_URL"]
-    return (urlsplit(url).hostname or "", origin(url))
+    return (urlsplit(url).hostname or "", origin(url).lower())
 
 
 # -- whose passkeys ------------------------------------------------------------------------------
