@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from flask import current_app, session
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -120,8 +121,18 @@ def second_factor_missing(user: User) -> bool:
 def _user_handle(user: User) -> bytes:
     """The user's WebAuthn user handle, made (random, 32 bytes) at its first passkey."""
     if not user.passkey_user_handle:
-        # Quietly: bookkeeping must not bump a contact's version (an open admin form would go stale).
-        _set_quietly(user, passkey_user_handle=b64url(secrets.token_bytes(32)))
+        # An UPDATE statement, not the attribute: bookkeeping must not bump a contact's version
+        # (an open admin form would go stale). Only while unset, then read back: of two tabs
+        # adding a first passkey at once, both use the handle that won.
+        model = type(user)
+        db.session.execute(
+            update(model)
+            .where(model.id == user.id, model.passkey_user_handle.is_(None))
+            .values(passkey_user_handle=b64url(secrets.token_bytes(32)))
+            .execution_options(synchronize_session=False)
+        )
+        handle = db.session.scalar(select(model.passkey_user_handle).where(model.id == user.id))
+        set_committed_value(user, "passkey_user_handle", handle)
     return _from_b64url(user.passkey_user_handle)
 
 
