@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import AuditEntry, Passkey, PasskeyChallenge
+from core.models import AuditEntry, Passkey, PasskeyChallenge, StaffUser
 from core.services.settings import REQUIRE_STAFF_TWO_FACTOR, set_settings
 from tests.conftest import count, login, text
 from tests.factories import PASSWORD
@@ -189,6 +189,18 @@ def test_a_passkey_sign_in_asks_no_code_even_with_two_factor_on(app, anna):
     response, _body = sign_in(browser, anna.device)
     assert response.get_json() == {"redirect": "/dashboard"}
     assert browser.get("/dashboard").status_code == 200
+
+
+def test_staff_with_two_factor_sign_in_with_a_passkey_without_a_code_and_land_on_next(app, admin_client, f):
+    device = SoftwareAuthenticator()
+    assert add_passkey(admin_client, device, area="admin").status_code == 200
+    staff = db.session.scalars(select(StaffUser)).one()
+    staff.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    browser = app.test_client()
+    response, _body = sign_in(browser, device, area="admin", next="/admin/payments")
+    assert response.get_json() == {"redirect": "/admin/payments"}
+    assert browser.get("/admin/payments").status_code == 200
 
 
 def test_the_session_is_renewed_at_a_passkey_sign_in(app, anna, f):
