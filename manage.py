@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run the portal with nothing but Python 3.11+ installed.
 
-    python3 manage.py run     # venv, install, migrate, demo data, start on http://127.0.0.1:5000
+    python3 manage.py run     # venv, install, migrate, demo data, start on http://localhost:5000
     python3 manage.py test    # venv, install test tools (axe-core with npm ci), run the whole test suite
     python3 manage.py lint    # ruff check + format check + bandit
     python3 manage.py audit   # pip-audit of requirements.txt
@@ -76,10 +76,14 @@ def run() -> None:
     sh(PYTHON, "-m", "flask", "db", "upgrade", env=env)
     sh(PYTHON, "-m", "flask", "seed-demo", env=env)
     port = os.environ.get("PORT", "5000")
+    # localhost, not 127.0.0.1: passkeys need a host name (an IP address cannot be a WebAuthn
+    # relying party), and PUBLIC_BASE_URL must be the address the browser shows.
+    env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{port}")
+    base = env["PUBLIC_BASE_URL"].rstrip("/")
     print(
         "\nThe portal is starting:\n"
-        f"  Customer area  http://127.0.0.1:{port}/\n"
-        f"  Admin area     http://127.0.0.1:{port}/admin/\n"
+        f"  Customer area  {base}/\n"
+        f"  Admin area     {base}/admin/\n"
         "Log in with one of the demo logins above. Stop with Ctrl+C.\n",
         flush=True,
     )

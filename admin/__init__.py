@@ -2,8 +2,8 @@
 
 Deny by default: every route but login needs a logged-in, active staff user; the endpoints in
 ``ADMINISTRATORS_ONLY`` also need the administrator role (other staff get 403); and when the
-"require two-factor login for staff" setting is on, a staff user without it can only reach the
-two-factor setup page until it is done.
+"require a passkey or two-factor login for staff" setting is on, a staff user with neither
+(``core.services.passkeys.second_factor_missing``) can only reach the setup pages until it is done.
 """
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -11,16 +11,32 @@ from flask_login import current_user
 
 from core.auth import is_staff
 from core.i18n import _
-from core.services.settings import REQUIRE_STAFF_TWO_FACTOR, get_bool_setting
+from core.services.passkeys import second_factor_missing
 from core.submissions import claim_form_key
 
 bp = Blueprint("admin", __name__)
 
-# Reached without a session: the login, its second step, and the sign-in link pages (each
-# link page checks its own signed token).
-PUBLIC_ENDPOINTS = {"admin.login", "admin.login_verify", "admin.request_sign_in_link", "admin.sign_in_link"}
-# Reachable before two-factor setup is done, when the setting requires it.
-SETUP_ENDPOINTS = {"admin.two_factor", "admin.logout"}
+# Reached without a session: the login, its second step, the sign-in link pages (each link page
+# checks its own signed token) and the passkey sign-in (its answer is the credential).
+PUBLIC_ENDPOINTS = {
+    "admin.login",
+    "admin.login_verify",
+    "admin.request_sign_in_link",
+    "admin.sign_in_link",
+    "admin.passkey_login_options",
+    "admin.passkey_login",
+}
+# Reachable before a second factor (authenticator app or passkey) is set up, when the setting
+# requires one.
+SETUP_ENDPOINTS = {
+    "admin.two_factor",
+    "admin.logout",
+    "admin.passkeys",
+    "admin.passkey_options",
+    "admin.passkey_register",
+    "admin.passkey_rename",
+    "admin.passkey_remove",
+}
 ADMINISTRATORS_ONLY = {
     "admin.settings",
     "admin.audit",
@@ -43,12 +59,8 @@ def require_staff():
         return None
     if not is_staff(current_user):
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
-    if (
-        not current_user.totp_secret
-        and request.endpoint not in SETUP_ENDPOINTS
-        and get_bool_setting(REQUIRE_STAFF_TWO_FACTOR)
-    ):
-        flash(_("Two-factor login is required for staff. Please set it up now."), "warning")
+    if request.endpoint not in SETUP_ENDPOINTS and second_factor_missing(current_user):
+        flash(_("Staff must sign in with a passkey or an authenticator app. Please set one up now."), "warning")
         return redirect(url_for("admin.two_factor"))
     if request.endpoint in ADMINISTRATORS_ONLY and not current_user.is_admin:
         abort(403)

@@ -30,7 +30,7 @@ from .forms import BankDetailsFields, DefaultPermissionsForm
 SWITCHES = {
     CONTACTS_SEE_ALL_TICKETS: _l("Contacts see all tickets of their company"),
     PRIMARY_MANAGES_CONTACTS: _l("Primary contacts may manage their colleagues"),
-    REQUIRE_STAFF_TWO_FACTOR: _l("Require two-factor login for staff"),
+    REQUIRE_STAFF_TWO_FACTOR: _l("Require staff to use a passkey or an authenticator app (two-factor login)"),
     # One switch for both login pages (core/services/sign_in_links.py).
     SIGN_IN_LINKS: _l(
         "Contacts and staff may sign in with a link emailed to them, on both login pages (valid 15 minutes, single use)"

@@ -178,6 +178,12 @@ class TwoFactorDisableForm(FlaskForm):
     )
 
 
+class PasskeyNameForm(FlaskForm):
+    """A passkey's name (rename); adding one posts its name with the ceremony's JSON."""
+
+    name = name_field(_l("Passkey name"))
+
+
 def attachments_field() -> MultipleFileField:
     """The file input of a ticket message or reply; its label says how many files it takes, in
     the plural form that number needs."""

@@ -27,13 +27,20 @@ PENDING = "_2fa_pending"
 PENDING_SECONDS = 300
 
 
+def complete_login(user) -> None:
+    """Log ``user`` in on a fresh session: nothing set before it survives (fixation), a
+    half-done login or passkey ceremony included. Every way of logging in ends here."""
+    session.clear()
+    login_user(user)
+
+
 def complete_password_step(user, next_url: str, verify_endpoint: str):
     """Renew the session; log ``user`` in, or send it to ``verify_endpoint`` for its code."""
-    session.clear()  # a fresh session at login: nothing set before it survives (fixation)
     if user.totp_secret:
+        session.clear()  # a fresh session at login: nothing set before it survives (fixation)
         session[PENDING] = {"id": user.get_id(), "next": next_url, "at": int(time.time())}
         return redirect(url_for(verify_endpoint))
-    login_user(user)
+    complete_login(user)
     return redirect(next_url)
 
 
@@ -65,9 +72,15 @@ def pending_account() -> str | None:
 def complete_second_step(user):
     """Log ``user`` in after a correct code; returns the redirect to where it was going."""
     next_url = session.get(PENDING, {}).get("next") or "/"
-    session.clear()
-    login_user(user)
+    complete_login(user)
     return redirect(next_url)
+
+
+def complete_passkey_login(user, area: LoginArea, next_path: str) -> str:
+    """Log ``user`` in after a verified passkey (no code asked: the passkey is both factors);
+    returns where to go: ``next_path`` if ``safe_next`` accepts it, else the area's start page."""
+    complete_login(user)
+    return safe_next(next_path) or url_for(area.start_endpoint)
 
 
 @dataclass(frozen=True)
@@ -145,7 +158,19 @@ def password_page(area: LoginArea):
         flash(_("Email or password is not correct."), "danger")
     forgot_url = url_for(area.forgot_endpoint) if area.forgot_endpoint else None
     links = _sign_in_link_texts(area, safe_next(form.next.data) or "")
-    return _login_page(area, form, title=area.title, heading=area.heading, forgot_url=forgot_url, **links)
+    passkeys = _passkey_texts(area, safe_next(form.next.data) or "")
+    return _login_page(area, form, title=area.title, heading=area.heading, forgot_url=forgot_url, **links, **passkeys)
+
+
+def _passkey_texts(area: LoginArea, next_url: str) -> dict:
+    """What the login page needs for its "Sign in with a passkey" button (static/js/passkeys.js)."""
+    return {
+        "passkey_login": {
+            "options_url": url_for(f"{area.blueprint}.passkey_login_options"),
+            "login_url": url_for(f"{area.blueprint}.passkey_login"),
+            "next": next_url,
+        }
+    }
 
 
 def code_page(area: LoginArea):

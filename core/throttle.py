@@ -56,6 +56,28 @@ def second_step_throttled(view):
     return limiter.limit(_per_ip, key_func=get_remote_address, methods=["POST"], scope="login-ip")(view)
 
 
+def _credential_key() -> str:
+    # A passkey sign-in names its credential, not an address: count per credential id, so one
+    # passkey's failures slow down only that passkey (and the client's own address).
+    body = request.get_json(silent=True)
+    credential = body.get("credential") if isinstance(body, dict) else None
+    raw_id = credential.get("rawId") if isinstance(credential, dict) else None
+    return "passkey:" + raw_id[:200] if isinstance(raw_id, str) and raw_id else "client:" + get_remote_address()
+
+
+def passkey_login_throttled(view):
+    """Decorate a passkey sign-in view: POSTs are limited per IP (as the password login) and
+    per credential (as per account)."""
+    view = limiter.limit(_per_account, key_func=_credential_key, methods=["POST"], scope="passkey-credential")(view)
+    return limiter.limit(_per_ip, key_func=get_remote_address, methods=["POST"], scope="login-ip")(view)
+
+
+def passkey_options_throttled(view):
+    """Decorate the view handing out sign-in challenges: POSTs are limited per IP (each one
+    stores a challenge, so a script must not fill the table)."""
+    return limiter.limit(_per_ip, key_func=get_remote_address, methods=["POST"], scope="login-ip")(view)
+
+
 def _payer_key() -> str:
     # Per logged-in contact (and address): one contact's clicking never slows down another's payment.
     return f"payer:{getattr(current_user, 'id', '')}:{get_remote_address()}"

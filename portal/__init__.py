@@ -23,7 +23,7 @@ def portal_menu():
     return {"portal_menu": menu_for(current_user, request.endpoint), "impersonator": impersonation.impersonator()}
 
 
-from . import account, company, dashboard, passwords, sign_in_links  # noqa: E402
+from . import account, company, dashboard, passkeys, passwords, sign_in_links  # noqa: E402
 from .features import (  # noqa: E402
     contracts,
     estimates,
@@ -41,4 +41,4 @@ for feature in (invoices, payments, payments_several, estimates, contracts, prop
 # After the guards above: a refused request claims no form key (one effect per form).
 bp.before_request(claim_form_key)
 
-__all__ = ["account", "bp", "company", "dashboard", "passwords", "sign_in_links"]
+__all__ = ["account", "bp", "company", "dashboard", "passkeys", "passwords", "sign_in_links"]

@@ -36,6 +36,8 @@ PUBLIC_ENDPOINTS = {
     "portal.unsubscribe",
     "portal.request_sign_in_link",
     "portal.sign_in_link",
+    "portal.passkey_login_options",
+    "portal.passkey_login",
 }
 
 

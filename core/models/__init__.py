@@ -20,6 +20,7 @@ from .collab import (
     TaskComment,
 )
 from .mail import EMAIL_STATUSES, EmailAttachment, OutboxEmail, PasswordResetRequest, SignInLinkRequest
+from .passkeys import Passkey, PasskeyChallenge
 from .payments import ATTEMPT_STATUSES, GatewayEvent, PaymentAttempt
 from .people import (
     Contact,
@@ -64,6 +65,8 @@ __all__ = [
     "ATTEMPT_STATUSES",
     "AuditEntry",
     "GatewayEvent",
+    "Passkey",
+    "PasskeyChallenge",
     "PAYMENT_KINDS",
     "PAYMENT_STATUSES",
     "PaymentAttempt",

@@ -51,6 +51,9 @@ class StaffUser(UserMixin, TimestampMixin, db.Model):
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     # The nonce of the newest emailed sign-in link, as on ``Contact`` (core/services/sign_in_links.py).
     sign_in_link_nonce: Mapped[str | None] = mapped_column(String(64))
+    # The random WebAuthn user handle its passkeys carry (core/services/passkeys.py), set at
+    # its first passkey: neither the database id nor the address, which would leak to the device.
+    passkey_user_handle: Mapped[str | None] = mapped_column(String(100), unique=True)
 
     kind = "staff"
 
@@ -126,6 +129,9 @@ class Contact(UserMixin, TimestampMixin, db.Model):
     # The nonce of the newest emailed sign-in link (core/services/sign_in_links.py): a new link
     # replaces it, using the link clears it. NULL: no link is usable.
     sign_in_link_nonce: Mapped[str | None] = mapped_column(String(64))
+    # The random WebAuthn user handle its passkeys carry (core/services/passkeys.py), set at
+    # its first passkey: neither the database id nor the address, which would leak to the device.
+    passkey_user_handle: Mapped[str | None] = mapped_column(String(100), unique=True)
     version: Mapped[int] = mapped_column(default=1)
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")

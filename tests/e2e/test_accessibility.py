@@ -106,6 +106,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, new_pa
         ("new-ticket", "/tickets/new"),
         ("project", f"/projects/{ids['project']}"),
         ("profile", "/profile"),
+        ("passkeys", "/profile/passkeys"),
         ("company", "/company"),
         ("colleagues", "/company/contacts"),
     ]
@@ -122,6 +123,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, new_pa
         ("admin-project", f"/admin/projects/{ids['project']}"),
         ("admin-task", f"/admin/tasks/{ids['task']}"),
         ("admin-settings", "/admin/settings"),
+        ("admin-passkeys", "/admin/account/passkeys"),
     ]
     problems: list[str] = []
 

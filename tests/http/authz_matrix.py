@@ -13,6 +13,7 @@ checked on it too. Form routes (POST) give the method and the status of an allow
   Projects and Invoices); all of them are checked before any object is looked up (403);
 - ``rule``: instead of a permission, who the route is for (see ``RULES``: the company pages);
 - ``download``: an allowed response is a file (a PDF), not an HTML page;
+- ``json``: an allowed response is JSON (the passkey ceremony's endpoints);
 - ``variant``: tells apart the rows of one endpoint with several URLs or methods.
 
 ``test_portal_authorization`` generates its tests from these rows and fails when a
@@ -49,6 +50,7 @@ class Route:
     requires: tuple[str, ...] = ()  # permissions needed besides ``permission``
     rule: str | None = None  # a key of RULES, for routes guarded by a rule instead of a permission
     download: bool = False  # when permitted: a file download, not an HTML page
+    json: bool = False  # when permitted: a JSON answer (the passkey ceremony's endpoints)
     variant: str = ""  # distinguishes rows of the same endpoint in test ids
 
     @property
@@ -99,6 +101,13 @@ SUB_ROUTES: tuple[Route, ...] = (
     Route("portal.two_factor", "/profile/two-factor", None, None),
     Route("portal.two_factor", "/profile/two-factor/disable", None, None, method="POST", ok=302, variant="disable"),
     Route("portal.return_to_admin", "/return-to-admin", None, None, method="POST", ok=403),
+    # Passkeys: the page lists only the contact's own; another's passkey does not exist (404).
+    # Options answer JSON; a registration posted without the ceremony's JSON is a 400.
+    Route("portal.passkeys", "/profile/passkeys", None, None, lists="passkey"),
+    Route("portal.passkey_options", "/profile/passkeys/options", None, None, method="POST", json=True),
+    Route("portal.passkey_register", "/profile/passkeys/new", None, None, method="POST", ok=400, json=True),
+    Route("portal.passkey_rename", "/profile/passkeys/{id}/rename", None, "passkey", method="POST", ok=302),
+    Route("portal.passkey_remove", "/profile/passkeys/{id}/remove", None, "passkey", method="POST", ok=302),
     # Sales
     Route("portal.invoices.invoice_pdf", "/invoices/{id}/pdf", "invoices", "invoice", download=True),
     Route("portal.invoices.credit_note_pdf", "/credit-notes/{id}/pdf", "invoices", "credit_note", download=True),
@@ -210,6 +219,9 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
         "portal.unsubscribe",
         "portal.request_sign_in_link",
         "portal.sign_in_link",
+        # Signing in with a passkey: the passkey is the credential.
+        "portal.passkey_login_options",
+        "portal.passkey_login",
     }
 )
 

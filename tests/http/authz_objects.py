@@ -23,7 +23,7 @@ from sqlalchemy import func, inspect, select
 
 from core.catalogs import PROJECT_SETTING_KEYS
 from core.extensions import db
-from core.models import Discussion, Milestone, StoredFile, Task
+from core.models import Discussion, Milestone, Passkey, StoredFile, Task
 from tests import factories
 from tests.pdf_streams import pdf_streams
 
@@ -38,6 +38,7 @@ KIND_IDS: dict[str, tuple[str, ...]] = {
     **{f"project_{item}": ("id", "sub_id") for item in ("task", "milestone", "file", "discussion")},
     **{f"project_{doc}": ("id", "sub_id") for doc in PROJECT_DOCUMENTS},
     "colleague": ("id",),
+    "passkey": ("id",),
 }
 OBJECT_KINDS: tuple[str, ...] = tuple(KIND_IDS)
 
@@ -99,6 +100,12 @@ def _document(kind: str, customer, contact) -> Built:
         # Every customer setting on, uploads included (the defaults leave uploads off).
         obj = factories.make_project(customer, name=tag("Project"), settings=PROJECT_SETTING_KEYS)
         return Built({"id": obj.id}, obj.name, [obj])
+    if kind == "passkey":
+        # A passkey of ``contact`` (no real key: these tests never sign in with it).
+        passkey = Passkey(contact_id=contact.id, credential_id=uuid.uuid4().hex, public_key=b"-", name=tag("Passkey"))
+        db.session.add(passkey)
+        db.session.commit()
+        return Built({"id": passkey.id}, passkey.name, [passkey])
     raise AssertionError(f"unknown kind {kind!r}")
 
 
@@ -143,6 +150,12 @@ def build(kind: str, customer, contact) -> Built:
         colleague = factories.make_contact(customer, password=None, first_name="Colleague", last_name=uuid.uuid4().hex)
         assert not colleague.is_primary
         return Built({"id": colleague.id}, colleague.last_name, [colleague])
+    if kind == "passkey":
+        # A passkey of ``contact`` (no real key: these tests never sign in with it).
+        passkey = Passkey(contact_id=contact.id, credential_id=uuid.uuid4().hex, public_key=b"-", name=tag("Passkey"))
+        db.session.add(passkey)
+        db.session.commit()
+        return Built({"id": passkey.id}, passkey.name, [passkey])
     raise AssertionError(f"unknown kind {kind!r}")
 
 

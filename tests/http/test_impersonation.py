@@ -54,6 +54,7 @@ def world(app, admin_client, f):
         "task_id": project.tasks[0].id,
         "discussion_id": 1,
         "attempt_id": 1,  # a card payment attempt: refused before it is looked up
+        "passkey_id": 1,  # a passkey: refused before it is looked up
         "token": "any-token",
     }
     assert admin_client.post(f"/admin/contacts/{contact.id}/login-as").status_code == 302

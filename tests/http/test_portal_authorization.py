@@ -206,6 +206,8 @@ def test_access(client, f, route: Route, who: Who, targets, status):
         elif route.download:
             assert response.mimetype == "application/pdf" and body.startswith("%PDF")
             assert response.headers["Content-Disposition"].startswith("attachment")
+        elif route.json:
+            assert response.mimetype == "application/json"
         else:
             assert response.mimetype == "text/html"
         if status == route.ok == 200 and (route.loads or route.lists):

@@ -78,6 +78,7 @@ PAGES: tuple[Page, ...] = (
     Page("portal.dashboard"),
     Page("portal.profile"),
     Page("portal.two_factor"),
+    Page("portal.passkeys"),
     Page("portal.company.details"),
     Page("portal.colleagues.index"),
     Page("portal.colleagues.invite"),

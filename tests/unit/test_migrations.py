@@ -83,3 +83,28 @@ def test_staff_sign_in_links_migration_goes_down_and_up(app):
         db.engine.dispose()
     assert "sign_in_link_nonce" in columns("staff_users")
     assert "area" in columns("sign_in_link_requests")
+
+
+def test_passkeys_migration_goes_down_and_up(app):
+    config = app.extensions["migrate"].migrate.get_config()
+    below = ScriptDirectory.from_config(config).get_revision("8e4a1c7b3f20").down_revision
+
+    def tables() -> set[str]:
+        return set(inspect(db.engine).get_table_names())
+
+    def handles() -> list[bool]:
+        return [
+            "passkey_user_handle" in {c["name"] for c in inspect(db.engine).get_columns(table)}
+            for table in ("contacts", "staff_users")
+        ]
+
+    try:
+        downgrade(revision=below)
+        db.engine.dispose()
+        assert {"passkeys", "passkey_challenges"}.isdisjoint(tables())
+        assert handles() == [False, False]
+    finally:
+        upgrade()
+        db.engine.dispose()
+    assert {"passkeys", "passkey_challenges"} <= tables()
+    assert handles() == [True, True]
