@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from marshmallow import ValidationError, fields, validate
 
 from core.i18n import _
@@ -28,6 +30,16 @@ def text(max_length: int, *, required: bool = False, min_length: int = 0, **kwar
     )
 
 
-def record_id(**kwargs) -> fields.Integer:
-    """An id of a row: a positive 32-bit integer (the database's range)."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+def record_id(*, strict: bool = True, **kwargs) -> fields.Integer:
+    """An id of a row: a positive 32-bit integer (the database's range); a JSON number in a body
+    (``strict``), digits in a query string."""
+    return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class UtcDateTime(fields.DateTime):
+    """A timestamp the database keeps as naive UTC, written with its offset (RFC 3339)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)

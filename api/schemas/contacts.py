@@ -8,7 +8,7 @@ from api.pagination import PageArgs, page_schema
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.i18n import LANGUAGES
 
-from .common import record_id, text
+from .common import UtcDateTime, record_id, text
 
 PERMISSION_CHOICES = [p.key for p in PERMISSIONS]
 NOTIFICATION_CHOICES = [n.key for n in NOTIFICATIONS]
@@ -36,7 +36,7 @@ class ContactSchema(Schema):
     permissions = _keys(PERMISSION_CHOICES, "Permissions (features of the customer area)")
     notifications = _keys(NOTIFICATION_CHOICES, "Email notifications (each needs its permission)")
     version = fields.Integer(dump_only=True, metadata={"description": "Also sent as the ETag"})
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
     @post_dump
     def _sorted_keys(self, data: dict, **_kwargs) -> dict:
@@ -66,7 +66,7 @@ class ContactUpdateSchema(ContactSchema):
 
 
 class ContactListArgs(PageArgs):
-    customer_id = record_id()
+    customer_id = record_id(strict=False)
     email = fields.String(validate=validate.Length(max=254), metadata={"description": "Exact address"})
     active = fields.Boolean()
 

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from api.pagination import PageArgs, page_schema
 
-from .common import text
+from .common import UtcDateTime, text
 
 _URL = validate.URL(relative=False, schemes={"http", "https"})
 
@@ -32,7 +32,7 @@ class CustomerSchema(Schema):
     currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}\Z"), metadata={"description": "e.g. EUR"})
     active = fields.Boolean()
     version = fields.Integer(dump_only=True, metadata={"description": "Also sent as the ETag"})
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class CustomerUpdateSchema(CustomerSchema):
