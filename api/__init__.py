@@ -45,5 +45,7 @@ def init_api(app: Flask) -> PortalApi:
     app.session_interface = ApiSessionInterface()
     api = PortalApi(app)
     api.register_blueprint(bp, url_prefix=prefix)
+    for child, _group in RESOURCE_BLUEPRINTS:
+        api.spec.tag({"name": child.name, "description": child.description})
     app.register_blueprint(docs_bp, url_prefix=prefix)
     return api

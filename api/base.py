@@ -28,12 +28,20 @@ limiter.shared_limit(rate_limit, scope="api", key_func=rate_limit_key)(bp)
 RESOURCE_BLUEPRINTS: list[tuple[Blueprint, str]] = []
 
 
+class ResourceBlueprint(Blueprint):
+    """A resource module's blueprint: its operations are tagged with its own name in the
+    OpenAPI document (not with the parent's), so the docs group them per resource."""
+
+    def route(self, rule, *, parameters=None, tags=None, **options):
+        return super().route(rule, parameters=parameters, tags=tags or [self.name], **options)
+
+
 def resource_blueprint(name: str, group: str, description: str) -> Blueprint:
     """A blueprint for the resources of ``group`` (a key of ``RESOURCE_GROUPS``), mounted under
     ``/api/v1/<name>``; every route requires the group's read (GET) or write scope."""
     if group not in RESOURCE_GROUPS_BY_KEY:
         raise ValueError(f"unknown resource group {group!r}")
-    child = Blueprint(name, __name__, url_prefix=f"/{name}", description=description)
+    child = ResourceBlueprint(name, __name__, url_prefix=f"/{name}", description=description)
     child.before_request(partial(require_scope, group))
     csrf.exempt(child)
     RESOURCE_BLUEPRINTS.append((child, group))
