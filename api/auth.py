@@ -18,7 +18,7 @@ from flask_limiter.util import get_remote_address
 from core.api_scopes import required_scope
 from core.i18n import _
 from core.models import ApiToken, StaffUser
-from core.problems import is_api_request, problem
+from core.problems import api_detail, is_api_request, problem
 from core.services.api_tokens import note_use, usable_token
 
 _UNSET = object()
@@ -65,9 +65,9 @@ def authenticate():
     if token is None:
         error = "invalid_token" if presented_token() else None
         challenge = 'Bearer realm="api"' + (f', error="{error}"' if error else "")
-        return problem(401, _detail_401(), headers={"WWW-Authenticate": challenge})
+        return problem(401, api_detail(401), headers={"WWW-Authenticate": challenge})
     if request.content_length and not request.is_json:
-        return problem(415, _("Send the request body as application/json."))
+        return problem(415, api_detail(415))
     note_use(token)
     # The audit log names the token beside its creator for every change this request makes.
     g.audit_context = {"api_token": {"id": token.id, "name": token.name}}
@@ -85,10 +85,6 @@ def require_scope(group: str):
             headers={"WWW-Authenticate": f'Bearer realm="api", error="insufficient_scope", scope="{needed}"'},
         )
     return None
-
-
-def _detail_401() -> str:
-    return _("A valid API token is required: send it as Authorization: Bearer <token>.")
 
 
 class ApiSessionInterface(SecureCookieSessionInterface):

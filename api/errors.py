@@ -9,8 +9,7 @@ from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
-from core.i18n import _
-from core.problems import PROBLEM_MIMETYPE, is_api_request, problem_from_exception
+from core.problems import PROBLEM_MIMETYPE, api_detail, is_api_request, problem_from_exception
 
 
 class ProblemSchema(Schema):
@@ -27,17 +26,6 @@ class ProblemSchema(Schema):
     )
 
 
-def _details() -> dict[int, str]:
-    return {
-        401: _("A valid API token is required: send it as Authorization: Bearer <token>."),
-        403: _("This token's scopes do not allow this request."),
-        412: _("The resource changed since you read it (If-Match does not match its ETag). Read it again."),
-        415: _("Send the request body as application/json."),
-        422: _("The request's input is not valid; see errors."),
-        428: _("Send If-Match with the ETag you read, so that nobody else's change is overwritten."),
-    }
-
-
 class PortalApi(Api):
     """flask-smorest's Api whose errors are problem+json and documented as such."""
 
@@ -49,7 +37,7 @@ class PortalApi(Api):
         handle their codes before this handler is asked)."""
         if not is_api_request():
             return error
-        return problem_from_exception(error.code, error, _details().get(error.code) or error.description)
+        return problem_from_exception(error.code, error, api_detail(error.code) or error.description)
 
     def _register_responses(self):
         # flask-smorest's lazy responses per status, but errors documented as problem+json.

@@ -24,7 +24,7 @@ from core.config import DEV_SECRET_KEY, INSTANCE, Config
 from core.extensions import babel, bootstrap, csrf, db, init_limiter, login_manager, mail, migrate
 from core.faults import RETRY_AFTER_SECONDS, PortalFlask, database_unavailable
 from core.i18n import _, _l
-from core.problems import is_api_request, problem_from_exception
+from core.problems import api_detail, is_api_request, problem_from_exception
 from core.security import csp_header
 from core.translations import TRANSLATIONS
 
@@ -210,7 +210,7 @@ def _register_error_pages(app: Flask) -> None:
         default_title, default_message = ERROR_MESSAGES[code]
         if is_api_request():
             # The REST API never answers with a page: every error is problem+json there.
-            response = problem_from_exception(code, exc, str(message or default_message))
+            response = problem_from_exception(code, exc, str(message or api_detail(code) or default_message))
             if code == 503:
                 response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response

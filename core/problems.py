@@ -14,6 +14,8 @@ from http import HTTPStatus
 
 from flask import Response, current_app, has_request_context, request
 
+from core.i18n import _
+
 PROBLEM_MIMETYPE = "application/problem+json"
 # Fields not tied to one input field (marshmallow's name for them).
 GENERAL = "_schema"
@@ -45,6 +47,22 @@ def problem(
         response.headers[name] = value
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def api_detail(status: int) -> str | None:
+    """The API's own sentence for ``status`` (in the request's language), if it has one."""
+    details = {
+        401: _("A valid API token is required: send it as Authorization: Bearer <token>."),
+        403: _("This token's scopes do not allow this request."),
+        404: _("Nothing exists at this address, or the resource does not exist."),
+        405: _("This method is not available for this address; see the Allow header."),
+        412: _("The resource changed since you read it (If-Match does not match its ETag). Read it again."),
+        415: _("Send the request body as application/json."),
+        422: _("The request's input is not valid; see errors."),
+        428: _("Send If-Match with the ETag you read, so that nobody else's change is overwritten."),
+        429: _("Too many requests with this token. Wait for the time in Retry-After, then try again."),
+    }
+    return details.get(status)
 
 
 def problem_from_exception(status: int, error: BaseException | None, detail: str | None = None) -> Response:
