@@ -21,6 +21,16 @@ from .auth import authenticate, rate_limit, rate_limit_key, require_scope
 OPENAPI_TAG = "Portal REST API"
 bp = Blueprint("api", __name__, description=OPENAPI_TAG)
 bp.before_request(authenticate)
+
+
+@bp.after_request
+def _not_cached(response):
+    # Answers hold customers' data and depend on the token: never kept by a cache or proxy.
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Authorization")
+    return response
+
+
 # Bearer requests carry no cookie to forge: CSRF protection has nothing to protect here.
 csrf.exempt(bp)
 limiter.shared_limit(rate_limit, scope="api", key_func=rate_limit_key)(bp)

@@ -89,3 +89,11 @@ def test_the_docs_page_and_openapi_document_are_served_locally(app):
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html and "/static/js/api-docs.js" in html
     assert "http://" not in html and "https://" not in html and "<script>" not in html
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_answers_are_never_cached_and_errors_speak_the_clients_language(app, api):
+    response = api.get("/api/v1/customers")
+    assert response.headers["Cache-Control"] == "no-store" and "Authorization" in response.headers["Vary"]
+    body = assert_problem(api.get("/api/v1/customers/999", headers={"Accept-Language": "de"}), 404)
+    assert body["detail"] == "Unter dieser Adresse gibt es nichts, oder die Ressource existiert nicht."
+    assert body["title"] == "Not Found"  # the status phrase, the same in every language (RFC 9457)
