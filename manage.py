@@ -95,7 +95,7 @@ def lint() -> None:
     sh(PYTHON, "-m", "ruff", "check", ".")
     sh(PYTHON, "-m", "ruff", "format", "--check", ".")
     # Security lint of the application code; findings are fixed or justified in place (# nosec).
-    sh(PYTHON, "-m", "bandit", "-q", "-r", "core", "portal", "admin")
+    sh(PYTHON, "-m", "bandit", "-q", "-r", "core", "portal", "admin", "api")
 
 
 def audit() -> None:

@@ -50,6 +50,9 @@ ADMINISTRATORS_ONLY = {
     "admin.contact_access",
     # Money leaving through the card gateway.
     "admin.payment_refund",
+    # Tokens of the REST API act as the administrator who made them.
+    "admin.api_tokens",
+    "admin.api_token_revoke",
 }
 
 
@@ -71,6 +74,7 @@ def require_staff():
 bp.before_request(claim_form_key)
 
 from . import (  # noqa: E402
+    api_tokens,
     audit,
     auth,
     contacts,
@@ -87,6 +91,7 @@ from . import (  # noqa: E402
 )
 
 __all__ = [
+    "api_tokens",
     "audit",
     "auth",
     "bp",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from core.catalogs import NOTIFICATIONS, notification_allowed
@@ -90,7 +91,7 @@ def customers():
 def customer_new():
     form = CustomerForm()
     if form.validate_on_submit():
-        customer = save_customer(None, form.values())
+        customer = save_customer(None, form.values(), actor=current_user._get_current_object())
         flash(_("Customer %(company)s created. Now add its contacts.", company=customer.company), "success")
         return redirect(url_for("admin.customer_contacts", customer_id=customer.id))
     return render_template("admin/customers/form.html", form=form, customer=None)
@@ -101,7 +102,12 @@ def customer_edit(customer_id: int):
     customer = db.get_or_404(Customer, customer_id)
     form = CustomerForm(obj=customer)
     version = _int_or_none(form.version.data)
-    if run_form(form, lambda: save_customer(customer, form.values(), expected_version=version), _("Customer saved.")):
+    actor = current_user._get_current_object()
+    if run_form(
+        form,
+        lambda: save_customer(customer, form.values(), expected_version=version, actor=actor),
+        _("Customer saved."),
+    ):
         return redirect(url_for("admin.customer_profile", customer_id=customer.id))
     return render_template("admin/customers/form.html", form=form, customer=customer)
 

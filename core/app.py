@@ -24,6 +24,7 @@ from core.config import DEV_SECRET_KEY, INSTANCE, Config
 from core.extensions import babel, bootstrap, csrf, db, init_limiter, login_manager, mail, migrate
 from core.faults import RETRY_AFTER_SECONDS, PortalFlask, database_unavailable
 from core.i18n import _, _l
+from core.problems import api_detail, is_api_request, problem_from_exception
 from core.security import csp_header
 from core.translations import TRANSLATIONS
 
@@ -103,6 +104,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.register_blueprint(language_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)
+
+    from api import init_api
+
+    init_api(app)
 
     from core.mail.flush import init_flush
 
@@ -198,11 +203,17 @@ def _user_for_error_page(code: int) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
-    def render_error(code: int, title: str | None = None, message: str | None = None):
+    def render_error(code: int, title: str | None = None, message: str | None = None, exc=None):
         # Never the database here (no rollback, no user loading): the session may be broken or
         # the server gone; teardown discards the session anyway.
         _user_for_error_page(code)
         default_title, default_message = ERROR_MESSAGES[code]
+        if is_api_request():
+            # The REST API never answers with a page: every error is problem+json there.
+            response = problem_from_exception(code, exc, str(message or api_detail(code) or default_message))
+            if code == 503:
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         # Keep the area's navigation on error pages, so "access denied" is not a dead end.
         in_admin = (request.blueprint or "").startswith("admin")
         page = render_template(
@@ -228,7 +239,7 @@ def _register_error_pages(app: Flask) -> None:
             current_user._get_current_object()
 
     for code in ERROR_MESSAGES:
-        app.register_error_handler(code, lambda exc, code=code: render_error(code))
+        app.register_error_handler(code, lambda exc, code=code: render_error(code, exc=exc))
 
     from flask_wtf.csrf import CSRFError
     from sqlalchemy.exc import IntegrityError, SQLAlchemyError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from core.extensions import db
@@ -23,9 +23,13 @@ def record(
 
     ``details`` holds before/after values and context; never pass secrets (passwords, tokens).
     While an administrator views the customer area as a contact, a contact actor is replaced by
-    that administrator (the contact is kept in ``details`` as ``as_contact``).
+    that administrator (the contact is kept in ``details`` as ``as_contact``). A request that set
+    ``g.audit_context`` (the API: its token's id and name) adds it to ``details``.
     """
     actor, details = _real_actor(actor, details)
+    if has_request_context() and g.get("audit_context"):
+        # How the actor acted, when not through a page: e.g. the API token of an API request.
+        details = {**g.audit_context, **details}
     if isinstance(actor, StaffUser):
         actor_type, actor_name = "staff", actor.name
     elif isinstance(actor, Contact):

@@ -117,6 +117,9 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
     PAY_LIMIT = os.environ.get("PAY_LIMIT", "20 per minute;200 per hour")
+    # The REST API (api/): where it is mounted, and the requests per token (Flask-Limiter).
+    API_PREFIX = "/api/v1"
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 
 
 class TestConfig(Config):

@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
-SOURCE_DIRS = ("core", "portal", "admin", "templates")
+SOURCE_DIRS = ("core", "portal", "admin", "api", "templates")
 LOCALES = ("de",)
 KEYWORDS = {
     "_": None,

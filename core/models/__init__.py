@@ -6,6 +6,7 @@ which documents a customer sees, whether one is still open for a decision and wh
 owes in ``sales.py`` (each module's docstring lists them).
 """
 
+from .api import ApiToken
 from .audit import AuditEntry
 from .base import money, utcnow
 from .collab import (
@@ -62,6 +63,7 @@ from .work import (
 )
 
 __all__ = [
+    "ApiToken",
     "ATTEMPT_STATUSES",
     "AuditEntry",
     "GatewayEvent",

@@ -7,3 +7,7 @@ message meant for the user when a rule refuses the change, and then nothing has 
 
 class ServiceError(Exception):
     """A rule refused the change; ``str(error)`` is a message for the user."""
+
+
+class StaleVersionError(ServiceError):
+    """The object changed since the caller read it (optimistic locking): nothing was saved."""

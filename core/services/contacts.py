@@ -38,7 +38,7 @@ from core.mail.outbox import queue_email
 from core.models import Contact, ContactNotification, ContactPermission, Customer, StaffUser, normalize_email
 from core.passwords import hash_password, new_session_token, password_problem
 
-from . import ServiceError
+from . import ServiceError, StaleVersionError
 from .passwords import queue_invitation
 from .settings import default_contact_permissions
 
@@ -152,7 +152,7 @@ def _commit() -> None:
         raise EmailTakenError(_("A contact with this email address already exists.")) from exc
     except StaleDataError as exc:
         db.session.rollback()
-        raise ServiceError(str(STALE_MESSAGE)) from exc
+        raise StaleVersionError(str(STALE_MESSAGE)) from exc
 
 
 def is_administrator(actor) -> bool:
@@ -238,7 +238,7 @@ def update_contact(
     access, status, primary flag or password (``require_administrator``).
     """
     if expected_version is not None and expected_version != contact.version:
-        raise ServiceError(str(STALE_MESSAGE))
+        raise StaleVersionError(str(STALE_MESSAGE))
     require_administrator(actor, contact, data)
     _check(data, exclude_contact_id=contact.id)
     if contact.is_primary and not data.is_primary:

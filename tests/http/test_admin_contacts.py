@@ -21,9 +21,16 @@ def is_checked(page: str, field_id: str) -> bool:
     return " checked" in tag.group(0)
 
 
-# Public admin pages: the login, and the sign-in link pages, which check their own signed token
-# (tests/http/test_sign_in_links.py).
-PUBLIC = {"admin.login", "admin.request_sign_in_link", "admin.sign_in_link"}
+# Public admin pages: the login, the sign-in link pages, which check their own signed token
+# (tests/http/test_sign_in_links.py), and the passkey sign-in, whose answer is the credential
+# (tests/http/test_passkeys.py).
+PUBLIC = {
+    "admin.login",
+    "admin.request_sign_in_link",
+    "admin.sign_in_link",
+    "admin.passkey_login_options",
+    "admin.passkey_login",
+}
 
 
 def admin_endpoints(app):

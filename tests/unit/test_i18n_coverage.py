@@ -26,7 +26,7 @@ from core.translations import extract, read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
-CODE_DIRS = ("core", "portal", "admin")
+CODE_DIRS = ("core", "portal", "admin", "api")
 GETTEXT_NAMES = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext"}
 LETTER = re.compile(r"[A-Za-zÄÖÜäöüß]{2,}")
 # Text that reads the same in every language: symbols, codes and the product's proper names.

@@ -108,3 +108,20 @@ def test_passkeys_migration_goes_down_and_up(app):
         db.engine.dispose()
     assert {"passkeys", "passkey_challenges"} <= tables()
     assert handles() == [True, True]
+
+
+def test_api_tokens_migration_goes_down_and_up(app):
+    config = app.extensions["migrate"].migrate.get_config()
+    below = ScriptDirectory.from_config(config).get_revision("a3e7c91d5b20").down_revision
+
+    def tables() -> set[str]:
+        return set(inspect(db.engine).get_table_names())
+
+    try:
+        downgrade(revision=below)
+        db.engine.dispose()
+        assert "api_tokens" not in tables()
+    finally:
+        upgrade()
+        db.engine.dispose()
+    assert "api_tokens" in tables()
