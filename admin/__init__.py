@@ -32,6 +32,14 @@ ADMINISTRATORS_ONLY = {
     "admin.contact_access",
     # Money leaving through the card gateway.
     "admin.payment_refund",
+    # Webhook endpoints and deliveries (every route of admin/webhooks.py).
+    "admin.webhooks",
+    "admin.webhook_new",
+    "admin.webhook",
+    "admin.webhook_rotate",
+    "admin.webhook_delete",
+    "admin.webhook_delivery",
+    "admin.webhook_redeliver",
 }
 
 
@@ -69,6 +77,7 @@ from . import (  # noqa: E402
     settings,
     staff,
     tickets,
+    webhooks,
 )
 
 __all__ = [
@@ -85,4 +94,5 @@ __all__ = [
     "settings",
     "staff",
     "tickets",
+    "webhooks",
 ]

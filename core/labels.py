@@ -54,6 +54,8 @@ LABELS = {
     "sending": _l("Sending"),
     "failed": _l("Failed"),
     "logged": _l("Logged"),
+    # Webhook deliveries (``core.models.webhooks``; pending, sending and failed as above).
+    "delivered": _l("Delivered"),
     # Email events (``core.notifications.events``).
     "invoice_sent": _l("Invoice sent"),
     "invoice_overdue": _l("Invoice overdue"),
