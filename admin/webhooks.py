@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from core.extensions import db
@@ -35,7 +36,7 @@ class EndpointForm(FlaskForm):
         description=_l("Where the events are POSTed: https://... on a public address."),
     )
     description = StringField(_l("Description"), validators=[Length(max=200)])
-    events = SelectMultipleField(_l("Events"), choices=[(e.key, e.label) for e in WEBHOOK_EVENTS.values()])
+    events = SelectMultipleField(_l("Events"), choices=[SelectChoice(e.key, e.label) for e in WEBHOOK_EVENTS.values()])
     active = BooleanField(_l("Active"), default=True)
 
     def data_for_service(self) -> EndpointData:
