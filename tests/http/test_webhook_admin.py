@@ -100,6 +100,15 @@ INSIDE = "which is not a public address"
         ("http://127.0.0.1:8080/hooks", INSIDE),
         ("http://localhost:8080/hooks", INSIDE),  # a name that resolves to loopback
         ("http://0.0.0.0/", INSIDE),
+        # Other spellings of 127.0.0.1 that resolvers accept (classic SSRF filter bypasses).
+        ("http://2130706433/", INSIDE),
+        ("http://0177.0.0.1/", INSIDE),
+        ("http://0x7f.0.0.1/", INSIDE),
+        ("http://127.1/", INSIDE),
+        ("http://[::ffff:127.0.0.1]/", INSIDE),
+        ("http://\u2113ocalhost/", INSIDE),  # IDNA maps it to "localhost"
+        ("http://127.0.0.1\x0b.example.com/", "spaces or control characters"),
+        ("http://" + "a" * 600 + ".example/", "longer than 500"),
         ("ftp://example.com/hooks", "must start with https:// or http://"),
         ("javascript:alert(1)", "must start with https:// or http://"),
         ("http://user:secret@example.com/hooks", "cannot contain a user name or password"),
