@@ -256,3 +256,29 @@ def test_a_dispatcher_killed_mid_request_loses_nothing_and_its_message_keeps_its
     assert receiver.accepted_counts() == dict.fromkeys(message_ids, 1)
     assert receiver.requests_for(in_flight) == 2  # sent again with the same webhook-id
     assert all(receiver.requests_for(other) == 1 for other in message_ids if other != in_flight)
+
+
+# -- one dispatcher for emails and webhooks ----------------------------------------------------------
+
+
+def test_the_mail_dispatcher_command_delivers_webhooks_too(app, f, receiver):
+    f.make_webhook_endpoint(receiver, events={"project.status_changed"})
+    message_ids = queue_events(f, 2)
+    result = app.test_cli_runner().invoke(args=["mail-dispatch"])
+    assert result.exit_code == 0, result.output
+    assert "Webhooks: delivered 2, retried later 0, failed 0" in result.output
+    assert receiver.accepted_counts() == dict.fromkeys(message_ids, 1)
+
+
+def test_the_mail_dispatcher_loop_delivers_webhooks_in_every_round(app, f, receiver):
+    from core.mail.dispatch import run_forever
+
+    f.make_webhook_endpoint(receiver, events={"project.status_changed"})
+    message_ids = queue_events(f, 3)
+
+    def stop_after_the_round(_seconds):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_forever(0.1, None, lambda batch: None, sleep=stop_after_the_round, also=deliver_all)
+    assert receiver.accepted_counts() == dict.fromkeys(message_ids, 1)

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -244,3 +245,77 @@ def test_a_contact_reply_to_a_ticket_is_reported_with_its_author(app, f, world):
         "created_at": data["reply"]["created_at"],
     }
     assert data["status"] == "open"
+
+
+# -- the other paths to the same events --------------------------------------------------------------
+
+
+def events_since(before: int) -> list[str]:
+    return [d.event for d in queued()[before:]]
+
+
+def test_a_card_payment_booked_from_the_gateway_is_reported_like_a_staff_payment(app, f, world):
+    from core.models import PaymentAttempt
+    from core.payments.booking import BOOKED, book_intent
+    from core.payments.gateway import Intent, to_minor
+
+    f.make_webhook_endpoint(url="https://127.0.0.1/hooks")
+    invoice = f.make_invoice(world.customer)
+    attempt = PaymentAttempt(
+        invoice_id=invoice.id,
+        contact_id=world.contact.id,
+        gateway="stripe",
+        intent_id="pi_webhook_test",
+        amount=invoice.balance,
+        currency=invoice.currency,
+    )
+    db.session.add(attempt)
+    db.session.commit()
+    before = len(queued())
+    intent = Intent("pi_webhook_test", "succeeded", to_minor(invoice.balance, invoice.currency), invoice.currency)
+
+    assert book_intent(intent, "stripe") == BOOKED
+    db.session.commit()
+
+    assert events_since(before) == ["payment.received", "invoice.paid"]
+    data = json.loads(queued()[before].payload)["data"]
+    assert data["kind"] == "card" and data["invoice_id"] == invoice.id and data["invoice_status"] == "paid"
+
+
+def test_staff_recording_a_decision_or_converting_an_estimate_are_reported(app, f, world):
+    from core.services.documents import convert_estimate, update_sales_document
+    from core.services.documents.agreements import ProposalData, update_proposal
+
+    f.make_webhook_endpoint(url="https://127.0.0.1/hooks")
+    estimate = f.make_estimate(world.customer)
+    before = len(queued())
+    data = SalesData(date=estimate.date, status="accepted", lines=[LineData("Work", 2, 50, 19)])
+    update_sales_document(estimate, data, actor=world.admin)
+    assert events_since(before) == ["estimate.accepted"]
+
+    before = len(queued())
+    invoice = convert_estimate(estimate, actor=world.admin)
+    assert events_since(before) == ["invoice.created"]
+    assert convert_estimate(estimate, actor=world.admin).id == invoice.id  # the same invoice, no new event
+    assert events_since(before) == ["invoice.created"]
+
+    proposal = f.make_proposal(world.customer)
+    before = len(queued())
+    update_proposal(
+        proposal,
+        ProposalData(proposal.subject, "Offer", Decimal("0"), proposal.date, None, "declined"),
+        actor=world.admin,
+    )
+    assert events_since(before) == ["proposal.declined"]
+
+
+def test_a_contacts_own_preferences_and_one_click_unsubscribe_are_access_changes(app, f, world):
+    from core.services.contacts import unsubscribe
+
+    f.make_webhook_endpoint(url="https://127.0.0.1/hooks", events={"contact.access_changed"})
+    contact = world.contact
+    set_own_notifications(contact, {"invoice", "ticket"})
+    assert unsubscribe(contact, "ticket") is True
+    assert unsubscribe(contact, "ticket") is False  # already off: nothing changes
+    payloads = [json.loads(d.payload)["data"] for d in queued()]
+    assert [p["notifications"] for p in payloads] == [["invoice", "ticket"], ["invoice"]]
