@@ -282,3 +282,27 @@ def test_the_mail_dispatcher_loop_delivers_webhooks_in_every_round(app, f, recei
     with pytest.raises(KeyboardInterrupt):
         run_forever(0.1, None, lambda batch: None, sleep=stop_after_the_round, also=deliver_all)
     assert receiver.accepted_counts() == dict.fromkeys(message_ids, 1)
+
+
+def test_a_redirect_is_not_followed_but_retried(app, f, receiver):
+    f.make_webhook_endpoint(receiver, events={"project.status_changed"})
+    [message_id] = queue_events(f, 1)
+    receiver.fail_next(1, 302)
+    assert deliver_all().retried == 1
+    [row] = deliveries()
+    assert (row.status, row.last_status_code) == ("pending", 302)
+    assert receiver.requests_for(message_id) == 1
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_retried(app, f, receiver):
+    app.config["WEBHOOK_TIMEOUT"] = 0.5
+    f.make_webhook_endpoint(receiver, events={"project.status_changed"})
+    queue_events(f, 1)
+    receiver.hold()
+    try:
+        result = deliver_all()
+    finally:
+        receiver.release()
+    assert result.retried == 1
+    [row] = deliveries()
+    assert row.status == "pending" and row.last_status_code is None and "timed out" in row.last_error.lower()
