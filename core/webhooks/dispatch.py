@@ -251,7 +251,8 @@ def run_forever(interval: float, report: Callable[[WebhookResult], None], *, sle
             db.session.remove()
             failures += 1
             wait = min(interval * 2 ** (failures - 1), 60.0)
-            log.warning("Database unavailable (%s); retrying in %.0f s.", str(exc).strip().splitlines()[:1], wait)
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            log.warning("Database unavailable (%s); retrying in %.0f s.", first_line, wait)
             sleep(wait)
             continue
         if failures:
