@@ -133,6 +133,13 @@ LABELS = {
     "zip_code": _l("Zip code"),
     "country": _l("Country"),
     "website": _l("Website"),
+    # Webhook endpoints and deliveries in the audit log.
+    "url": _l("Url"),
+    "description": _l("Description"),
+    "events": _l("Events"),
+    "event": _l("Event"),
+    "message_id": _l("Message id"),
+    "previous_status": _l("Previous status"),
 }
 
 

@@ -82,6 +82,8 @@ def test_an_administrator_registers_an_endpoint_and_sees_its_secret(admin_client
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "webhook_endpoint.created")).one()
     assert endpoint.secret not in entry.details and json.loads(entry.details)["after"]["url"] == receiver.url
     assert receiver.url in text(admin_client.get("/admin/webhooks"))
+    audit_page = text(admin_client.get("/admin/audit"))
+    assert "webhook_endpoint.created" in audit_page and endpoint.secret not in audit_page
 
 
 INSIDE = "which is not a public address"
