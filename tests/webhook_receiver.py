@@ -27,6 +27,7 @@ class WebhookReceiver:
         self.accepted: list[tuple[str, dict]] = []
         self.seen: list[tuple[str, int, bool]] = []
         self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []
         self._failures: list[int] = []
         self._hold = threading.Event()
         self._hold.set()  # not holding
@@ -39,6 +40,7 @@ class WebhookReceiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver.lock:
                     receiver.headers.append(headers)
+                    receiver.paths.append(self.path)
                 if not receiver._hold.is_set():
                     receiver.held.set()
                     receiver._hold.wait(30)

@@ -173,7 +173,9 @@ def _attempt(row: _Claimed) -> tuple[str, int | None, str]:
         return "refused", None, f"Not sent: {exc}"
     try:
         answer = post(target, row.payload, signed_headers(row.secret, row.message_id, row.payload))
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        # Whatever the receiver does (refuses, hangs, answers garbage, bad TLS) is this attempt's
+        # failure, never the dispatcher's: it goes on with the next delivery.
         return "retry", None, f"No answer: {type(exc).__name__}: {exc}"
     if answer.ok:
         return "delivered", answer.status, ""

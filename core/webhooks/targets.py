@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import string
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
@@ -72,11 +73,6 @@ def _parts(url: str):
     return url, parts, port
 
 
-def clean_url(url: str) -> str:
-    """``url`` stripped, if it is well-formed for a webhook (no resolution); else ``UnsafeTarget``."""
-    return _parts(url)[0]
-
-
 def forbidden_reason(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *, allow_loopback: bool) -> str | None:
     """Why a webhook may not go to ``address`` (a word for the message), or None when it may."""
     mapped = getattr(address, "ipv4_mapped", None)
@@ -107,6 +103,8 @@ def resolve(url: str) -> Target:
     url, parts, port = _parts(url)
     host = parts.hostname
     try:
+        # The ASCII (IDNA) form is what is resolved, sent as Host and checked against the certificate.
+        host = host if host.isascii() else host.encode("idna").decode("ascii")
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise UnsafeTarget(_("The host %(host)s could not be resolved.", host=host)) from exc
@@ -130,4 +128,5 @@ def resolve(url: str) -> Target:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return Target(parts.scheme, host, port, path, addresses[0])
+    # Non-ASCII characters percent-encoded (an HTTP request line is ASCII); the rest stays as typed.
+    return Target(parts.scheme, host, port, quote(path, safe=string.punctuation), addresses[0])

@@ -306,3 +306,12 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried(app, f, receiver):
     assert result.retried == 1
     [row] = deliveries()
     assert row.status == "pending" and row.last_status_code is None and "timed out" in row.last_error.lower()
+
+
+def test_a_url_with_non_ascii_characters_is_delivered_percent_encoded(app, f, receiver):
+    f.make_webhook_endpoint(
+        receiver, url=f"http://127.0.0.1:{receiver.port}/hööks?tag=grüße", events={"project.status_changed"}
+    )
+    queue_events(f, 1)
+    assert deliver_all().delivered == 1
+    assert receiver.paths == ["/h%C3%B6%C3%B6ks?tag=gr%C3%BC%C3%9Fe"]
