@@ -13,7 +13,10 @@ Rules kept here, nowhere else:
   administrators only: other staff create contacts and edit their details and notification
   toggles (``require_administrator``); every such change by staff is audited with its before
   and after values, and a password set by staff is audited (never the password) and emailed
-  to the contact.
+  to the contact;
+- every real change queues its webhook events in the same transaction (``contact.created``,
+  ``contact.updated`` for details and the primary flag, ``contact.access_changed`` for
+  permissions, toggles and status; none when nothing changed).
 """
 
 from __future__ import annotations
