@@ -53,6 +53,14 @@ ADMINISTRATORS_ONLY = {
     # Tokens of the REST API act as the administrator who made them.
     "admin.api_tokens",
     "admin.api_token_revoke",
+    # Webhook endpoints and deliveries (every route of admin/webhooks.py).
+    "admin.webhooks",
+    "admin.webhook_new",
+    "admin.webhook",
+    "admin.webhook_rotate",
+    "admin.webhook_delete",
+    "admin.webhook_delivery",
+    "admin.webhook_redeliver",
 }
 
 
@@ -88,6 +96,7 @@ from . import (  # noqa: E402
     sign_in_links,
     staff,
     tickets,
+    webhooks,
 )
 
 __all__ = [
@@ -106,4 +115,5 @@ __all__ = [
     "sign_in_links",
     "staff",
     "tickets",
+    "webhooks",
 ]

@@ -108,6 +108,7 @@ def register_mail_cli(app: Flask) -> None:
         server outage is logged and waited out, never ends the loop.
         """
         from core.mail.dispatch import DispatchResult, dispatch_all, due_count, run_forever
+        from core.webhooks.dispatch import deliver_all
 
         _log_to_stderr()
         started = time.perf_counter()
@@ -120,6 +121,7 @@ def register_mail_cli(app: Flask) -> None:
             else:
                 total = dispatch_all(batch_size)
             click.echo(f"{_counts(total)} ({total.handled} handled in {_seconds(started)})" + _first_error(total))
+            click.echo(f"Webhooks: {_webhook_counts(deliver_all())}")
             return
         grand = DispatchResult()
 
@@ -129,9 +131,27 @@ def register_mail_cli(app: Flask) -> None:
 
         try:
             with job("mail-dispatch"):  # every log line of this dispatcher run carries one id
-                run_forever(interval, batch_size, report)
+                run_forever(interval, batch_size, report, also=lambda: deliver_all(report=_echo_webhooks))
         except KeyboardInterrupt:
             click.echo(f"Stopped. In total: {_counts(grand)} ({grand.handled} handled in {_seconds(started)})")
+
+    @app.cli.command("webhook-dispatch")
+    @click.option("--loop", is_flag=True, help="Keep running, polling the webhook deliveries.")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls in --loop mode.")
+    def webhook_dispatch(loop: bool, interval: float) -> None:
+        """Deliver queued webhooks once, or continuously with --loop (``mail-dispatch`` delivers
+        them too; this command is for a dispatcher of webhooks only)."""
+        from core.webhooks.dispatch import deliver_all, run_forever
+
+        _log_to_stderr()
+        if not loop:
+            click.echo(f"Webhooks: {_webhook_counts(deliver_all())}")
+            return
+        try:
+            with job("webhook-dispatch"):
+                run_forever(interval, _echo_webhooks)
+        except KeyboardInterrupt:
+            click.echo("Stopped.")
 
     @app.cli.command("mail-resend")
     @click.option("--id", "ids", multiple=True, type=int, help="An email's id (repeatable).")
@@ -157,15 +177,15 @@ def _log_to_stderr() -> None:
 
     from core import logs
 
-    logger = logging.getLogger("core.mail")
-    logger.setLevel(logging.INFO)
-    # The app's structured handler (outside tests) already writes these lines, with the run's
-    # id (core.logs.job): a second handler would print each of them twice.
-    if not logger.handlers and not logs.is_configured():
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
+    for name in ("core.mail", "core.webhooks"):
+        logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)
+        # The app's structured handler (outside tests) already writes these lines, with the run's
+        # id (core.logs.job): a second handler would print each of them twice.
+        if not logger.handlers and not logs.is_configured():
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
+            logger.addHandler(handler)
 
 
 def _counts(result) -> str:
@@ -175,6 +195,16 @@ def _counts(result) -> str:
 
 def _first_error(result) -> str:
     return f"; errors: {result.errors[0]}" if result.errors else ""
+
+
+def _webhook_counts(result) -> str:
+    counts = f"delivered {result.delivered}, retried later {result.retried}, failed {result.failed}"
+    return counts + (f", put back {result.released}" if result.released else "")
+
+
+def _echo_webhooks(batch) -> None:
+    if batch.handled or batch.released:
+        click.echo(f"[{datetime.now():%H:%M:%S}] webhooks: {_webhook_counts(batch)}")
 
 
 def _echo_batch(batch) -> None:

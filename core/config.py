@@ -108,6 +108,20 @@ class Config:
     # Deliver right after a request that queued email (handy without a separate worker);
     # production runs `flask mail-dispatch --loop` and switches this off.
     MAIL_FLUSH_AFTER_REQUEST = os.environ.get("MAIL_FLUSH_AFTER_REQUEST", "1") == "1"
+    # Webhooks (core/webhooks/): delivered by the dispatcher (`flask mail-dispatch --loop` sends
+    # emails and webhooks; `flask webhook-dispatch` only webhooks). Each request may take
+    # WEBHOOK_TIMEOUT seconds to connect and per read; a failed attempt is retried after the
+    # schedule's next wait (seconds; the last repeats) until WEBHOOK_MAX_ATTEMPTS, then failed.
+    WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+    WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+    WEBHOOK_RETRY_SCHEDULE = (5, 30, 120, 600, 3600, 7200, 14400)
+    WEBHOOK_BATCH_SIZE = int(os.environ.get("WEBHOOK_BATCH_SIZE", "20"))
+    # A claimed delivery another dispatcher may take over once its claim is this old (a
+    # dispatcher that died mid-request); a live one stops starting requests at half of it.
+    WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "300"))
+    # Endpoints on loopback addresses (127.0.0.1, ::1, localhost) are refused like every
+    # private address; tests switch this on for their receiver. Never in production.
+    WEBHOOKS_ALLOW_LOOPBACK = os.environ.get("WEBHOOKS_ALLOW_LOOPBACK", "") == "1"
     # Card payments through Stripe (core/payments/): off while STRIPE_SECRET_KEY is unset. The
     # secrets come from the environment only and are never shown back. STRIPE_API_BASE and
     # STRIPE_JS_URL point at localstripe for local work and tests.
@@ -134,3 +148,5 @@ class TestConfig(Config):
     STRIPE_SECRET_KEY = ""  # noqa: S105  # nosec B105
     STRIPE_PUBLISHABLE_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""  # noqa: S105  # nosec B105
+    # The tests' webhook receiver listens on loopback (tests/webhook_receiver.py).
+    WEBHOOKS_ALLOW_LOOPBACK = True

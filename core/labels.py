@@ -54,6 +54,8 @@ LABELS = {
     "sending": _l("Sending"),
     "failed": _l("Failed"),
     "logged": _l("Logged"),
+    # Webhook deliveries (``core.models.webhooks``; pending, sending and failed as above).
+    "delivered": _l("Delivered"),
     # Email events (``core.notifications.events``).
     "invoice_sent": _l("Invoice sent"),
     "invoice_overdue": _l("Invoice overdue"),
@@ -132,6 +134,13 @@ LABELS = {
     "zip_code": _l("Zip code"),
     "country": _l("Country"),
     "website": _l("Website"),
+    # Webhook endpoints and deliveries in the audit log.
+    "url": _l("Url"),
+    "description": _l("Description"),
+    "events": _l("Events"),
+    "event": _l("Event"),
+    "message_id": _l("Message id"),
+    "previous_status": _l("Previous status"),
 }
 
 

@@ -25,6 +25,7 @@ from core.config import TestConfig
 from core.extensions import db
 from tests import factories
 from tests.smtp import SmtpServer
+from tests.webhook_receiver import WebhookReceiver
 
 _TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
 
@@ -132,6 +133,15 @@ def smtp(app):
     """A real SMTP server on loopback, with the app configured to deliver to it."""
     server = SmtpServer().start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def receiver(app):
+    """A real webhook receiver on loopback (``tests/webhook_receiver.py``); register it with
+    ``f.make_webhook_endpoint(receiver)``, which also tells it the endpoint's secret."""
+    server = WebhookReceiver().start()
     yield server
     server.stop()
 

@@ -144,3 +144,19 @@ def make_project(customer, name="Project", tasks=(), settings=DEFAULT_PROJECT_SE
     db.session.add_all(models.ProjectSettingRow(project_id=project.id, setting=key) for key in sorted(settings))
     db.session.commit()
     return project
+
+
+def make_webhook_endpoint(receiver=None, *, url=None, events=None, active=True, actor=None):
+    """An endpoint registered through the service (the SSRF check included), subscribed to
+    ``events`` (default: every event); a ``receiver`` (tests/webhook_receiver.py) is its URL and
+    learns its secret."""
+    from core.services.webhooks import EndpointData, create_endpoint
+    from core.webhooks.events import WEBHOOK_EVENTS
+
+    data = EndpointData(
+        url=url or receiver.url, events=set(WEBHOOK_EVENTS if events is None else events), active=active
+    )
+    endpoint = create_endpoint(data, actor=actor)
+    if receiver is not None:
+        receiver.secret = endpoint.secret
+    return endpoint

@@ -51,6 +51,7 @@ from .sales import (
     Payment,
     Proposal,
 )
+from .webhooks import WEBHOOK_STATUSES, WebhookDelivery, WebhookEndpoint
 from .work import (
     PROJECT_STATUSES,
     TASK_STATUSES,
@@ -114,6 +115,9 @@ __all__ = [
     "Task",
     "Ticket",
     "TicketReply",
+    "WEBHOOK_STATUSES",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "contacts_of",
     "normalize_email",
     "money",

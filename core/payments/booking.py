@@ -28,6 +28,7 @@ from core.models import Contact, Customer, Invoice, Payment, PaymentAttempt, mon
 from core.models.payments import GROUP_SEPARATOR
 from core.notifications.notify import notify_invoice, notify_staff
 from core.notifications.recipients import recipients_for
+from core.webhooks import emit_payment
 
 from .gateway import SUCCEEDED, Intent, from_minor, to_minor
 
@@ -193,6 +194,7 @@ def _book(attempt: PaymentAttempt, invoice: Invoice, gateway: str) -> Payment:
     db.session.flush()
     invoice.add_paid(attempt.amount)
     queue_receipts(invoice, payment, attempt.contact)
+    emit_payment(invoice, payment)
     return payment
 
 

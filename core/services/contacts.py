@@ -13,7 +13,10 @@ Rules kept here, nowhere else:
   administrators only: other staff create contacts and edit their details and notification
   toggles (``require_administrator``); every such change by staff is audited with its before
   and after values, and a password set by staff is audited (never the password) and emailed
-  to the contact.
+  to the contact;
+- every real change queues its webhook events in the same transaction (``contact.created``,
+  ``contact.updated`` for details and the primary flag, ``contact.access_changed`` for
+  permissions, toggles and status; none when nothing changed).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from core.i18n import LANGUAGES, _, _l
 from core.mail.outbox import queue_email
 from core.models import Contact, ContactNotification, ContactPermission, Customer, StaffUser, normalize_email
 from core.passwords import hash_password, new_session_token, password_problem
+from core.webhooks import emit
 
 from . import ServiceError, StaleVersionError
 from .passwords import queue_invitation
@@ -208,6 +212,7 @@ def create_contact(customer: Customer, data: ContactData, *, invite: bool = Fals
     db.session.flush()
     if contact.is_primary and not first:
         _demote_others(contact)
+    emit("contact.created", contact)
     if isinstance(actor, StaffUser):
         record(
             "contact.created",
@@ -246,6 +251,7 @@ def update_contact(
     if data.active is False and contact.active:
         contact.session_token = new_session_token()
     before = _audited_state(contact)
+    before_webhook = _webhook_state(contact)
     if data.active and not contact.active and contact.deactivated_by_staff and not isinstance(actor, StaffUser):
         raise ServiceError(str(DEACTIVATED_BY_STAFF_MESSAGE))
     _apply(contact, data)
@@ -255,6 +261,7 @@ def update_contact(
         contact.is_primary = True
         _demote_others(contact)
     after = _audited_state(contact)
+    _emit_changes(contact, before_webhook)
     if actor is not None and before != after:
         changed = {key: {"before": before[key], "after": after[key]} for key in before if before[key] != after[key]}
         record("contact.access_changed", actor=actor, customer_id=contact.customer_id, target=contact, **changed)
@@ -264,6 +271,29 @@ def update_contact(
         queue_invitation(contact)
     _commit()
     return contact
+
+
+# What each webhook event reports as changed (``contact.updated``, ``contact.access_changed``).
+_DETAILS = ("first_name", "last_name", "email", "phone", "position", "language", "is_primary")
+_ACCESS = ("permissions", "notifications", "active")
+
+
+def _webhook_state(contact: Contact) -> dict:
+    return {
+        **{name: getattr(contact, name) for name in _DETAILS},
+        "permissions": frozenset(contact.permissions),
+        "notifications": frozenset(contact.notifications),
+        "active": contact.active,
+    }
+
+
+def _emit_changes(contact: Contact, before: dict) -> None:
+    """Queue ``contact.updated`` and/or ``contact.access_changed`` for what really changed."""
+    after = _webhook_state(contact)
+    for event, names in (("contact.updated", _DETAILS), ("contact.access_changed", _ACCESS)):
+        changed = tuple(name for name in names if before[name] != after[name])
+        if changed:
+            emit(event, contact, changed=changed)
 
 
 def _audited_state(contact: Contact) -> dict:
@@ -305,6 +335,7 @@ def set_active(contact: Contact, active: bool, *, actor=None) -> None:
     contact.active = active
     if not active:
         contact.session_token = new_session_token()
+    emit("contact.access_changed", contact, changed=("active",))
     _commit()
 
 
@@ -330,6 +361,7 @@ def make_primary(contact: Contact, *, actor=None) -> None:
         )
     contact.is_primary = True
     _demote_others(contact)
+    emit("contact.updated", contact, changed=("is_primary",))
     _commit()
 
 
@@ -364,6 +396,7 @@ def set_own_notifications(contact: Contact, keys: set[str]) -> None:
     allowed = set(keys) & allowed_notifications(contact.permissions)
     if contact.notifications != allowed:
         contact.notification_rows = [ContactNotification(notification=key) for key in sorted(allowed)]
+        emit("contact.access_changed", contact, changed=("notifications",))
     _commit()
 
 
@@ -372,5 +405,6 @@ def unsubscribe(contact: Contact, notification: str) -> bool:
     if notification not in contact.notifications:
         return False
     contact.notification_rows = [row for row in contact.notification_rows if row.notification != notification]
+    emit("contact.access_changed", contact, changed=("notifications",))
     _commit()
     return True

@@ -26,6 +26,7 @@ from core.i18n import _, _l, lazy_ngettext, ngettext, short_date, short_datetime
 from core.mail.outbox import one_line
 from core.models import Contact, Contract, Customer, Estimate, Proposal, ProposalComment, utcnow
 from core.notifications.notify import notify_estimate, notify_staff
+from core.webhooks import emit
 
 from . import ServiceError
 from .comments import post_comment
@@ -187,6 +188,7 @@ def decide(
     db.session.refresh(document)
     customer = db.session.get(Customer, document.customer_id)
     audit.record(f"{kind.noun}.{status}", actor=contact, customer_id=customer.id, target=document, signer=name)
+    emit(f"{kind.noun}.{status}", document)
     notify_staff(
         kind.staff_event,
         link_values=kind.link_values(document),
@@ -216,6 +218,7 @@ def sign_contract(contract: Contract, contact: Contact, *, signer_name: str | No
     db.session.refresh(contract)
     customer = db.session.get(Customer, contract.customer_id)
     audit.record("contract.signed", actor=contact, customer_id=customer.id, target=contract, signer=name)
+    emit("contract.signed", contract)
     notify_staff(
         "staff_contract_signed",
         link_values={"slug": "contracts", "doc_id": contract.id},

@@ -9,6 +9,7 @@ from core.extensions import db
 from core.i18n import _
 from core.models import Invoice, Payment, money
 from core.notifications.notify import notify_invoice
+from core.webhooks import emit_payment
 
 from . import ServiceError
 from .documents.common import readable_number
@@ -46,5 +47,6 @@ def record_payment(
     invoice.add_paid(amount)
     if notify:
         notify_invoice("payment_recorded", invoice, payment=payment)
+    emit_payment(invoice, payment)
     db.session.commit()
     return payment

@@ -27,6 +27,7 @@ from core.mail.outbox import Attachment, RenderedEmail, contact_email, queue_ema
 from core.models import Contact, Customer, OutboxEmail, utcnow
 from core.notifications.recipients import recipients_for
 from core.pdf import document_pdf, pdf_filename
+from core.webhooks import emit
 
 from . import ServiceError
 
@@ -144,5 +145,7 @@ def send_document(
             )
         )
     document.sent_at = utcnow()
+    if kind.key == "invoice":
+        emit("invoice.sent", document)
     db.session.commit()
     return emails

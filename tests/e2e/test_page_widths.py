@@ -32,6 +32,7 @@ from core.document_kinds import kind_of
 from core.extensions import db
 from core.services.sending import send_document
 from core.services.settings import PRIMARY_MANAGES_CONTACTS, set_settings
+from core.webhooks import emit
 from tests.e2e.helpers import DESKTOP, PHONE, SCREENSHOTS, audit, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.csrf]
@@ -171,7 +172,12 @@ def ids(f, uploads):
     )
     db.session.commit()
     email = send_document(kind_of(invoice), invoice, {contact.id}, attach_pdf=False)[0]
+    endpoint = f.make_webhook_endpoint(url="https://127.0.0.1/hooks/portal-events-for-the-erp-and-crm-systems")
+    [delivery] = emit("project.status_changed", project, previous_status="not_started")
+    db.session.commit()
     return {
+        "webhook": endpoint.id,
+        "webhook_delivery": delivery.id,
         "customer": customer.id,
         "contact": contact.id,
         "colleague": colleague.id,
@@ -265,6 +271,10 @@ def admin_pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("audit", "/admin/audit"),
         ("emails", "/admin/emails"),
         ("email", f"/admin/emails/{ids['email']}"),
+        ("webhooks", "/admin/webhooks"),
+        ("webhook-new", "/admin/webhooks/new"),
+        ("webhook", f"/admin/webhooks/{ids['webhook']}"),
+        ("webhook-delivery", f"/admin/webhooks/deliveries/{ids['webhook_delivery']}"),
     ]
     return [(f"admin-{name}", path, False) for name, path in pages]
 

@@ -20,6 +20,7 @@ from core.models import (
     TASK_STATUSES,
     TICKET_PRIORITIES,
     TICKET_STATUSES,
+    WEBHOOK_STATUSES,
 )
 from core.notifications.events import EVENTS
 
@@ -39,6 +40,7 @@ STORED = (
     *PAYMENT_KINDS,
     *PAYMENT_STATUSES,
     *ATTEMPT_STATUSES,
+    *WEBHOOK_STATUSES,
 )
 
 

@@ -125,3 +125,20 @@ def test_api_tokens_migration_goes_down_and_up(app):
         upgrade()
         db.engine.dispose()
     assert "api_tokens" in tables()
+
+
+def test_webhooks_migration_goes_down_and_up(app):
+    config = app.extensions["migrate"].migrate.get_config()
+    below = ScriptDirectory.from_config(config).get_revision("8b1e4c7a2d90").down_revision
+
+    def tables() -> set[str]:
+        return set(inspect(db.engine).get_table_names())
+
+    try:
+        downgrade(revision=below)
+        db.engine.dispose()
+        assert {"webhook_endpoints", "webhook_deliveries"}.isdisjoint(tables())
+    finally:
+        upgrade()
+        db.engine.dispose()
+    assert {"webhook_endpoints", "webhook_deliveries"} <= tables()

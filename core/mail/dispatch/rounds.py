@@ -122,10 +122,12 @@ def run_forever(
     report: Callable[[DispatchResult], None],
     *,
     sleep: Callable[[float], None] | None = None,
+    also: Callable[[], object] | None = None,
 ) -> None:
     """The ``--loop`` dispatcher: a round every ``interval`` seconds, never ending on a fault.
 
-    A database error (restart, failover, dropped connection) rolls back, logs, and retries with
+    ``also`` runs in every round after the emails (the webhook deliveries), under the same
+    database fault handling. A database error (restart, failover, dropped connection) rolls back, logs, and retries with
     backoff (up to a minute) on a fresh connection; a mail server outage backs off the same
     way. Returns only when interrupted (KeyboardInterrupt propagates).
     """
@@ -134,6 +136,8 @@ def run_forever(
     while True:
         try:
             total = dispatch_all(batch_size, report)
+            if also is not None:
+                also()
         except DATABASE_ERRORS as exc:
             rollback()
             db.session.remove()

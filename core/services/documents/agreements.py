@@ -16,6 +16,7 @@ from core.audit import record
 from core.extensions import db
 from core.i18n import _
 from core.models import PROPOSAL_STATUSES, Contract, Proposal, ProposalComment, StaffUser, utcnow
+from core.webhooks import emit
 
 from .. import ServiceError
 from ..comments import post_comment
@@ -141,7 +142,10 @@ def _update(document, apply, data, actor) -> None:
     refused = agreement_edit_refused(document)
     if refused:
         raise ServiceError(refused)
+    before = getattr(document, "status", None)
     apply(document, document.customer_id, data, document.currency)
+    if isinstance(document, Proposal) and document.status != before and document.status in DECIDED:
+        emit(f"proposal.{document.status}", document)  # staff recording the customer's answer
     audit(f"{type(document).__name__.lower()}.updated", actor, document, subject=document.subject)
     db.session.commit()
 

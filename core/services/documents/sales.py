@@ -19,6 +19,7 @@ from core.extensions import db
 from core.i18n import _, _l, ngettext
 from core.labels import label
 from core.models import CreditNote, Estimate, Invoice, money, utcnow
+from core.webhooks import emit
 
 from .. import ServiceError
 from ..numbering import next_number, with_number_retry
@@ -263,6 +264,8 @@ def create_sales_document(kind_key: str, customer_id: int | None, data: SalesDat
         db.session.add(document)
         db.session.flush()
         audit(action, actor, document, number=document.number, total=document.total, form_token=data.form_token)
+        if kind.key == "invoice":
+            emit("invoice.created", document)
         db.session.commit()
         return document
 
@@ -277,6 +280,7 @@ def update_sales_document(document, data: SalesData, *, actor) -> None:
         raise ServiceError(refused)
     before = {"status": document.status, "total": document.total}
     _apply(kind, document, document.customer_id, data, currency_fallback=document.currency)
+    _emit_status_change(kind, document, before["status"])
     audit(
         f"{kind.key}.updated",
         actor,
@@ -285,6 +289,17 @@ def update_sales_document(document, data: SalesData, *, actor) -> None:
         after={"status": document.status, "total": document.total},
     )
     db.session.commit()
+
+
+def _emit_status_change(kind: DocumentKind, document, before: str) -> None:
+    """Staff recording a customer's answer to an estimate, or a lower total that the payments
+    now cover, are real changes: their webhook events, as when they happen elsewhere."""
+    if document.status == before:
+        return
+    if kind.key == "estimate" and document.status in ("accepted", "declined"):
+        emit(f"estimate.{document.status}", document)
+    elif kind.key == "invoice" and document.status == "paid":
+        emit("invoice.paid", document)
 
 
 def delete_sales_document(document, *, actor) -> None:
@@ -352,6 +367,7 @@ def convert_estimate(estimate: Estimate, *, actor) -> Invoice:
                 raise ServiceError(_("The estimate changed meanwhile. Please try again."))
             return invoice
         audit("estimate.converted", actor, current, number=current.number, invoice=invoice.number)
+        emit("invoice.created", invoice)
         db.session.commit()
         return invoice
 

@@ -15,6 +15,7 @@ from core.i18n import _
 from core.models import PROJECT_STATUSES, Customer, Project, ProjectSettingRow, StaffUser
 from core.notifications.notify import notify_project
 from core.search import contains_text
+from core.webhooks import emit
 
 from .. import ServiceError
 from ._common import clean_name, clean_text, recent_duplicate
@@ -101,11 +102,13 @@ def set_project_status(project: Project, status: str, *, notify: bool = True) ->
         raise ServiceError(_("Unknown project status."))
     if status == project.status:
         return
+    previous = project.status
     project.status = status
     if status == "finished":
         project.progress = 100
         if notify:
             notify_project("project_finished", project)
+    emit("project.status_changed", project, previous_status=previous)
     db.session.commit()
 
 

@@ -33,6 +33,7 @@ from core.models import (
 from core.notifications.notify import notify_staff, notify_ticket
 from core.services import ServiceError
 from core.services.comments import MAX_ATTACHMENTS, chosen_files, post_comment, store_attachments, undo
+from core.webhooks import emit
 
 from .departments import (
     DEFAULT_DEPARTMENT,
@@ -122,6 +123,7 @@ def open_ticket(
         store_attachments(written, files, reply, ticket.customer_id, contact)
         notify_ticket("ticket_autoreply", ticket, message)
         _notify_staff("staff_ticket_opened", ticket, contact, message)
+        emit("ticket.opened", ticket)
         db.session.commit()
     except IntegrityError as exc:
         # Two submits of one form raced past the lookup above: the first one won.
@@ -149,9 +151,10 @@ def add_contact_reply(
         raise ServiceError(_("This ticket is not available to you."))
     message = _clean_message(message)
 
-    def reopen(_reply: TicketReply) -> None:
+    def reopen(reply: TicketReply) -> None:
         _answered(ticket, "open")
         _notify_staff("staff_ticket_reply", ticket, contact, message)
+        emit("ticket.replied", ticket, reply=reply)
 
     return _post_reply(ticket, message, contact, uploads, reopen)
 
@@ -180,10 +183,11 @@ def add_staff_reply(
         raise ServiceError(_("Write a reply first."))
     body = _clean_message(body)
 
-    def answered(_reply: TicketReply) -> None:
+    def answered(reply: TicketReply) -> None:
         _answered(ticket, "answered")
         if notify:
             notify_ticket("ticket_staff_reply", ticket, body)
+        emit("ticket.replied", ticket, reply=reply)
 
     return _post_reply(ticket, body, staff, uploads, answered)
 
