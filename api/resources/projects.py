@@ -8,6 +8,7 @@ from flask_smorest import abort
 from sqlalchemy import select
 
 from api.base import resource_blueprint
+from api.fastdump import RowDumper, json_page
 from api.pagination import keyset_page
 from api.schemas.projects import (
     ProjectCreateSchema,
@@ -36,6 +37,7 @@ from core.services.projects import (
 
 from .errors import refuse
 
+PROJECT_ROWS, TASK_ROWS = RowDumper(ProjectSchema), RowDumper(TaskSchema)
 blp = resource_blueprint("projects", "projects", "Projects and their tasks")
 
 
@@ -61,7 +63,7 @@ def list_projects(args):
     if "status" in args:
         stmt = stmt.where(Project.status == args["status"])
     body, headers = keyset_page(stmt, Project.id, args)
-    return body, 200, headers
+    return json_page(PROJECT_ROWS, body, headers)
 
 
 @blp.route("", methods=["POST"])
@@ -130,7 +132,7 @@ def list_tasks(args, project_id: int):
     if "status" in args:
         stmt = stmt.where(Task.status == args["status"])
     body, headers = keyset_page(stmt, Task.id, args)
-    return body, 200, headers
+    return json_page(TASK_ROWS, body, headers)
 
 
 @blp.route("/<int:project_id>/tasks", methods=["POST"])

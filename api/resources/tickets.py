@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from api.auth import acting_staff
 from api.base import resource_blueprint
+from api.fastdump import RowDumper, json_page
 from api.pagination import PageArgs, keyset_page
 from api.schemas.tickets import (
     ReplyCreateSchema,
@@ -21,6 +22,7 @@ from api.schemas.tickets import (
     TicketDetailSchema,
     TicketListArgs,
     TicketPage,
+    TicketSchema,
     TicketUpdateSchema,
 )
 from core.extensions import db
@@ -38,6 +40,7 @@ from core.services.tickets import (
 
 from .errors import refuse
 
+TICKET_ROWS, REPLY_ROWS = RowDumper(TicketSchema), RowDumper(ReplySchema)
 blp = resource_blueprint("tickets", "tickets", "Support tickets and their replies")
 
 
@@ -60,7 +63,7 @@ def list_tickets(args):
         if name in args:
             stmt = stmt.where(getattr(Ticket, name) == args[name])
     body, headers = keyset_page(stmt, Ticket.id, args)
-    return body, 200, headers
+    return json_page(TICKET_ROWS, body, headers)
 
 
 @blp.route("", methods=["POST"])
@@ -124,7 +127,7 @@ def list_replies(args, ticket_id: int):
     """List a ticket's replies, oldest first"""
     _ticket_or_404(ticket_id)
     body, headers = keyset_page(select(TicketReply).where(TicketReply.ticket_id == ticket_id), TicketReply.id, args)
-    return body, 200, headers
+    return json_page(REPLY_ROWS, body, headers)
 
 
 @blp.route("/<int:ticket_id>/replies", methods=["POST"])
