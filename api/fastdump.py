@@ -11,6 +11,7 @@ refused at import: they go through marshmallow as usual.
 from __future__ import annotations
 
 import decimal
+import operator
 
 from flask import current_app
 from marshmallow import Schema, fields
@@ -55,13 +56,25 @@ class RowDumper:
             else:
                 raise TypeError(f"{schema_class.__name__}.{name}: {type(field).__name__} is not supported")
 
+        # All values are read in one C call; only the converted ones are visited again.
+        self._keys = tuple(key for key, _attribute, _convert in self.plan)
+        self._read = operator.attrgetter(*(attribute for _key, attribute, _convert in self.plan))
+        self._converted = tuple(
+            (index, attribute, convert)
+            for index, (_key, attribute, convert) in enumerate(self.plan)
+            if convert is not None
+        )
+        if len(self.plan) < 2:
+            raise TypeError(f"{schema_class.__name__}: fewer than two fields, dump it with marshmallow")
+
     def dump(self, obj) -> dict:
         """The dumped object: a dict of JSON values."""
-        out = {}
-        for key, attribute, convert in self.plan:
-            value = getattr(obj, attribute)
-            out[key] = value if convert is None or value is None else convert(value, attribute, obj)
-        return out
+        values = list(self._read(obj))
+        for index, attribute, convert in self._converted:
+            value = values[index]
+            if value is not None:
+                values[index] = convert(value, attribute, obj)
+        return dict(zip(self._keys, values, strict=True))
 
 
 def json_page(dumper: RowDumper, body: dict, headers: dict[str, str]):
