@@ -18,12 +18,15 @@ from .auth import ApiSessionInterface
 from .base import RESOURCE_BLUEPRINTS, bp
 from .docs import bp as docs_bp
 from .errors import PortalApi
-from .resources import contacts, customers
+from .resources import contacts, customers, projects, sales, tickets
 
-__all__ = ["RESOURCE_BLUEPRINTS", "contacts", "customers", "init_api"]
+__all__ = ["RESOURCE_BLUEPRINTS", "contacts", "customers", "init_api", "projects", "sales", "tickets"]
 
 for _module in (customers, contacts):
     bp.register_blueprint(_module.blp)
+# Sales: one blueprint per document kind of core.document_kinds.
+for _child in (*sales.BLUEPRINTS, projects.blp, tickets.blp):
+    bp.register_blueprint(_child)
 
 
 def init_api(app: Flask) -> PortalApi:

@@ -57,8 +57,13 @@ PAGES = (
     ("invoice", "invoice detail", "/invoices/{invoice}"),
     ("invoice_pdf", "invoice PDF", "/invoices/{invoice}/pdf"),
     ("project", "project page", "/projects/{project}"),
+    # The REST API with a bearer token (no session): a page of 50 contacts, a page of a
+    # customer's invoices (up to 50).
+    ("api_contacts", "API: contacts list, 50 per page", "/api/v1/contacts?cursor={contacts_cursor}"),
+    ("api_invoices", "API: a customer's invoices, 50 per page", "/api/v1/invoices?customer_id={customer}"),
 )
 PORTAL_PAGES = ("dashboard", "invoices", "invoice", "invoice_pdf", "project")
+API_PAGES = ("api_contacts", "api_invoices")
 
 
 # --------------------------------------------------------------------------------------------
@@ -69,6 +74,7 @@ def pick_contacts(app, n: int) -> list[dict]:
     """Primary contacts of n customers spread over the id range, with an invoice and a project each."""
     from sqlalchemy import func, select
 
+    from api.pagination import encode_cursor
     from core.catalogs import DEFAULT_PROJECT_SETTINGS
     from core.extensions import db
     from core.models import Contact, Customer, Invoice, InvoiceItem, Project
@@ -99,10 +105,31 @@ def pick_contacts(app, n: int) -> list[dict]:
                         token=contact.session_token,
                         invoice=invoice,
                         project=project,
+                        customer=cid,
+                        contacts_cursor=encode_cursor(contact.id - 1),
                     )
                 )
         assert DEFAULT_PROJECT_SETTINGS  # the generator gives every project the default settings
         return picked
+
+
+def make_api_tokens(app, people: list[dict]) -> None:
+    """One API token (contacts and sales, read) per person, made by the first staff member, as
+    ``person["bearer"]``: each has its own throttling bucket, as separate clients would."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import StaffUser
+    from core.services.api_tokens import create_token
+
+    with app.app_context():
+        staff = db.session.scalar(select(StaffUser).order_by(StaffUser.id).limit(1))
+        if staff is None:
+            raise click.ClickException("no staff user to own the API tokens: run bench/generate.py")
+        for person in people:
+            _token, person["bearer"] = create_token(
+                "bench", frozenset({"contacts:read", "sales:read"}), None, actor=staff
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,7 +162,9 @@ def count_queries(app, contacts: list[dict], repeat: int = 20) -> dict:
             for i, contact in enumerate(contacts):
                 client = app.test_client()
                 client.environ_base["HTTP_USER_AGENT"] = "portal-bench"
-                if key != "floor":
+                if key in API_PAGES:
+                    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {contact['bearer']}"
+                elif key != "floor":
                     with client.session_transaction() as sess:
                         sess["_user_id"] = f"contact:{contact['id']}:{contact['token']}"
                         sess["_fresh"] = True
@@ -183,6 +212,7 @@ def start_gunicorn(
         SECRET_KEY=BENCH_SECRET_KEY,
         LOGIN_LIMIT_PER_IP="100000 per minute",
         LOGIN_LIMIT_PER_ACCOUNT="100000 per minute",
+        API_RATE_LIMIT="100000000 per minute",
     )
     if not keep_max_requests:
         env["GUNICORN_MAX_REQUESTS"] = "0"
@@ -277,14 +307,16 @@ def login(base: str, email: str) -> str:
     return s.cookies["session"]
 
 
-def check(base: str, path: str, cookie: str | None, pdf: bool) -> None:
+def check(base: str, path: str, cookie: str | None, pdf: bool, bearer: str | None = None) -> None:
     import requests
 
     headers = {"User-Agent": "portal-bench"}
     if cookie:
         headers["Cookie"] = f"session={cookie}"
+    if bearer:
+        headers["Authorization"] = f"Bearer {bearer}"
     r = requests.get(base + path, headers=headers, allow_redirects=False, timeout=30)
-    wanted = "application/pdf" if pdf else "text/"
+    wanted = "application/pdf" if pdf else "application/json" if bearer else "text/"
     if r.status_code != 200 or not r.headers.get("Content-Type", "").startswith(wanted):
         raise click.ClickException(f"GET {path}: {r.status_code} {r.headers.get('Content-Type')}")
     if cookie and "Set-Cookie" in r.headers:
@@ -403,6 +435,8 @@ def table(result: dict) -> str:
     floor_w = result["wrk"].get("floor", {})
     floor_cpu = floor_w.get("app_cpu_ms", 0) + floor_w.get("db_cpu_ms", 0)
     for key, label, _ in PAGES:
+        if key not in result["wrk"]:
+            continue  # not measured in this run (--pages)
         w = result["wrk"][key]
         floor = w.get("floor_rps") or result["floor_rps"]
         q = result["queries"].get(key, {})
@@ -439,6 +473,7 @@ class Target:
         self.app = make_app(url)
         apply_web_tweaks(self.app, list(tweaks))
         self.people = pick_contacts(self.app, contacts)
+        make_api_tokens(self.app, self.people)
         self.proc: subprocess.Popen | None = None
         self.base = ""
         self.plans: dict[str, list[str]] = {}
@@ -472,6 +507,11 @@ class Target:
             self.plans[key] = []
             for person in self.people:
                 path = template.format(**person)
+                if key in API_PAGES:
+                    # wrk_requests.lua sends a second column starting with "Bearer " as Authorization.
+                    check(self.base, path, None, False, bearer=person["bearer"])
+                    self.plans[key].append(f"{path}\tBearer {person['bearer']}")
+                    continue
                 check(self.base, path, person["cookie"], key == "invoice_pdf")
                 self.plans[key].append(f"{path}\t{person['cookie']}")
 
@@ -630,7 +670,7 @@ def main(
             f"\n### {t.label}: gunicorn {workers} sync workers, wrk -t{threads} -c{connections} -d{duration}s, "
             f"load average before {result['load_before']}, after {result['load_after']}\n"
         )
-        if set(result["wrk"]) == {k for k, _, _ in PAGES}:
+        if "floor" in result["wrk"]:
             click.echo(table(result))
         master = result.get("rss_kb", {}).get("master", {}).get("VmHWM", 0)
         click.echo(f"\nPeak RSS per web worker: {peak / 1024:.0f} MB (VmHWM; master {master / 1024:.0f} MB)")

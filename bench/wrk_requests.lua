@@ -1,4 +1,4 @@
--- wrk script: cycle through "path<TAB>session-cookie" lines of the file given after "--",
+-- wrk script: cycle through "path<TAB>session-cookie" (or "path<TAB>Bearer <token>") lines of the file given after "--",
 -- and print a one-line JSON summary (latency percentiles in microseconds) when done.
 local reqs = {}
 local idx = 0
@@ -15,7 +15,11 @@ function init(args)
     local path, cookie = line:match("^([^\t]+)\t?(.*)$")
     if path then
       local headers = { ["User-Agent"] = "portal-bench" }
-      if cookie ~= nil and cookie ~= "" then headers["Cookie"] = "session=" .. cookie end
+      if cookie ~= nil and cookie:sub(1, 7) == "Bearer " then
+        headers["Authorization"] = cookie  -- an API request: a bearer token, no session
+      elseif cookie ~= nil and cookie ~= "" then
+        headers["Cookie"] = "session=" .. cookie
+      end
       reqs[#reqs + 1] = wrk.format("GET", path, headers)
     end
   end

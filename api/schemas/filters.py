@@ -1,0 +1,15 @@
+"""Query-string filters shared by the lists of the sales, projects and tickets resources."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from .common import MAX_ID
+
+
+def query_id(**kwargs) -> fields.Integer:
+    """A row id in the query string (``?customer_id=7``): digits, within the database's range.
+
+    Not ``common.record_id``: that one is strict (JSON numbers only), and a query string is text.
+    """
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
