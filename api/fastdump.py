@@ -3,9 +3,9 @@
 A page of 50 documents is 50 x 20 field dumps; marshmallow spends most of a list request's
 time looking values up and dispatching per field. ``RowDumper`` reads the schema once and
 then copies each value with the field's own conversion (``Decimal`` quantised to its places
-as a string, dates as ISO 8601), so the body is exactly what ``schema.dump`` gives (checked
-by ``tests/api/test_api_fastdump.py``). Schemas with hooks, nested or computed fields are
-refused at import: they go through marshmallow as usual.
+as a string, dates as ISO 8601, lists of plain values by their list field), so the body is
+exactly what ``schema.dump`` gives (checked by ``tests/api/test_api_fastdump.py``). Schemas
+with hooks, nested or computed fields are refused at import: they go through marshmallow.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ class RowDumper:
             elif isinstance(field, fields.Decimal) and field.as_string and field.places is not None:
                 self.plan.append((key, attribute, _decimal_string(field)))
             elif isinstance(field, _CONVERTED):
+                self.plan.append((key, attribute, field._serialize))
+            elif isinstance(field, fields.List) and type(field.inner) in _AS_IS:
+                # A list of plain values (e.g. ``SortedKeys``): the list field's own conversion.
                 self.plan.append((key, attribute, field._serialize))
             else:
                 raise TypeError(f"{schema_class.__name__}.{name}: {type(field).__name__} is not supported")

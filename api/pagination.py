@@ -45,7 +45,10 @@ class Cursor(fields.String):
 
 
 class PageArgs(Schema):
-    """``limit`` and ``cursor``, shared by every list's query schema (subclass it)."""
+    """``limit`` and ``cursor``, shared by every list's query schema (subclass it).
+
+    Give ``blp.arguments`` an instance (``ContactListArgs()``), not the class: webargs builds a
+    schema given as a class again on every request (a deep copy of its fields)."""
 
     limit = fields.Integer(
         load_default=DEFAULT_LIMIT,
@@ -68,15 +71,18 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     )
 
 
-def keyset_page(stmt: Select, id_column, args: dict) -> tuple[dict, dict[str, str]]:
+def keyset_page(stmt: Select, id_column, args: dict, *, columns: bool = False) -> tuple[dict, dict[str, str]]:
     """Run ``stmt`` for one page after ``args["cursor"]`` (ordered by ``id_column``), and give
-    the body ``{"items", "next_cursor"}`` and the headers (``Link`` to the next page)."""
+    the body ``{"items", "next_cursor"}`` and the headers (``Link`` to the next page). The items
+    are the objects of a select() of an entity, or with ``columns`` its rows (named tuples with
+    an ``id``)."""
     limit = args["limit"]
     after = args.get("cursor")
     stmt = stmt.order_by(None).order_by(id_column)
     if after is not None:
         stmt = stmt.where(id_column > after)
-    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    result = db.session.execute(stmt.limit(limit + 1))
+    rows = list(result if columns else result.scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1].id) if more else None

@@ -4,16 +4,17 @@ update (If-Match), activate and deactivate: through the contacts service, as the
 from __future__ import annotations
 
 from flask_smorest import abort
-from sqlalchemy import select
+from sqlalchemy import func, literal_column, select
 
 from api.auth import acting_staff
 from api.base import resource_blueprint
+from api.fastdump import RowDumper, json_page
 from api.pagination import keyset_page
 from api.schemas.contacts import ContactCreateSchema, ContactListArgs, ContactPage, ContactSchema, ContactUpdateSchema
 from api.versioning import IfMatchHeader, expected_version, version_headers
 from core.extensions import db
 from core.i18n import _
-from core.models import Contact, Customer, normalize_email
+from core.models import Contact, ContactNotification, ContactPermission, Customer, normalize_email
 from core.services import ServiceError
 from core.services.contacts import ContactData, create_contact, set_active, update_contact
 from core.services.settings import default_contact_permissions
@@ -64,8 +65,42 @@ def _data(values: dict, contact: Contact | None = None) -> ContactData:
     )
 
 
+# The list's items: ContactSchema's values copied by RowDumper (the same body as its dump),
+# read as plain rows of the dumped columns, each with its permission and notification keys
+# aggregated in the same statement (not two selectin loads per page, nor a query per contact).
+_LIST_DUMPER = RowDumper(ContactSchema)
+
+
+def _joined_keys(column, contact_column):
+    # The separator as SQL text: a bound one would be re-rendered into the SQL on each run.
+    return (
+        select(func.coalesce(func.aggregate_strings(column, literal_column("','")), ""))
+        .where(contact_column == Contact.id)
+        .scalar_subquery()
+    )
+
+
+_LIST_COLUMNS = tuple(
+    _joined_keys(ContactPermission.permission, ContactPermission.contact_id).label(attribute)
+    if attribute == "permissions"
+    else _joined_keys(ContactNotification.notification, ContactNotification.contact_id).label(attribute)
+    if attribute == "notifications"
+    else getattr(Contact, attribute)
+    for _key, attribute, _convert in _LIST_DUMPER.plan
+)
+
+
+class _ListedContact:
+    """A contact of a list page: its row's values, with its keys as sets (as on the model)."""
+
+    def __init__(self, row):
+        self.__dict__ = row._asdict()
+        self.permissions = self.permissions.split(",") if self.permissions else ()
+        self.notifications = self.notifications.split(",") if self.notifications else ()
+
+
 @blp.route("")
-@blp.arguments(ContactListArgs, location="query")
+@blp.arguments(ContactListArgs(), location="query")
 @blp.response(200, ContactPage)
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def list_contacts(args):
@@ -73,15 +108,16 @@ def list_contacts(args):
 
     Filters: ``customer_id``, ``email`` (exact, case-insensitive), ``active``.
     """
-    stmt = select(Contact)
+    stmt = select(*_LIST_COLUMNS)
     if "customer_id" in args:
         stmt = stmt.where(Contact.customer_id == args["customer_id"])
     if "email" in args:
         stmt = stmt.where(Contact.email == normalize_email(args["email"]))
     if "active" in args:
         stmt = stmt.where(Contact.active == args["active"])
-    body, headers = keyset_page(stmt, Contact.id, args)
-    return body, 200, headers
+    body, headers = keyset_page(stmt, Contact.id, args, columns=True)
+    body["items"] = [_ListedContact(row) for row in body["items"]]
+    return json_page(_LIST_DUMPER, body, headers)
 
 
 @blp.route("", methods=["POST"])

@@ -27,7 +27,7 @@ def _customer_or_404(customer_id: int) -> Customer:
 
 
 @blp.route("")
-@blp.arguments(CustomerListArgs, location="query")
+@blp.arguments(CustomerListArgs(), location="query")
 @blp.response(200, CustomerPage)
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def list_customers(args):

@@ -52,7 +52,7 @@ def _task_or_404(project_id: int, task_id: int) -> Task:
 
 
 @blp.route("")
-@blp.arguments(ProjectListArgs, location="query")
+@blp.arguments(ProjectListArgs(), location="query")
 @blp.response(200, ProjectPage)
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def list_projects(args):
@@ -121,7 +121,7 @@ def update(values, project_id: int):
 
 
 @blp.route("/<int:project_id>/tasks")
-@blp.arguments(TaskListArgs, location="query")
+@blp.arguments(TaskListArgs(), location="query")
 @blp.response(200, TaskPage)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")

@@ -161,7 +161,7 @@ def _document_routes(kind: DocumentKind):
     update_schema = update_class(partial=True)
 
     @blp.route("")
-    @blp.arguments(DocumentListArgs, location="query")
+    @blp.arguments(DocumentListArgs(), location="query")
     @blp.response(200, PAGES[kind.key])
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def list_documents(args):

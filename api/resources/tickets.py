@@ -53,7 +53,7 @@ def _ticket_or_404(ticket_id: int, *, replies: bool = False) -> Ticket:
 
 
 @blp.route("")
-@blp.arguments(TicketListArgs, location="query")
+@blp.arguments(TicketListArgs(), location="query")
 @blp.response(200, TicketPage)
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def list_tickets(args):
@@ -120,7 +120,7 @@ def update(values, ticket_id: int):
 
 
 @blp.route("/<int:ticket_id>/replies")
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(PageArgs(), location="query")
 @blp.response(200, ReplyPage)
 @blp.alt_response(404, response="NOT_FOUND")
 def list_replies(args, ticket_id: int):

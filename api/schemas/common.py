@@ -30,10 +30,10 @@ def text(max_length: int, *, required: bool = False, min_length: int = 0, **kwar
     )
 
 
-def record_id(*, strict: bool = True, **kwargs) -> fields.Integer:
-    """An id of a row: a positive 32-bit integer (the database's range); a JSON number in a body
-    (``strict``), digits in a query string."""
-    return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+def record_id(**kwargs) -> fields.Integer:
+    """An id of a row in a JSON body: a JSON number (strict), a positive 32-bit integer (the
+    database's range). Ids in a query string are text: ``filters.query_id``."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class UtcDateTime(fields.DateTime):
@@ -43,3 +43,21 @@ class UtcDateTime(fields.DateTime):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class SortedKeys(fields.List):
+    """A list of catalog keys (strings) kept as a set on the model, written sorted: a stable
+    order for clients (and ETag-like comparisons). Loads as a list, like ``fields.List``."""
+
+    def __init__(self, inner: fields.String, **kwargs):
+        if not isinstance(inner, fields.String):
+            raise TypeError("SortedKeys holds strings")
+        super().__init__(inner, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        # A str is its own String dump: only other values go through the inner field.
+        return [
+            each if type(each) is str else self.inner._serialize(each, attr, obj, **kwargs) for each in sorted(value)
+        ]

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import Schema, fields, validate
 
 from api.pagination import PageArgs, page_schema
 from core.catalogs import NOTIFICATIONS, PERMISSIONS
 from core.i18n import LANGUAGES
 
-from .common import UtcDateTime, record_id, text
+from .common import SortedKeys, UtcDateTime, record_id, text
+from .filters import query_id
 
 PERMISSION_CHOICES = [p.key for p in PERMISSIONS]
 NOTIFICATION_CHOICES = [n.key for n in NOTIFICATIONS]
 
 
-def _keys(choices: list[str], what: str) -> fields.List:
-    return fields.List(
+def _keys(choices: list[str], what: str) -> SortedKeys:
+    return SortedKeys(
         fields.String(validate=validate.OneOf(choices)),
         validate=validate.Length(max=len(choices) * 2),
         metadata={"description": f"{what}: any of {', '.join(choices)}"},
@@ -38,14 +39,6 @@ class ContactSchema(Schema):
     version = fields.Integer(dump_only=True, metadata={"description": "Also sent as the ETag"})
     created_at = UtcDateTime(dump_only=True)
 
-    @post_dump
-    def _sorted_keys(self, data: dict, **_kwargs) -> dict:
-        # The keys are sets on the model: a stable order for clients (and ETag-like comparisons).
-        for name in ("permissions", "notifications"):
-            if name in data:
-                data[name] = sorted(data[name])
-        return data
-
 
 class ContactCreateSchema(ContactSchema):
     invite = fields.Boolean(
@@ -66,7 +59,7 @@ class ContactUpdateSchema(ContactSchema):
 
 
 class ContactListArgs(PageArgs):
-    customer_id = record_id(strict=False)
+    customer_id = query_id()
     email = fields.String(validate=validate.Length(max=254), metadata={"description": "Exact address"})
     active = fields.Boolean()
 

@@ -1,4 +1,4 @@
-"""Query-string filters shared by the lists of the sales, projects and tickets resources."""
+"""Query-string filters shared by every list's query schema (contacts, sales, projects, tickets)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from api.pagination import PageArgs, page_schema
 from core.catalogs import PROJECT_SETTINGS
 from core.models import PROJECT_STATUSES, TASK_STATUSES
 
-from .common import record_id, text
+from .common import UtcDateTime, record_id, text
 from .filters import query_id
 
 SETTING_CHOICES = [s.key for s in PROJECT_SETTINGS]
@@ -26,7 +26,7 @@ class ProjectSchema(Schema):
     start_date = fields.Date(dump_only=True)
     deadline = fields.Date(allow_none=True)
     progress = fields.Integer(validate=validate.Range(min=0, max=100), metadata={"description": "Percent"})
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class ProjectCreateSchema(ProjectSchema):
@@ -64,7 +64,7 @@ class TaskSchema(Schema):
     status = fields.String(dump_only=True)
     due_date = fields.Date(allow_none=True)
     visible_to_customer = fields.Boolean(load_default=False)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class TaskCreateSchema(TaskSchema):

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from api.pagination import PageArgs, page_schema
 from core.models.sales import CREDIT_NOTE_STATUSES, ESTIMATE_STATUSES, INVOICE_STATUSES, PROPOSAL_STATUSES
 
-from .common import record_id, text
+from .common import UtcDateTime, record_id, text
 from .filters import query_id
 
 
@@ -88,7 +88,7 @@ class SendResultSchema(Schema):
     status = fields.String(
         allow_none=True, metadata={"description": "The document's status after sending (none for contracts)"}
     )
-    sent_at = fields.DateTime()
+    sent_at = UtcDateTime()
 
 
 # -- documents ---------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ class _Document(Schema):
     customer_id = record_id(required=True)
     project_id = record_id(allow_none=True)
     currency = currency_field()
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class _Totals(_Document):
@@ -110,7 +110,7 @@ class _Totals(_Document):
     discount = money_field(allow_none=True)
     tax_total = money_field(dump_only=True)
     total = money_field(dump_only=True)
-    sent_at = fields.DateTime(dump_only=True)
+    sent_at = UtcDateTime(dump_only=True)
 
 
 class InvoiceSchema(_Totals):
@@ -138,7 +138,7 @@ class EstimateSchema(_Totals):
     expiry_date = fields.Date(allow_none=True)
     status = status_field(ESTIMATE_STATUSES)
     invoice_id = fields.Integer(dump_only=True, metadata={"description": "The invoice it was converted to"})
-    decided_at = fields.DateTime(dump_only=True)
+    decided_at = UtcDateTime(dump_only=True)
 
 
 class EstimateDetailSchema(EstimateSchema):
@@ -152,7 +152,7 @@ class ProposalSchema(_Document):
     date = fields.Date(required=True)
     open_till = fields.Date(allow_none=True)
     status = status_field(PROPOSAL_STATUSES)
-    decided_at = fields.DateTime(dump_only=True)
+    decided_at = UtcDateTime(dump_only=True)
 
 
 class ContractSchema(_Document):
@@ -161,9 +161,9 @@ class ContractSchema(_Document):
     value = money_field(allow_none=True)
     start_date = fields.Date(required=True)
     end_date = fields.Date(allow_none=True)
-    signed_at = fields.DateTime(dump_only=True)
+    signed_at = UtcDateTime(dump_only=True)
     signer_name = fields.String(dump_only=True)
-    sent_at = fields.DateTime(dump_only=True)
+    sent_at = UtcDateTime(dump_only=True)
 
 
 class DocumentListArgs(PageArgs):

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from api.pagination import PageArgs, page_schema
 from core.models import TICKET_PRIORITIES, TICKET_STATUSES
 
-from .common import record_id, text
+from .common import UtcDateTime, record_id, text
 from .filters import query_id
 
 
@@ -17,7 +17,7 @@ class ReplySchema(Schema):
     contact_id = fields.Integer(dump_only=True, metadata={"description": "Set when a contact wrote it"})
     staff_id = fields.Integer(dump_only=True, metadata={"description": "Set when staff wrote it"})
     body = text(20_000, required=True, min_length=1)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class ReplyCreateSchema(ReplySchema):
@@ -35,8 +35,8 @@ class TicketSchema(Schema):
     department = text(80)
     priority = fields.String(validate=validate.OneOf(TICKET_PRIORITIES), load_default="medium")
     status = fields.String(dump_only=True, metadata={"description": ", ".join(TICKET_STATUSES)})
-    last_reply_at = fields.DateTime(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    last_reply_at = UtcDateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class TicketCreateSchema(TicketSchema):

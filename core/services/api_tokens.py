@@ -13,7 +13,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from core.api_scopes import SCOPES
 from core.audit import record
@@ -89,12 +90,19 @@ def tokens_newest_first():
     return select(ApiToken).order_by(ApiToken.id.desc())
 
 
+# Built once (every API request runs it): the token with its creator in one statement, since
+# every request needs the creator too (the active check, the actor of changes).
+_TOKEN_BY_HASH = (
+    select(ApiToken).options(joinedload(ApiToken.created_by)).where(ApiToken.secret_hash == bindparam("secret_hash"))
+)
+
+
 def usable_token(presented: str) -> ApiToken | None:
     """The token ``presented`` names if it may be used now (not revoked, not expired, its
     creator active), else None. Unknown, malformed and refused tokens look alike."""
     if not presented.startswith(TOKEN_PREFIX) or len(presented) > MAX_TOKEN_LENGTH:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.secret_hash == hash_token(presented)))
+    token = db.session.scalar(_TOKEN_BY_HASH, {"secret_hash": hash_token(presented)})
     if token is None or token.state(utcnow()) != "active" or not token.created_by.active:
         return None
     return token

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from core.extensions import db
@@ -144,10 +145,34 @@ def test_list_filters(app, api, f):
         assert response.status_code == 200, response.get_data(as_text=True)
         return [item["email"] for item in response.get_json()["items"]]
 
+    # The filter filters: the contacts of customer A only, not a 422 and not everyone.
+    assert emails("") == ["anna@acme.example", "bob@acme.example", "gina@globex.example"]
     assert emails(f"customer_id={acme.id}") == ["anna@acme.example", "bob@acme.example"]
+    assert emails(f"customer_id={globex.id}") == ["gina@globex.example"]
     assert emails(f"customer_id={acme.id}&active=true") == ["anna@acme.example"]
+    assert emails("customer_id=2147483647") == []
     assert emails("email=ANNA@acme.example") == ["anna@acme.example"]
     assert api.get(f"/api/v1/contacts/{anna.id}").get_json()["customer_id"] == acme.id
+
+
+# Every list's id filter in the query string (text, not a JSON number): one field helper for all.
+ID_FILTERS = [
+    "/api/v1/contacts?customer_id",
+    "/api/v1/invoices?customer_id",
+    "/api/v1/invoices?project_id",
+    "/api/v1/projects?customer_id",
+    "/api/v1/tickets?customer_id",
+    "/api/v1/tickets?contact_id",
+]
+
+
+@pytest.mark.parametrize("filter_", ID_FILTERS)
+def test_a_bad_id_in_a_list_filter_is_a_422_problem_naming_it(app, api, filter_):
+    name = filter_.split("?")[1]
+    assert api.get(f"{filter_}=1").status_code == 200
+    for bad in ("abc", "0", "-1", "2147483648", "99999999999999999999", "1.5", ""):
+        body = assert_problem(api.get(f"{filter_}={bad}"), 422)
+        assert name in body["errors"].get("query", body["errors"]), (filter_, bad, body)
 
 
 def test_pagination_is_stable_under_inserts(app, api, f):

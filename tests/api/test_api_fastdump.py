@@ -86,3 +86,23 @@ def test_project_task_ticket_and_reply_list_items_dump_as_their_schemas(app, f):
         (ReplySchema, ticket.replies[0]),
     ):
         assert RowDumper(schema).dump(obj) == schema().dump(obj), schema.__name__
+
+
+def test_the_contacts_list_gives_what_marshmallow_gives_for_each_contact(app, api, f):
+    from api.schemas.contacts import ContactSchema
+    from core.catalogs import NOTIFICATIONS, PERMISSIONS
+
+    acme = f.make_customer("Acme")
+    every_permission = {p.key for p in PERMISSIONS}
+    contacts = [
+        f.make_contact(acme, permissions=(), email="none@acme.example"),
+        f.make_contact(acme, email="all@acme.example", notifications={n.key for n in NOTIFICATIONS}),
+        f.make_contact(acme, permissions={sorted(every_permission)[-1]}, phone="+49 1", position="CFO", active=False),
+    ]
+    response = api.get(f"/api/v1/contacts?customer_id={acme.id}")
+    assert response.status_code == 200
+    assert response.get_json()["items"] == [ContactSchema().dump(c) for c in contacts]
+    assert response.get_json()["items"][1]["permissions"] == sorted(every_permission)
+    # Byte for byte: the body is what flask-smorest's marshmallow dump of the page would give.
+    expected = app.json.response({"items": [ContactSchema().dump(c) for c in contacts], "next_cursor": None})
+    assert response.get_data() == expected.get_data()

@@ -1,6 +1,6 @@
 """SQL statements per API read: a fixed number, whatever the amount of data (no query per row).
 
-Every GET route of the sales, projects and tickets resources (walked from ``app.url_map``, so a
+Every GET route of the customers, contacts, sales, projects and tickets resources (walked from ``app.url_map``, so a
 new route cannot be forgotten) is requested against a world with SMALL rows of every kind and
 one with LARGE rows (more than a page of every list at ``limit=20``; the detail objects have
 LARGE lines, payments and replies). A route passes when it runs exactly ``EXPECTED`` statements
@@ -22,32 +22,37 @@ from tests import factories
 from tests.api.conftest import ApiClient
 
 SMALL, LARGE = 2, 25
-GROUPS = ("sales", "projects", "tickets")
-# Statements per route: the token's lookup and its creator's (2), then the page (lists) or the object and its
+GROUPS = ("customers", "contacts", "sales", "projects", "tickets")
+# Statements per route: the token's lookup with its creator (1), then the page (lists; a contacts
+# page with its permissions and notifications in the same statement) or the object and its
 # selectin-loaded children (details); a nested list first checks its parent exists; a PDF also
 # loads the customer (and an invoice's the bank account from the settings).
 EXPECTED = {
-    "api.invoices.list_documents": 3,
-    "api.invoices.read": 5,
-    "api.invoices.pdf": 7,
-    "api.credit-notes.list_documents": 3,
-    "api.credit-notes.read": 4,
-    "api.credit-notes.pdf": 5,
-    "api.estimates.list_documents": 3,
-    "api.estimates.read": 4,
-    "api.estimates.pdf": 5,
-    "api.contracts.list_documents": 3,
-    "api.contracts.read": 3,
-    "api.contracts.pdf": 4,
-    "api.proposals.list_documents": 3,
-    "api.proposals.read": 3,
-    "api.projects.list_projects": 3,
-    "api.projects.read": 3,
-    "api.projects.list_tasks": 4,
-    "api.projects.read_task": 3,
-    "api.tickets.list_tickets": 3,
-    "api.tickets.read": 4,
-    "api.tickets.list_replies": 4,
+    "api.contacts.list_contacts": 2,
+    "api.contacts.get_contact": 4,
+    "api.customers.list_customers": 2,
+    "api.customers.get_customer": 2,
+    "api.invoices.list_documents": 2,
+    "api.invoices.read": 4,
+    "api.invoices.pdf": 6,
+    "api.credit-notes.list_documents": 2,
+    "api.credit-notes.read": 3,
+    "api.credit-notes.pdf": 4,
+    "api.estimates.list_documents": 2,
+    "api.estimates.read": 3,
+    "api.estimates.pdf": 4,
+    "api.contracts.list_documents": 2,
+    "api.contracts.read": 2,
+    "api.contracts.pdf": 3,
+    "api.proposals.list_documents": 2,
+    "api.proposals.read": 2,
+    "api.projects.list_projects": 2,
+    "api.projects.read": 2,
+    "api.projects.list_tasks": 3,
+    "api.projects.read_task": 2,
+    "api.tickets.list_tickets": 2,
+    "api.tickets.read": 3,
+    "api.tickets.list_replies": 3,
 }
 
 
@@ -64,6 +69,8 @@ def build(n: int, tag: str) -> dict[str, int]:
     of one of each."""
     customer = factories.make_customer(f"World {tag}")
     contact = factories.make_contact(customer)
+    for i in range(n):
+        factories.make_contact(customer, notifications={"invoice", "ticket"} if i % 2 else ())
     today = date.today()
     for i in range(n):
         invoice = models.Invoice(
@@ -101,6 +108,7 @@ def build(n: int, tag: str) -> dict[str, int]:
     db.session.commit()
     return {
         "customer_id": customer.id,
+        "contact_id": contact.id,
         "invoices": invoice.id,
         "credit-notes": note.id,
         "estimates": estimate.id,
@@ -128,9 +136,13 @@ def url(rule: str, endpoint: str, ids: dict[str, int]) -> str:
     for name in ("project_id", "task_id", "ticket_id"):
         path = path.replace(f"<int:{name}>", str(ids[name]))
     # Lists: this customer's rows (where the list filters by customer), a page of 20.
-    if path.endswith(("/invoices", "/credit-notes", "/estimates", "/proposals", "/contracts", "/projects", "/tickets")):
+    for name in ("contact_id", "customer_id"):
+        path = path.replace(f"<int:{name}>", str(ids[name]))
+    if path.endswith(("/contacts", "/invoices", "/credit-notes", "/estimates", "/proposals", "/contracts")):
         return f"{path}?customer_id={ids['customer_id']}&limit=20"
-    return f"{path}?limit=20" if path.endswith(("/tasks", "/replies")) else path
+    if path.endswith(("/projects", "/tickets")):
+        return f"{path}?customer_id={ids['customer_id']}&limit=20"
+    return f"{path}?limit=20" if path.endswith(("/tasks", "/replies", "/customers")) else path
 
 
 def counted(client: ApiClient, path: str) -> int:
