@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from core.document_kinds import DOCUMENT_KINDS, KINDS_BY_SLUG
@@ -94,7 +95,12 @@ def document_send(slug: str, doc_id: int):
     if form.validate_on_submit():
         try:
             emails = send_document(
-                kind, document, set(form.recipients.data or ()), cc=form.cc.data or "", attach_pdf=form.attach_pdf.data
+                kind,
+                document,
+                set(form.recipients.data or ()),
+                cc=form.cc.data or "",
+                attach_pdf=form.attach_pdf.data,
+                actor=current_user,
             )
         except ServiceError as exc:
             flash(str(exc), "danger")
@@ -141,7 +147,12 @@ def invoice_payment(doc_id: int):
     if form.validate_on_submit():
         try:
             record_payment(
-                invoice, form.amount.data, form.paid_on.data, form.method.data or "", notify=form.emails_customer
+                invoice,
+                form.amount.data,
+                form.paid_on.data,
+                form.method.data or "",
+                notify=form.emails_customer,
+                actor=current_user,
             )
         except ServiceError as exc:
             flash(str(exc), "danger")

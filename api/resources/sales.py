@@ -245,7 +245,9 @@ def _document_routes(kind: DocumentKind):
             else:
                 contact_ids = preselected_ids(kind, document.customer_id)
             try:
-                emails = send_document(kind, document, contact_ids, cc=values["cc"], attach_pdf=values["attach_pdf"])
+                emails = send_document(
+                    kind, document, contact_ids, cc=values["cc"], attach_pdf=values["attach_pdf"], actor=acting_staff()
+                )
             except ServiceError as exc:
                 db.session.rollback()
                 refuse(exc)
@@ -267,7 +269,12 @@ def _document_routes(kind: DocumentKind):
             invoice = _document_or_404(kind, doc_id)
             try:
                 payment = record_payment(
-                    invoice, values["amount"], values["paid_on"], values["method"], notify=values["notify"]
+                    invoice,
+                    values["amount"],
+                    values["paid_on"],
+                    values["method"],
+                    notify=values["notify"],
+                    actor=acting_staff(),
                 )
             except ServiceError as exc:
                 db.session.rollback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from core.audit import record
 from core.extensions import db
 from core.i18n import _
 from core.models import Invoice, Payment, money
@@ -16,10 +17,10 @@ from .documents.common import readable_number
 
 
 def record_payment(
-    invoice: Invoice, amount, paid_on: date, method: str = "Bank transfer", *, notify: bool = True
+    invoice: Invoice, amount, paid_on: date, method: str = "Bank transfer", *, notify: bool = True, actor=None
 ) -> Payment:
     """Add a payment, update the paid amount and status, notify the customer (unless ``notify``
-    is False: staff chose to skip the email), and commit.
+    is False: staff chose to skip the email), audit it as ``actor``'s, and commit.
 
     Refuses non-positive amounts, amounts above the open balance, and draft or cancelled invoices.
     """
@@ -48,5 +49,15 @@ def record_payment(
     if notify:
         notify_invoice("payment_recorded", invoice, payment=payment)
     emit_payment(invoice, payment)
+    record(
+        "invoice.payment_recorded",
+        actor=actor,
+        customer_id=invoice.customer_id,
+        target=invoice,
+        amount=str(amount),
+        paid_on=paid_on.isoformat(),
+        method=payment.method,
+        emailed=notify,
+    )
     db.session.commit()
     return payment

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from core.audit import record
 from core.document_kinds import DocumentKind
 from core.extensions import db
 from core.i18n import _, ngettext
@@ -109,9 +110,10 @@ def preview_document_email(kind: DocumentKind, document, contact: Contact) -> Re
 
 
 def send_document(
-    kind: DocumentKind, document, contact_ids: set[int], *, cc: str = "", attach_pdf: bool = True
+    kind: DocumentKind, document, contact_ids: set[int], *, cc: str = "", attach_pdf: bool = True, actor=None
 ) -> list[OutboxEmail]:
-    """Queue the document's email to the chosen contacts, mark it sent, and commit.
+    """Queue the document's email to the chosen contacts, mark it sent, audit it as ``actor``'s
+    (``<kind>.sent`` with the recipients), and commit.
 
     Every chosen id must be an active contact of the document's customer; otherwise nothing
     is sent and a ServiceError explains why.
@@ -147,5 +149,13 @@ def send_document(
     document.sent_at = utcnow()
     if kind.key == "invoice":
         emit("invoice.sent", document)
+    record(
+        f"{kind.key}.sent",
+        actor=actor,
+        customer_id=document.customer_id,
+        target=document,
+        recipients=[email.to_address for email in emails],
+        cc=list(cc_addresses),
+    )
     db.session.commit()
     return emails

@@ -221,7 +221,7 @@ def test_an_api_invoice_marked_sent_queues_exactly_the_outbox_rows_the_admin_dia
     assert (
         actions(AuditEntry.target_id == api_id, AuditEntry.target_type == "Invoice")
         == ui_actions
-        == ["invoice.created"]
+        == ["invoice.created", "invoice.sent"]
     )
     assert db.session.scalar(select(db.func.count()).select_from(OutboxEmail)) == 4
 
@@ -258,6 +258,8 @@ def test_a_payment_is_recorded_as_in_the_admin_area(app, api, f):
     body = api.get(f"/api/v1/invoices/{invoice.id}").get_json()
     assert body["status"] == "partially_paid" and body["balance"] == "31.00"
     assert [p["amount"] for p in body["payments"]] == ["38.00", "50.00"]
+    # Audited like the admin area's action, as the token's creator (refusals below add nothing).
+    assert actions(AuditEntry.target_id == invoice.id) == ["invoice.payment_recorded"] * 2
     assert (
         "balance"
         in assert_problem(api.post(url, json={"amount": "31.01", "paid_on": TODAY.isoformat()}), 422)["detail"]

@@ -3,6 +3,7 @@ test_admin_sales_estimates.py; contracts and proposals: test_admin_sales_contrac
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -266,3 +267,21 @@ def test_payment_with_junk_amount_is_a_message(admin_client, f):
         )
         assert response.status_code == 200 and "Payment not recorded" in text(response), amount
     assert reload(invoice).amount_paid == 0
+
+
+def test_sending_and_recording_a_payment_are_audited_as_the_staff_members(admin_client, f):
+    acme = f.make_customer("Acme")
+    anna = f.make_contact(acme, email="anna@acme.example")
+    invoice = f.make_invoice(acme, status="draft")
+    response = admin_client.post(f"/admin/invoices/{invoice.id}/send", data={"recipients": [anna.id]})
+    assert response.status_code == 302
+    response = admin_client.post(
+        f"/admin/invoices/{invoice.id}/payments", data={"amount": "10", "paid_on": TODAY.isoformat()}
+    )
+    assert response.status_code == 302
+    entries = {e.action: e for e in db.session.scalars(select(AuditEntry)).all()}
+    sent, paid = entries["invoice.sent"], entries["invoice.payment_recorded"]
+    assert sent.actor_type == paid.actor_type == "staff"
+    assert sent.target_id == paid.target_id == invoice.id
+    assert json.loads(sent.details)["recipients"] == ["anna@acme.example"]
+    assert json.loads(paid.details)["amount"] == "10.00"
