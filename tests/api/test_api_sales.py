@@ -259,7 +259,10 @@ def test_a_payment_is_recorded_as_in_the_admin_area(app, api, f):
     assert body["status"] == "partially_paid" and body["balance"] == "31.00"
     assert [p["amount"] for p in body["payments"]] == ["38.00", "50.00"]
     # Audited like the admin area's action, as the token's creator (refusals below add nothing).
-    assert actions(AuditEntry.target_id == invoice.id) == ["invoice.payment_recorded"] * 2
+    assert (
+        actions(AuditEntry.target_id == invoice.id, AuditEntry.target_type == "Invoice")
+        == ["invoice.payment_recorded"] * 2
+    )
     assert (
         "balance"
         in assert_problem(api.post(url, json={"amount": "31.01", "paid_on": TODAY.isoformat()}), 422)["detail"]
