@@ -92,7 +92,7 @@ def ids(f, uploads):
     milestone, discussion and file; its primary contact, a colleague, and a staff administrator.
     Names and numbers are as long as real ones get."""
     set_settings({PRIMARY_MANAGES_CONTACTS: "1"})
-    f.make_staff(email=STAFF_EMAIL, name="Samantha Staff-Administrator")
+    staff = f.make_staff(email=STAFF_EMAIL, name="Samantha Staff-Administrator")
     customer = f.make_customer(
         "Acme Rockets and Propulsion Systems International GmbH",
         vat_number="DE123456789012",
@@ -162,7 +162,15 @@ def ids(f, uploads):
         content_type="application/pdf",
         size=48_213,
     )
-    db.session.add_all([milestone, discussion, stored])
+    # One passkey each (the pages' tables; the keys are never used to sign in here).
+    passkeys = [
+        models.Passkey(credential_id=f"page-widths-{owner}", public_key=b"-", name=name, **{owner: person.id})
+        for owner, person, name in (
+            ("contact_id", contact, "Work laptop (fingerprint reader, 2026 model)"),
+            ("staff_id", staff, "Security key in the office drawer"),
+        )
+    ]
+    db.session.add_all([milestone, discussion, stored, *passkeys])
     db.session.flush()
     db.session.add_all(
         [
@@ -227,6 +235,7 @@ def portal_pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("project-proposals", f"{project}/proposals", True),
         ("project-tickets", f"{project}/tickets", True),
         ("profile", "/profile", False),
+        ("passkeys", "/profile/passkeys", True),
         ("company", "/company", False),
         ("colleagues", "/company/contacts", True),
         ("colleague", f"/company/contacts/{ids['colleague']}", False),
@@ -268,6 +277,8 @@ def admin_pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("departments", "/admin/departments"),
         ("staff", "/admin/staff"),
         ("settings", "/admin/settings"),
+        ("passkeys", "/admin/account/passkeys"),
+        ("api-tokens", "/admin/api-tokens"),
         ("audit", "/admin/audit"),
         ("emails", "/admin/emails"),
         ("email", f"/admin/emails/{ids['email']}"),
