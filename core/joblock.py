@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from core.extensions import db
 
@@ -90,12 +91,29 @@ def exclusive(
 
 
 class _PostgresAttempt:
-    def __init__(self, name: str, conn) -> None:
+    def __init__(self, name: str) -> None:
         # Advisory locks take a bigint; CRC-32 of the name is stable across processes and versions.
-        self.key, self.conn, self.locked = zlib.crc32(name.encode()), conn, False
+        self.name, self.key, self.locked = name, zlib.crc32(name.encode()), False
+        self.conn = self._connect()
 
-    def try_lock(self) -> bool:
-        self.locked = bool(self.conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}))
+    def _connect(self):
+        conn = db.engine.connect()
+        # Shown to a run that waits for this one (pg_stat_activity), and to operators.
+        conn.execute(text("SELECT set_config('application_name', :who, false)"), {"who": f"{self.name} {_who()}"[:63]})
+        conn.commit()
+        return conn
+
+    def try_lock(self, *, retry: bool = True) -> bool:
+        try:
+            self.locked = bool(self.conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}))
+        except DBAPIError as exc:
+            if not (retry and exc.connection_invalidated):
+                raise
+            # The connection was cut while asking (an operator, a failover): whatever it was
+            # granted died with it, so nothing is held. Ask once more on a fresh connection.
+            self.conn.close()
+            self.conn = self._connect()
+            return self.try_lock(retry=False)
         # End the transaction: the lock is the session's, and an idle-in-transaction connection
         # would hold back vacuum (or be cut by idle_in_transaction_session_timeout).
         self.conn.commit()
@@ -120,14 +138,11 @@ class _PostgresAttempt:
 
 @contextmanager
 def _postgresql(name: str) -> Iterator[_PostgresAttempt]:
-    conn = db.engine.connect()
-    attempt = _PostgresAttempt(name, conn)
+    attempt = _PostgresAttempt(name)
     try:
-        # Shown to a run that waits for this one (pg_stat_activity), and to operators.
-        conn.execute(text("SELECT set_config('application_name', :who, false)"), {"who": f"{name} {_who()}"[:63]})
-        conn.commit()
         yield attempt
     finally:
+        conn = attempt.conn
         if attempt.locked:
             try:
                 conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": attempt.key})

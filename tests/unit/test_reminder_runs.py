@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, text, update
 
+from core import joblock
 from core.extensions import db
 from core.joblock import JobBusy, exclusive
 from core.models import Invoice, OutboxEmail
@@ -195,6 +196,35 @@ def test_the_lock_waits_then_names_the_other_run(app):
     # Free again once the holder is done, and re-entrant in one thread (the command, then the service).
     with exclusive(RUN_LOCK), exclusive(RUN_LOCK):
         pass
+
+
+@pytest.mark.skipif("postgresql" not in os.environ.get("DATABASE_URL", ""), reason="PostgreSQL only")
+def test_a_lock_connection_cut_before_the_lock_is_granted_asks_again_on_a_fresh_one(app):
+    """Cut between connecting and asking for the lock (seen when an operator terminates a run
+    that has just started): the run is not failed, it asks again on a new connection."""
+    taken = []
+
+    def terminate_lock_connection():
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as operator:
+            taken.append(
+                operator.scalar(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE application_name LIKE :name AND datname = current_database()"
+                    ),
+                    {"name": "cut-before-granted %"},
+                )
+            )
+
+    with joblock._postgresql("cut-before-granted") as attempt:
+        terminate_lock_connection()
+        assert attempt.try_lock()
+        holders = db.session.scalar(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = :key"),
+            {"key": attempt.key},
+        )
+        db.session.rollback()
+    assert taken == [1] and holders == 1
 
 
 @pytest.mark.skipif("postgresql" not in os.environ.get("DATABASE_URL", ""), reason="PostgreSQL only")
