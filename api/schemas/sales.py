@@ -17,8 +17,10 @@ from .filters import query_id
 
 
 def money_field(**kwargs) -> fields.Decimal:
-    """A money amount: a JSON number or a decimal string in, a string with two decimals out."""
-    return fields.Decimal(places=2, as_string=True, allow_nan=False, **kwargs)
+    """A money amount: a JSON number or a decimal string in, a string with two decimals out
+    (documented as such: exact decimals, never a binary float)."""
+    metadata = {"type": "string", "format": "decimal", "example": "119.00", **kwargs.pop("metadata", {})}
+    return fields.Decimal(places=2, as_string=True, allow_nan=False, metadata=metadata, **kwargs)
 
 
 def currency_field(**kwargs) -> fields.String:
@@ -110,7 +112,7 @@ class _Totals(_Document):
     discount = money_field(allow_none=True)
     tax_total = money_field(dump_only=True)
     total = money_field(dump_only=True)
-    sent_at = UtcDateTime(dump_only=True)
+    sent_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class InvoiceSchema(_Totals):
@@ -137,8 +139,10 @@ class CreditNoteDetailSchema(CreditNoteSchema):
 class EstimateSchema(_Totals):
     expiry_date = fields.Date(allow_none=True)
     status = status_field(ESTIMATE_STATUSES)
-    invoice_id = fields.Integer(dump_only=True, metadata={"description": "The invoice it was converted to"})
-    decided_at = UtcDateTime(dump_only=True)
+    invoice_id = fields.Integer(
+        dump_only=True, allow_none=True, metadata={"description": "The invoice it was converted to"}
+    )
+    decided_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class EstimateDetailSchema(EstimateSchema):
@@ -152,7 +156,7 @@ class ProposalSchema(_Document):
     date = fields.Date(required=True)
     open_till = fields.Date(allow_none=True)
     status = status_field(PROPOSAL_STATUSES)
-    decided_at = UtcDateTime(dump_only=True)
+    decided_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class ContractSchema(_Document):
@@ -161,9 +165,9 @@ class ContractSchema(_Document):
     value = money_field(allow_none=True)
     start_date = fields.Date(required=True)
     end_date = fields.Date(allow_none=True)
-    signed_at = UtcDateTime(dump_only=True)
-    signer_name = fields.String(dump_only=True)
-    sent_at = UtcDateTime(dump_only=True)
+    signed_at = UtcDateTime(dump_only=True, allow_none=True)
+    signer_name = fields.String(dump_only=True, allow_none=True)
+    sent_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class DocumentListArgs(PageArgs):

@@ -14,8 +14,10 @@ from .filters import query_id
 class ReplySchema(Schema):
     id = fields.Integer(dump_only=True)
     ticket_id = fields.Integer(dump_only=True)
-    contact_id = fields.Integer(dump_only=True, metadata={"description": "Set when a contact wrote it"})
-    staff_id = fields.Integer(dump_only=True, metadata={"description": "Set when staff wrote it"})
+    contact_id = fields.Integer(
+        dump_only=True, allow_none=True, metadata={"description": "Set when a contact wrote it"}
+    )
+    staff_id = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "Set when staff wrote it"})
     body = text(20_000, required=True, min_length=1)
     created_at = UtcDateTime(dump_only=True)
 
